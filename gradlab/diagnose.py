@@ -1,0 +1,192 @@
+"""`gl.diagnose`: run or take a loss, find the models and optimizers around it, analyse."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import torch
+
+from gradlab.analyse import Context, analyse
+from gradlab.explain import explain
+from gradlab.record import Recording, Where, record, user_where
+from gradlab.report import Report
+
+__all__ = ["diagnose", "run_recorded", "find_losses"]
+
+Target = torch.Tensor | Callable[[], Any]
+
+
+def _as_list(value: Any, kind: type, what: str, example: str) -> list[tuple[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, kind):
+        return [(what, value)]
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        items = [(f"{what}{i}", v) for i, v in enumerate(value)]
+    else:
+        raise TypeError(f"{what}= takes {example} (or a list or dict of them), "
+                        f"not {type(value).__name__}")
+    for name, item in items:
+        if not isinstance(item, kind):
+            raise TypeError(f"{what}= takes {example}; {name!r} is a {type(item).__name__}")
+    return [(str(n), v) for n, v in items]
+
+
+def _has_weights(module: torch.nn.Module) -> bool:
+    for sub in module.modules():
+        if any(True for _ in sub.parameters(recurse=False)):
+            return True
+        for value in vars(sub).values():
+            if isinstance(value, torch.Tensor) or (
+                    isinstance(value, (list, tuple))
+                    and any(isinstance(v, torch.nn.Module) for v in value)):
+                return True
+    return False
+
+
+def find_losses(scope: Mapping[str, Any], loss: str | None) -> list[tuple[str, torch.Tensor]]:
+    """Return the losses in `scope`: the name given, else every scalar named like `loss`."""
+    tensors = {k: v for k, v in scope.items() if isinstance(v, torch.Tensor)}
+    if loss is not None:
+        if loss not in tensors:
+            raise ValueError(f"no tensor named {loss!r} to use as the loss; tensors found: "
+                             f"{', '.join(sorted(tensors)) or 'none'}")
+        return [(loss, _check_loss(tensors[loss], loss))]
+    named = [(k, v) for k, v in tensors.items() if "loss" in k.lower() and v.numel() == 1]
+    if named:
+        return [(k, _check_loss(v, k)) for k, v in named]
+    scalars = [(k, v) for k, v in tensors.items()
+               if v.numel() == 1 and v.is_floating_point() and v.grad_fn is not None]
+    if len(scalars) == 1:
+        return scalars
+    raise ValueError("no loss found: name the loss variable `loss` (or anything containing "
+                     "'loss'), or pass loss='name'; scalar tensors found: "
+                     f"{', '.join(k for k, v in tensors.items() if v.numel() == 1) or 'none'}")
+
+
+def _check_loss(t: torch.Tensor, name: str) -> torch.Tensor:
+    if t.numel() != 1:
+        raise ValueError(f"the loss {name!r} must be a scalar, but has shape {tuple(t.shape)}: "
+                         "reduce it with .sum() or .mean() before backward()")
+    return t
+
+
+def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: Any,
+                        optimizer: Any, recording: Recording | None,
+                        exception: BaseException | None,
+                        caught: Iterable[str]) -> Context:
+    losses = find_losses(scope, loss)
+    modules = _as_list(model, torch.nn.Module, "model", "an nn.Module")
+    optimizers = _as_list(optimizer, torch.optim.Optimizer, "optimizer",
+                          "a torch.optim.Optimizer")
+    given = {id(m) for _, m in modules}
+    found = [(k, v) for k, v in scope.items()
+             if isinstance(v, torch.nn.Module) and id(v) not in given and _has_weights(v)]
+    inner = {id(sub) for _, m in found + modules for sub in list(m.modules())[1:]}
+    modules += [(k, v) for k, v in found if id(v) not in inner]
+    known = {id(o) for _, o in optimizers}
+    optimizers += [(k, v) for k, v in scope.items()
+                   if isinstance(v, torch.optim.Optimizer) and id(v) not in known]
+    return Context(losses, modules, optimizers, dict(scope), recording, exception, list(caught))
+
+
+def run_recorded(run: Callable[[], Any], code: Any = None) -> tuple[
+        dict[str, Any], Recording, BaseException | None, list[str]]:
+    """Run `run()` under `record()`; return its scope, the recording, what it raised and warned.
+
+    The scope is the dict it returned, or the locals of its frame (`code`) if it raised.
+    """
+    scope: dict[str, Any] = {}
+    error: BaseException | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with record() as rec:
+            try:
+                result = run()
+            except Exception as exc:  # the user's code failing is what we diagnose
+                error = exc
+                scope = _frame_locals(exc, code)
+            else:
+                if isinstance(result, torch.Tensor):
+                    scope = {"loss": result}
+                elif isinstance(result, Mapping):
+                    scope = dict(result)
+                else:
+                    raise TypeError("the function given to gradlab must return locals() (or a "
+                                    "dict) with the loss, models and optimizers; it returned "
+                                    f"{type(result).__name__}")
+    messages = [str(w.message).split("\n")[0] for w in caught]
+    return scope, rec, error, messages
+
+
+def _frame_locals(exc: BaseException, code: Any) -> dict[str, Any]:
+    tb = exc.__traceback__
+    found: dict[str, Any] = {}
+    while tb is not None:
+        if code is not None and tb.tb_frame.f_code is code:
+            found = dict(tb.tb_frame.f_locals)
+        tb = tb.tb_next
+    return found
+
+
+def unrelated_error(exc: BaseException) -> str:
+    """Describe an exception that is not an autograd problem, with its line."""
+    tb = exc.__traceback__
+    where: Where | None = None
+    while tb is not None:
+        here = user_where(tb.tb_frame)
+        if here.line and here.function == tb.tb_frame.f_code.co_name:
+            where = Where(here.file, tb.tb_lineno, here.function)
+        tb = tb.tb_next
+    at = f" at {where}" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
+             recording: Recording | None = None, loss: str | None = None) -> Report:
+    """Find every place where gradient flow to the loss was cut, and why.
+
+    `target` is a loss tensor (pass the `recording` of its forward for the full story), or a
+    zero-argument function that builds the loss (and may call backward) and returns
+    `locals()`: gradlab runs it under `record()`, catches what it raises, and finds the loss,
+    models and optimizers in what it returns.
+    """
+    if recording is not None and not isinstance(recording, Recording):
+        raise TypeError(f"recording= takes the Recording from `with gl.record() as rec:`, "
+                        f"not {type(recording).__name__}")
+    if recording is not None and recording.active:
+        raise ValueError("diagnose the recording after its `with gl.record()` block has ended")
+    if isinstance(target, torch.Tensor):
+        _check_loss(target, "loss")
+        if target.grad_fn is None and recording is None:
+            raise ValueError("the loss has no grad_fn: nothing it was computed from requires "
+                             "grad, or its history was cut. To see where, let gradlab watch "
+                             "the forward: gl.diagnose(lambda: ...) or `with gl.record() as "
+                             "rec:` and recording=rec")
+        ctx = _context_from_scope({"loss": target}, loss=None, model=model,
+                                  optimizer=optimizer, recording=recording, exception=None,
+                                  caught=())
+        return analyse(ctx)
+    if not callable(target):
+        raise TypeError("gl.diagnose() takes a loss tensor or a zero-argument function that "
+                        f"returns locals(); got {type(target).__name__}")
+    if recording is not None:
+        raise ValueError("pass recording= only with a loss tensor; a function is recorded by "
+                         "gl.diagnose itself")
+    scope, rec, error, caught = run_recorded(target, getattr(target, "__code__", None))
+    if error is not None and explain(error) is None:
+        raise ValueError("the function given to gl.diagnose failed for a reason that is not "
+                         f"about gradients: {unrelated_error(error)}") from error
+    if error is not None and not scope:
+        raise ValueError(f"the function raised {type(error).__name__} before gradlab could see "
+                         "its variables") from error
+    ctx = _context_from_scope(scope, loss=loss, model=model, optimizer=optimizer,
+                              recording=rec, exception=error, caught=caught)
+    try:
+        return analyse(ctx)
+    finally:
+        del ctx, scope, error

@@ -1,0 +1,136 @@
+"""Explain autograd's error and warning messages in plain words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Explanation", "LESSONS", "explain"]
+
+LESSONS = {
+    "missing_requires_grad": "01_missing_requires_grad",
+    "plain_tensor_attribute": "01_missing_requires_grad",
+    "not_in_optimizer": "01_missing_requires_grad",
+    "frozen_parameter": "01_missing_requires_grad",
+    "unused_parameter": "01_missing_requires_grad",
+    "integer_dtype": "01_missing_requires_grad",
+    "no_grad": "02_no_grad_block",
+    "inference_mode": "02_no_grad_block",
+    "detach": "03_detach_and_numpy",
+    "data_attribute": "03_detach_and_numpy",
+    "numpy_roundtrip": "03_detach_and_numpy",
+    "rewrap": "03_detach_and_numpy",
+    "non_differentiable": "03_detach_and_numpy",
+    "in_place": "04_in_place",
+    "double_backward": "05_double_backward",
+    "non_leaf_grad": "06_non_leaf_grad",
+}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What an autograd error or warning means, and where the course teaches it."""
+
+    kind: str
+    explanation: str
+    fix: str
+
+    @property
+    def lesson(self) -> str:
+        """The notebook that teaches this failure mode."""
+        return LESSONS[self.kind]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.explanation}\nFix: {self.fix}\nLesson: {self.lesson}"
+
+
+_PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
+    (re.compile(r"element 0 of tensors does not require grad and does not have a grad_fn"),
+     Explanation("missing_requires_grad",
+                 "backward() was called on a tensor with no autograd history: nothing it was "
+                 "computed from requires grad, or the history was cut (no_grad, detach, numpy).",
+                 "give the weights requires_grad=True (nn.Parameter in a module) and look for a "
+                 "cut between them and the loss: gl.diagnose shows where.")),
+    (re.compile(r"One of the differentiated Tensors does not require grad"),
+     Explanation("missing_requires_grad",
+                 "torch.autograd.grad was asked for the gradient of a tensor that does not "
+                 "require grad.",
+                 "set requires_grad=True on the inputs you differentiate with respect to.")),
+    (re.compile(r"backward through the graph a second time"),
+     Explanation("double_backward",
+                 "the graph's saved tensors were freed by an earlier backward(); this backward "
+                 "runs through part of the same graph again.",
+                 "do one backward on the sum of the losses, recompute the forward, or detach what "
+                 "is reused (fake.detach(), hidden.detach()); retain_graph=True only if you "
+                 "really need the graph twice.")),
+    (re.compile(r"modified by an inplace operation"),
+     Explanation("in_place",
+                 "a tensor that autograd saved for backward was changed in place afterwards; its "
+                 "version counter no longer matches the version that was saved.",
+                 "use the out-of-place op (y = y + 1, torch.relu(y)) or change a clone().")),
+    (re.compile(r"a leaf Variable that requires grad is being used in an in-place operation"),
+     Explanation("in_place",
+                 "an in-place op on a leaf tensor that requires grad would destroy the value its "
+                 "gradient is defined for.",
+                 "update weights under torch.no_grad(), or use an out-of-place op.")),
+    (re.compile(r"[Cc]an't call numpy\(\) on Tensor that requires grad"),
+     Explanation("numpy_roundtrip",
+                 "numpy cannot record autograd history, so torch refuses to hand out an array of "
+                 "a tensor that requires grad; its hint .detach().numpy() silences the error and "
+                 "cuts the gradient.",
+                 "stay in torch (torch.exp, torch.clamp, ...) for anything the loss depends on.")),
+    (re.compile(r"Inference tensors cannot be saved for backward"),
+     Explanation("inference_mode",
+                 "a tensor created under torch.inference_mode() was used in a computation that "
+                 "autograd records.",
+                 "create it outside inference_mode, use torch.no_grad() instead, or .clone() it "
+                 "outside inference_mode.")),
+    (re.compile(r"Only Tensors of floating point and complex dtype can require gradients"),
+     Explanation("integer_dtype",
+                 "integer and bool tensors cannot require grad: their values cannot change by "
+                 "an infinitesimal step.",
+                 "create the tensor as float (torch.tensor([1., 2.]) or dtype=torch.float32).")),
+    (re.compile(r"\.grad attribute of a Tensor that is not a leaf Tensor is being accessed"),
+     Explanation("non_leaf_grad",
+                 "autograd fills .grad only on leaf tensors; this one is the output of an "
+                 "operation (a .to(), .double() or arithmetic made it), so .grad stays None.",
+                 "call .retain_grad() on it before backward, or read .grad on the leaf it was "
+                 "made from (create tensors directly with the dtype you need).")),
+    (re.compile(r"you can only change requires_grad flags of leaf variables"),
+     Explanation("non_leaf_grad",
+                 "requires_grad belongs to leaves; a non-leaf requires grad because of its "
+                 "history.",
+                 "use .detach() to get a tensor without history, or change the leaf.")),
+    (re.compile(r"can't optimize a non-leaf Tensor"),
+     Explanation("non_leaf_grad",
+                 "the optimizer was given the result of an operation (often .to() or .double() "
+                 "on a weight), not the weight itself.",
+                 "create the weight with the right dtype/device, or move the module with "
+                 "module.to(...), which keeps parameters as leaves.")),
+    (re.compile(r"optimizer got an empty parameter list"),
+     Explanation("not_in_optimizer",
+                 "model.parameters() is empty: the weights are plain tensor attributes or live "
+                 "in a Python list, so nn.Module does not know them.",
+                 "wrap weights in nn.Parameter and keep layers in nn.ModuleList.")),
+    (re.compile(r"Converting a tensor with requires_grad=True to a scalar"),
+     Explanation("rewrap",
+                 "the tensor was turned into a Python number; anything built from that number "
+                 "has no autograd history.",
+                 "keep tensors: torch.stack([a, b]) instead of torch.tensor([a, b]), no .item() "
+                 "in the loss.")),
+]
+
+
+def explain(error: BaseException | str | Warning) -> Explanation | None:
+    """Return the plain explanation of an autograd error or warning, or None if it is not one."""
+    if isinstance(error, (BaseException, Warning)):
+        text = str(error)
+    elif isinstance(error, str):
+        text = error
+    else:
+        raise TypeError(f"gl.explain() takes an exception, a warning or its text, "
+                        f"not {type(error).__name__}")
+    for pattern, explanation in _PATTERNS:
+        if pattern.search(text):
+            return explanation
+    return None

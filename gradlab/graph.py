@@ -1,0 +1,210 @@
+"""The autograd graph as plain data: nodes, edges, severed edges and marks.
+
+`walk()` follows `loss.grad_fn.next_functions` once, numbers nodes in traversal order (stable
+output, no memory addresses) and probes every node's saved tensors: reading `_saved_*` runs
+PyTorch's own version and freed-buffer checks, so stale and freed saves are found before backward.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+
+from gradlab.record import Recording
+
+__all__ = ["Edge", "GradGraph", "Labels", "Node", "Probe", "walk"]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A box in the picture.
+
+    kind: `output` (a loss), `op` (a backward node), `leaf` (a tensor that gets `.grad`),
+    `cut_source` (the last node that still had history before a cut), `history_free` (a leaf
+    that should train but cannot), `in_place` (the op that changed a saved tensor).
+    """
+
+    id: str
+    label: str
+    kind: str
+    detail: str = ""
+    module: str = ""
+    marks: tuple[str, ...] = ()
+    saved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An arrow from an input (`src`) to the node that uses it (`dst`).
+
+    `cause` is empty for an ordinary autograd edge; for a severed edge it names the cut
+    (`no_grad`, `detach`, `.data`, `numpy`, ...), and `where` the line that made it.
+    """
+
+    src: str
+    dst: str
+    cause: str = ""
+    where: str = ""
+
+    @property
+    def severed(self) -> bool:
+        """True for an edge along which gradient no longer flows."""
+        return bool(self.cause)
+
+
+@dataclass
+class GradGraph:
+    """Nodes and edges of one or more loss graphs, plus what gradlab added to them."""
+
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+    def node(self, node_id: str) -> Node:
+        """Return the node with this id."""
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def find(self, label: str) -> list[Node]:
+        """Return the nodes whose label is `label` (parameter names, op names, loss names)."""
+        return [n for n in self.nodes if n.label == label]
+
+    @property
+    def outputs(self) -> list[Node]:
+        """The loss nodes, in the order the losses were given."""
+        return [n for n in self.nodes if n.kind == "output"]
+
+    @property
+    def severed(self) -> list[Edge]:
+        """The edges gradient no longer flows along."""
+        return [e for e in self.edges if e.severed]
+
+    def add(self, label: str, kind: str, **fields: Any) -> str:
+        """Add a node with the next id and return the id."""
+        node_id = f"n{len(self.nodes)}"
+        self.nodes.append(Node(node_id, label, kind, **fields))
+        return node_id
+
+    def mark(self, node_id: str, mark: str) -> None:
+        """Add a mark to a node (kept once, in the order added)."""
+        for i, n in enumerate(self.nodes):
+            if n.id == node_id and mark not in n.marks:
+                self.nodes[i] = Node(n.id, n.label, n.kind, n.detail, n.module,
+                                     n.marks + (mark,), n.saved)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What reading a node's saved tensors told: a stale (changed in place) or freed save."""
+
+    node_id: str
+    node_name: str
+    problem: str
+    message: str
+
+
+_saved_names: dict[type, list[str]] = {}
+_VERSION = re.compile(r"is at version (\d+); expected version (\d+)")
+
+
+def node_name(node: Any) -> str:
+    """Return a backward node's name without the C++ namespace."""
+    return str(node.name()).removeprefix("torch::autograd::")
+
+
+def shape_text(t: torch.Tensor) -> str:
+    """Return a tensor's shape as `(3, 4)`; a scalar is `()`."""
+    dims = ", ".join(str(int(s)) for s in t.shape)
+    return f"({dims}{',' if len(t.shape) == 1 else ''})"
+
+
+def _probe(node: Any) -> tuple[tuple[str, ...], str, str]:
+    """Read every saved tensor of `node`; return (saved descriptions, problem, message)."""
+    names = _saved_names.get(type(node))
+    if names is None:
+        names = [a for a in dir(node) if a.startswith("_saved_")]
+        _saved_names[type(node)] = names
+    saved = []
+    for attr in names:
+        try:
+            value = getattr(node, attr)
+        except RuntimeError as error:
+            text = str(error)
+            if "second time" in text:
+                return tuple(saved), "freed", text
+            if "inplace operation" in text:
+                return tuple(saved), "stale", text
+            continue
+        if isinstance(value, torch.Tensor):
+            saved.append(f"{attr.removeprefix('_saved_')} {shape_text(value)}")
+    return tuple(saved), "", ""
+
+
+def stale_mark(message: str) -> str:
+    """Turn a version-error message into the mark `stale: version 1, saved at 0`."""
+    found = _VERSION.search(message)
+    if found is None:
+        return "stale: changed in place"
+    return f"stale: version {found.group(1)}, saved at {found.group(2)}"
+
+
+class Labels(Protocol):
+    """How the walk names what it finds (the analysis knows the models and optimizers)."""
+
+    def leaf_label(self, t: torch.Tensor) -> str: ...
+
+    def leaf_marks(self, t: torch.Tensor) -> tuple[str, ...]: ...
+
+    def module_label(self, module: torch.nn.Module | None) -> str: ...
+
+
+def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
+         recording: Recording | None) -> tuple[GradGraph, list[Probe], list[Any], dict[int, str]]:
+    """Walk each loss's graph; return the graph, the probe results, the nodes that carry
+    recorded joins (with their ids) and the id of every leaf tensor reached."""
+    graph = GradGraph()
+    probes: list[Probe] = []
+    joined: list[Any] = []
+    reached: dict[int, str] = {}
+    ids: dict[int, str] = {}
+    alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
+    for loss_name, loss in losses:
+        out_id = graph.add(loss_name, "output", detail=shape_text(loss))
+        if loss.grad_fn is None:
+            continue
+        queue: deque[tuple[Any, str]] = deque([(loss.grad_fn, out_id)])
+        while queue:
+            node, consumer = queue.popleft()
+            known = ids.get(id(node))
+            if known is not None:
+                graph.edges.append(Edge(known, consumer))
+                continue
+            alive.append(node)
+            variable = getattr(node, "variable", None)
+            if isinstance(variable, torch.Tensor):
+                node_id = graph.add(labels.leaf_label(variable), "leaf",
+                                    detail=shape_text(variable),
+                                    marks=labels.leaf_marks(variable))
+                reached[id(variable)] = node_id
+            else:
+                module = recording.node_module(node) if recording is not None else None
+                saved, problem, message = _probe(node)
+                marks = (stale_mark(message),) if problem == "stale" else (
+                    ("freed",) if problem == "freed" else ())
+                node_id = graph.add(node_name(node), "op", saved=saved, marks=marks,
+                                    module=labels.module_label(module))
+                if problem:
+                    probes.append(Probe(node_id, node_name(node), problem, message))
+                if recording is not None and recording.node_events(node):
+                    joined.append((node, node_id))
+            ids[id(node)] = node_id
+            graph.edges.append(Edge(node_id, consumer))
+            queue.extend((child, node_id) for child, _ in node.next_functions
+                         if child is not None)
+    return graph, probes, joined, reached

@@ -1,0 +1,659 @@
+"""Record a forward pass: where gradient history was cut, in-place changes, `.grad` reads.
+
+`record()` installs a `TorchFunctionMode` that sees every torch call. It holds tensors weakly,
+never changes grad mode and installs no saved-tensor hooks, so the watched code computes exactly
+what it computes without it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import sysconfig
+import warnings
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+__all__ = ["Event", "Recording", "Where", "record"]
+
+_recording_serial = itertools.count(1)
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
+_GRADLAB_DIR = os.path.dirname(__file__) + os.sep
+_STDLIB_DIR = sysconfig.get_paths()["stdlib"] + os.sep
+_INTERNAL_DIRS = (_TORCH_DIR, _GRADLAB_DIR, _STDLIB_DIR)
+
+
+@dataclass(frozen=True)
+class Where:
+    """A line of user code: a file name (or a notebook cell) and a line number."""
+
+    file: str
+    line: int
+    function: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}" if self.file == "cell" else f"{self.file}:{self.line}"
+
+
+_NOWHERE = Where("unknown", 0, "?")
+_internal_code: dict[CodeType, bool] = {}
+
+
+def _is_internal(code: CodeType) -> bool:
+    known = _internal_code.get(code)
+    if known is None:
+        name = code.co_filename
+        known = name.startswith(_INTERNAL_DIRS) or name.startswith("<frozen")
+        _internal_code[code] = known
+    return known
+
+
+def _describe_file(filename: str) -> str:
+    if "ipykernel_" in filename or filename.startswith("<ipython-input"):
+        return "cell"
+    return os.path.basename(filename)
+
+
+def user_where(frame: FrameType | None) -> Where:
+    """Return the first frame at or above `frame` that is not torch, gradlab or the stdlib."""
+    while frame is not None and _is_internal(frame.f_code):
+        frame = frame.f_back
+    if frame is None:
+        return _NOWHERE
+    code = frame.f_code
+    return Where(_describe_file(code.co_filename), frame.f_lineno, code.co_name)
+
+
+@dataclass
+class Event:
+    """Something the recorder saw that matters for gradients.
+
+    kinds: `cut` (a value lost its history: `cause` says how), `join` (a value without history
+    entered a tracked op), `in_place`, `grad_read`, `to_non_leaf`, `backward`.
+    """
+
+    index: int
+    kind: str
+    op: str
+    where: Where
+    cause: str = ""
+    cuts: frozenset[int] = frozenset()
+    leaves: frozenset[int] = frozenset()
+    source_leaves: tuple[weakref.ref[torch.Tensor], ...] = ()
+    source_node: str = ""
+    tensor: weakref.ref[torch.Tensor] | None = None
+    shape: tuple[int, ...] = ()
+    dtype: str = ""
+    version_before: int = 0
+    version_after: int = 0
+    producer: str = ""
+    retain_graph: bool = False
+    detail: str = ""
+
+
+@dataclass
+class _Provenance:
+    """Where a tensor without history came from: the cuts and the history-free leaves behind it."""
+
+    ref: weakref.ref[torch.Tensor]
+    cuts: frozenset[int]
+    leaves: frozenset[int]
+
+
+@dataclass
+class Recording:
+    """What happened during a recorded forward pass, as plain data plus weak references."""
+
+    serial: int = field(default_factory=lambda: next(_recording_serial))
+    events: list[Event] = field(default_factory=list)
+    op_counts: Counter[str] = field(default_factory=Counter)
+    leaf_refs: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict)
+    provenance: dict[int, _Provenance] = field(default_factory=dict, repr=False)
+    active: bool = False
+    finished: bool = False
+
+    @property
+    def tag(self) -> str:
+        """The key under which this recording marks graph nodes in `grad_fn.metadata`."""
+        return f"gradlab:{self.serial}"
+
+    @property
+    def ops(self) -> int:
+        """How many torch calls ran while recording."""
+        return sum(self.op_counts.values())
+
+    def of_kind(self, kind: str) -> list[Event]:
+        """Return the events of one kind, in the order they happened."""
+        return [e for e in self.events if e.kind == kind]
+
+    def origin(self, t: torch.Tensor) -> tuple[frozenset[int], frozenset[int]]:
+        """Return (cut event indices, leaf keys) behind a tensor without history."""
+        entry = self.provenance.get(id(t))
+        if entry is not None and entry.ref() is t:
+            return entry.cuts, entry.leaves
+        return frozenset(), frozenset()
+
+    def node_events(self, node: Any) -> list[Event]:
+        """Return the join events recorded on a graph node (a `grad_fn`)."""
+        return [self.events[i] for i in node.metadata.get(self.tag, ())]
+
+    def node_module(self, node: Any) -> torch.nn.Module | None:
+        """Return the module whose forward created a graph node, if it is still alive."""
+        ref = node.metadata.get(self.tag + ":module")
+        return None if ref is None else ref()
+
+    def leaf(self, key: int) -> torch.Tensor | None:
+        """Return the history-free leaf tensor recorded under `key`, if it is still alive."""
+        ref = self.leaf_refs.get(key)
+        return None if ref is None else ref()
+
+    def __repr__(self) -> str:
+        kinds = Counter(e.kind for e in self.events)
+        listed = ", ".join(f"{k}={n}" for k, n in sorted(kinds.items())) or "no events"
+        return f"<gradlab.Recording: {self.ops} torch calls, {listed}>"
+
+
+_DTYPE_CHANGERS = {"to", "double", "float", "half", "bfloat16", "cuda", "cpu", "type"}
+_INTEGER_CASTS = {"long", "int", "short", "bool", "byte", "char"}
+_IN_PLACE_DUNDERS = {"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
+                     "__ifloordiv__", "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__",
+                     "__ilshift__", "__irshift__", "__imatmul__"}
+_CONSTRUCTORS_FROM_SHAPE = {"zeros_like", "ones_like", "empty_like", "full_like", "rand_like",
+                            "randn_like", "randint_like", "size", "dim", "numel", "shape",
+                            "new_zeros", "new_ones", "new_empty", "new_full"}
+
+
+def _func_name(func: Callable[..., Any]) -> str:
+    name = getattr(func, "__name__", None) or str(func)
+    if name == "__get__":
+        owner = getattr(func, "__self__", None)
+        name = f"{getattr(owner, '__name__', '?')}.__get__"
+    return name
+
+
+_categories: dict[Any, str] = {}
+
+
+def _category(func: Any, name: str) -> str:
+    category = _categories.get(func)
+    if category is not None:
+        return category
+    if name == "detach" or name == "detach_":
+        category = "detach"
+    elif name == "data.__get__":
+        category = "data"
+    elif name == "grad.__get__":
+        category = "grad_read"
+    elif name == "numpy":
+        category = "numpy"
+    elif name in ("tensor", "as_tensor", "new_tensor", "Tensor"):
+        category = "rewrap"
+    elif name == "item" or name == "tolist":
+        category = "item"
+    elif name == "backward":
+        category = "backward"
+    elif name in _DTYPE_CHANGERS:
+        category = "to"
+    elif name in _IN_PLACE_DUNDERS or (name.endswith("_") and not name.startswith("_")
+                                        and name not in ("requires_grad_", "retain_grad_")):
+        category = "in_place"
+    elif name.startswith("_foreach_") and name.endswith("_"):
+        category = "in_place"
+    elif name in _CONSTRUCTORS_FROM_SHAPE:
+        category = "ignore"
+    else:
+        category = "op"
+    try:
+        _categories[func] = category
+    except TypeError:
+        pass
+    return category
+
+
+def _tensors_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor]:
+    found = []
+    for value in itertools.chain(args, kwargs.values()):
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(v for v in value if isinstance(v, torch.Tensor))
+    return found
+
+
+def _tensors_out(out: Any) -> list[torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, (list, tuple)):
+        return [v for v in out if isinstance(v, torch.Tensor)]
+    return []
+
+
+def _shape(t: torch.Tensor) -> tuple[int, ...]:
+    return tuple(int(s) for s in t.shape)
+
+
+def _version(t: torch.Tensor) -> int:
+    """Return the version counter of `t` (-1 for inference tensors, which have none)."""
+    try:
+        return int(t._version)
+    except RuntimeError:
+        return -1
+
+
+def _grad_fn_name(t: torch.Tensor) -> str:
+    return t.grad_fn.name() if t.grad_fn is not None else ""
+
+
+def _upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
+    """Return weak references to the leaves that require grad behind `t` (itself if a leaf)."""
+    if t.grad_fn is None:
+        return (weakref.ref(t),) if t.requires_grad else ()
+    leaves: list[weakref.ref[torch.Tensor]] = []
+    seen: set[int] = set()
+    stack = [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        variable = getattr(node, "variable", None)
+        if isinstance(variable, torch.Tensor):
+            leaves.append(weakref.ref(variable))
+        stack.extend(n for n, _ in node.next_functions if n is not None)
+    return tuple(leaves)
+
+
+class _Recorder(TorchFunctionMode):
+    """The TorchFunctionMode behind `record()`. Inside `__torch_function__` the mode is off,
+    so the bookkeeping below runs plain torch."""
+
+    def __init__(self, recording: Recording) -> None:
+        super().__init__()
+        self.recording = recording
+        self._provenance = recording.provenance
+        self._module_tag = recording.tag + ":module"
+        self.module_stack: list[weakref.ref[torch.nn.Module]] = []
+        self._scalars: dict[int, tuple[float, frozenset[int]]] = {}
+        self._arrays: list[tuple[weakref.ref[Any], frozenset[int]]] = []
+        self._leaf_keys: dict[int, int] = {}
+
+    # --- bookkeeping helpers -------------------------------------------------------------
+    def _event(self, kind: str, op: str, where: Where, **fields: Any) -> Event:
+        event = Event(len(self.recording.events), kind, op, where, **fields)
+        self.recording.events.append(event)
+        return event
+
+    def _forget(self, key: int) -> Callable[[Any], None]:
+        provenance = self._provenance
+
+        def drop(_: Any) -> None:
+            entry = provenance.get(key)
+            if entry is not None and entry.ref() is None:
+                del provenance[key]
+        return drop
+
+    def _set_provenance(self, t: torch.Tensor, cuts: frozenset[int],
+                        leaves: frozenset[int]) -> None:
+        key = id(t)
+        self._provenance[key] = _Provenance(weakref.ref(t, self._forget(key)), cuts, leaves)
+
+    def _provenance_of(self, t: torch.Tensor) -> _Provenance | None:
+        entry = self._provenance.get(id(t))
+        if entry is not None and entry.ref() is t:
+            return entry
+        return None
+
+    def _leaf_key(self, t: torch.Tensor) -> int:
+        """Give a history-free leaf a stable key (the order in which it was first seen)."""
+        key = self._leaf_keys.get(id(t))
+        if key is not None and self.recording.leaf_refs[key]() is t:
+            return key
+        key = len(self.recording.leaf_refs)
+        self._leaf_keys[id(t)] = key
+        self.recording.leaf_refs[key] = weakref.ref(t)
+        return key
+
+    def _from_numpy(self, t: torch.Tensor) -> frozenset[int]:
+        """Return the cuts of numpy arrays that share memory with `t` (`torch.from_numpy`)."""
+        if not self._arrays or t.device.type != "cpu":
+            return frozenset()
+        start = t.data_ptr()
+        end = start + t.numel() * t.element_size()
+        cuts: frozenset[int] = frozenset()
+        for ref, array_cuts in self._arrays:
+            array = ref()
+            if array is None:
+                continue
+            a_start = array.__array_interface__["data"][0]
+            if a_start < end and start < a_start + array.nbytes:
+                cuts |= array_cuts
+        return cuts
+
+    def _history_free_origin(self, t: torch.Tensor) -> tuple[frozenset[int], frozenset[int]]:
+        """Return (cuts, leaves) behind a tensor that does not require grad."""
+        entry = self._provenance_of(t)
+        if entry is not None:
+            return entry.cuts, entry.leaves
+        if t.grad_fn is None and t.is_floating_point():
+            cuts = self._from_numpy(t)
+            if cuts:
+                self._set_provenance(t, cuts, frozenset())
+                return cuts, frozenset()
+            return frozenset(), frozenset({self._leaf_key(t)})
+        return frozenset(), frozenset()
+
+    def _cut(self, cause: str, op: str, sources: list[torch.Tensor], outputs: list[torch.Tensor],
+             frame: FrameType | None, extra_cuts: frozenset[int] = frozenset()) -> int | None:
+        """Record that `outputs` lost the history of `sources`; return the event index."""
+        index = None
+        cuts = extra_cuts
+        if sources:
+            leaves = tuple(itertools.chain.from_iterable(_upstream_leaves(s) for s in sources))
+            node = next((_grad_fn_name(s) for s in sources if s.grad_fn is not None), "")
+            event = self._event("cut", op, user_where(frame), cause=cause, source_leaves=leaves,
+                                source_node=node, shape=_shape(sources[0]),
+                                dtype=str(sources[0].dtype).replace("torch.", ""))
+            index = event.index
+            cuts = cuts | {index}
+        for out in outputs:
+            if not out.requires_grad:
+                self._set_provenance(out, cuts, frozenset())
+        return index
+
+    # --- the mode ------------------------------------------------------------------------
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        name = _func_name(func)
+        self.recording.op_counts[name] += 1
+        category = _category(func, name)
+        if category == "ignore":
+            return func(*args, **kwargs)
+        frame = sys._getframe(1)
+        if category == "in_place":
+            return self._in_place(func, name, args, kwargs, frame)
+        if category in ("rewrap", "grad_read"):
+            out = self._call_with_warnings_at(func, args, kwargs, frame)
+        else:
+            out = func(*args, **kwargs)
+        if category == "op":
+            self._op(name, args, kwargs, out, frame)
+        else:
+            getattr(self, "_" + category)(name, args, kwargs, out, frame)
+        return out
+
+    @staticmethod
+    def _call_with_warnings_at(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                               frame: FrameType) -> Any:
+        """Call `func`, re-issuing its warnings at the caller's line, where torch puts them."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = func(*args, **kwargs)
+        for w in caught:
+            registry = frame.f_globals.setdefault("__warningregistry__", {})
+            warnings.warn_explicit(w.message, w.category, frame.f_code.co_filename,
+                                   frame.f_lineno, frame.f_globals.get("__name__"), registry)
+        return out
+
+    def _op(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+            frame: FrameType) -> None:
+        outputs = _tensors_out(out)
+        if not outputs:
+            return
+        inputs = _tensors_in(args, kwargs)
+        if not torch.is_grad_enabled():
+            sources = [t for t in inputs if t.requires_grad]
+            inherited = self._inherited_cuts(inputs)
+            if sources or inherited:
+                cause = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
+                self._cut(cause, name, sources, outputs, frame, inherited)
+            return
+        differentiable = [o for o in outputs if o.requires_grad]
+        if differentiable:
+            if self.module_stack:
+                node = differentiable[0].grad_fn
+                if node is not None:
+                    node.metadata[self._module_tag] = self.module_stack[-1]
+            self._joins(name, inputs, differentiable[0], frame)
+            if len(differentiable) == len(outputs):
+                return
+        sources = [t for t in inputs if t.requires_grad]
+        loose = [o for o in outputs if not o.requires_grad]
+        if sources and any(not o.is_floating_point() and not o.is_complex() for o in loose):
+            cause = "integer_dtype" if name in _INTEGER_CASTS else "non_differentiable"
+            self._cut(cause, name, sources, loose, frame, self._inherited_cuts(inputs))
+            return
+        cuts: frozenset[int] = frozenset()
+        leaves: frozenset[int] = frozenset()
+        for t in inputs:
+            if not t.requires_grad:
+                more_cuts, more_leaves = self._history_free_origin(t)
+                cuts, leaves = cuts | more_cuts, leaves | more_leaves
+        if cuts or leaves:
+            for o in loose:
+                self._set_provenance(o, cuts, leaves)
+
+    def _inherited_cuts(self, inputs: list[torch.Tensor]) -> frozenset[int]:
+        cuts: frozenset[int] = frozenset()
+        if self._provenance or self._arrays:
+            for t in inputs:
+                if not t.requires_grad:
+                    cuts |= self._history_free_origin(t)[0]
+        return cuts
+
+    def _joins(self, name: str, inputs: list[torch.Tensor], output: torch.Tensor,
+               frame: FrameType) -> None:
+        """Mark the graph node where history-free values entered a tracked op."""
+        cuts: frozenset[int] = frozenset()
+        leaves: frozenset[int] = frozenset()
+        for t in inputs:
+            if not t.requires_grad and t.is_floating_point():
+                more_cuts, more_leaves = self._history_free_origin(t)
+                cuts, leaves = cuts | more_cuts, leaves | more_leaves
+        if not (cuts or leaves) or output.grad_fn is None:
+            return
+        where = user_where(frame) if cuts else _NOWHERE
+        event = self._event("join", name, where, cuts=cuts, leaves=leaves,
+                            producer=output.grad_fn.name())
+        output.grad_fn.metadata.setdefault(self.recording.tag, []).append(event.index)
+
+    def _in_place(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  frame: FrameType) -> Any:
+        first = args[0] if args else None
+        targets = [first] if isinstance(first, torch.Tensor) else _tensors_out(first)
+        before = [(t, _version(t), _grad_fn_name(t), t.requires_grad) for t in targets]
+        try:
+            out = func(*args, **kwargs)
+        except RuntimeError as error:
+            if "leaf Variable that requires grad" in str(error):
+                for t, version, producer, _ in before:
+                    self._event("in_place", name, user_where(frame), tensor=weakref.ref(t),
+                                shape=_shape(t), version_before=version, version_after=version,
+                                producer=producer, detail="leaf")
+            raise
+        where: Where | None = None
+        for t, version, producer, required_grad in before:
+            if _version(t) == version:
+                continue
+            if where is None:
+                where = user_where(frame)
+            self._event("in_place", name, where, tensor=weakref.ref(t), shape=_shape(t),
+                        dtype=str(t.dtype).replace("torch.", ""), version_before=version,
+                        version_after=_version(t), producer=producer)
+            if not t.requires_grad:
+                self._after_in_place_without_grad(name, t, args, kwargs, frame, required_grad)
+            elif t.grad_fn is not None and self._provenance:
+                self._joins(name, _tensors_in(args[1:], kwargs), t, frame)
+        return out
+
+    def _after_in_place_without_grad(self, name: str, t: torch.Tensor, args: tuple[Any, ...],
+                                     kwargs: dict[str, Any], frame: FrameType,
+                                     required_grad: bool) -> None:
+        inputs = _tensors_in(args[1:], kwargs)
+        sources = [s for s in inputs if s.requires_grad]
+        inherited = self._inherited_cuts(inputs)
+        if (sources and not torch.is_grad_enabled()) or inherited:
+            cause = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
+            self._cut(cause, name, sources, [t], frame, inherited)
+
+    # --- special calls -------------------------------------------------------------------
+    def _detach(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                frame: FrameType) -> None:
+        source = args[0]
+        if isinstance(source, torch.Tensor) and isinstance(out, torch.Tensor):
+            if source.requires_grad:
+                self._cut("detach", name, [source], [out], frame)
+            else:
+                self._inherit(source, out)
+
+    def _data(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+              frame: FrameType) -> None:
+        source = args[0]
+        if isinstance(source, torch.Tensor) and isinstance(out, torch.Tensor):
+            if source.requires_grad:
+                self._cut("data_attribute", ".data", [source], [out], frame)
+            else:
+                self._inherit(source, out)
+
+    def _inherit(self, source: torch.Tensor, out: torch.Tensor) -> None:
+        entry = self._provenance_of(source)
+        if entry is not None and not out.requires_grad:
+            self._set_provenance(out, entry.cuts, entry.leaves)
+
+    def _numpy(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+               frame: FrameType) -> None:
+        source = args[0]
+        if not isinstance(source, torch.Tensor) or out is None:
+            return
+        entry = self._provenance_of(source)
+        cuts = entry.cuts if entry is not None else frozenset()
+        if cuts:
+            event = self._event("cut", name, user_where(frame), cause="numpy_roundtrip",
+                                cuts=cuts, shape=_shape(source))
+            cuts = cuts | {event.index}
+            try:
+                self._arrays.append((weakref.ref(out), cuts))
+            except TypeError:
+                pass
+
+    def _item(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+              frame: FrameType) -> None:
+        source = args[0]
+        if isinstance(source, torch.Tensor) and source.requires_grad and isinstance(out, float):
+            index = self._cut("rewrap", name, [source], [], frame)
+            if index is not None:
+                self._scalars[id(out)] = (out, frozenset({index}))
+
+    def _rewrap(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                frame: FrameType) -> None:
+        if not isinstance(out, torch.Tensor) or out.requires_grad:
+            return
+        data = args[1] if name == "new_tensor" and len(args) > 1 else (args[0] if args else None)
+        values = data if isinstance(data, (list, tuple)) else [data]
+        sources = [v for v in values if isinstance(v, torch.Tensor) and v.requires_grad]
+        cuts: frozenset[int] = frozenset()
+        for v in values:
+            if isinstance(v, float) and id(v) in self._scalars and self._scalars[id(v)][0] is v:
+                cuts |= self._scalars[id(v)][1]
+            elif isinstance(v, torch.Tensor) and not v.requires_grad:
+                cuts |= self._inherited_cuts([v])
+            elif v is not None and hasattr(v, "__array_interface__"):
+                cuts |= self._array_cuts(v)
+        if sources or cuts:
+            self._cut("rewrap", name, sources, [out], frame, cuts)
+
+    def _array_cuts(self, array: Any) -> frozenset[int]:
+        cuts: frozenset[int] = frozenset()
+        for ref, array_cuts in self._arrays:
+            if ref() is array:
+                cuts |= array_cuts
+        return cuts
+
+    def _grad_read(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                   frame: FrameType) -> None:
+        t = args[0]
+        if isinstance(t, torch.Tensor) and not t.is_leaf and not t.retains_grad:
+            self._event("grad_read", ".grad", user_where(frame), tensor=weakref.ref(t),
+                        shape=_shape(t), producer=_grad_fn_name(t))
+
+    def _to(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+            frame: FrameType) -> None:
+        source = args[0]
+        if not isinstance(source, torch.Tensor) or not isinstance(out, torch.Tensor):
+            return
+        if source.is_leaf and source.requires_grad and out is not source and not out.is_leaf:
+            self._event("to_non_leaf", name, user_where(frame), tensor=weakref.ref(out),
+                        shape=_shape(out), producer=_grad_fn_name(out),
+                        dtype=str(out.dtype).replace("torch.", ""))
+        elif out.is_floating_point() or out.is_complex():
+            self._op(name, args, kwargs, out, frame)
+        elif source.requires_grad:
+            self._cut("integer_dtype", name, [source], [out], frame)
+
+    def _backward(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                  frame: FrameType) -> None:
+        t = args[0]
+        retain = kwargs.get("retain_graph")
+        if retain is None and len(args) > 2:
+            retain = args[2]
+        create = kwargs.get("create_graph", args[3] if len(args) > 3 else False)
+        if isinstance(t, torch.Tensor):
+            self._event("backward", name, user_where(frame), tensor=weakref.ref(t),
+                        retain_graph=bool(retain or create), producer=_grad_fn_name(t))
+
+
+class record:  # noqa: N801 - used like a function: `with gl.record() as rec:`
+    """Record the torch calls made inside a `with` block; yields a `Recording`."""
+
+    def __init__(self) -> None:
+        self.recording = Recording()
+        self._mode: _Recorder | None = None
+        self._hooks: list[Any] = []
+
+    def __enter__(self) -> Recording:
+        if self.recording.finished:
+            raise ValueError("this gl.record() was already used; start a new one: "
+                             "`with gl.record() as rec:`")
+        if any(isinstance(m, _Recorder) for m in _active_modes()):
+            raise ValueError("gl.record() is already recording here; nested recordings are "
+                             "not supported: use the outer Recording")
+        mode = self._mode = _Recorder(self.recording)
+        stack = mode.module_stack
+
+        def enter_module(module: torch.nn.Module, args: Any) -> None:
+            stack.append(weakref.ref(module))
+
+        def leave_module(module: torch.nn.Module, args: Any, out: Any) -> None:
+            if stack:
+                stack.pop()
+
+        modules = torch.nn.modules.module
+        self._hooks = [modules.register_module_forward_pre_hook(enter_module),
+                       modules.register_module_forward_hook(leave_module, always_call=True)]
+        mode.__enter__()
+        self.recording.active = True
+        return self.recording
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._mode is not None
+        self._mode.__exit__(*exc)
+        for hook in self._hooks:
+            hook.remove()
+        self._hooks = []
+        self._mode = None
+        self.recording.active = False
+        self.recording.finished = True
+
+
+def _active_modes() -> Iterator[Any]:
+    from torch.overrides import _get_current_function_mode_stack
+
+    yield from _get_current_function_mode_stack()
