@@ -53,7 +53,8 @@ class _Names(Labels):
         self.tensors: dict[int, torch.Tensor] = {}
         prefixed = len(ctx.modules) > 1
         for var, model in ctx.modules:
-            prefix = f"{var}." if prefixed else ""
+            bare_layer = type(model).__module__.startswith("torch.nn")
+            prefix = f"{var}." if prefixed or bare_layer else ""
             for name, p in model.named_parameters():
                 self._param(prefix + name, p, registered=True)
             for mod_name, sub in model.named_modules():
@@ -137,9 +138,12 @@ class _Analysis:
         self.rec = ctx.recording
         self.names = _Names(ctx)
         self.findings: list[Finding] = []
-        self.graph, self.probes, self.joined, self.reached = walk(ctx.losses, self.names, self.rec)
+        walked = walk(ctx.losses, self.names, self.rec)
+        self.graph, self.probes, self.joined = walked.graph, walked.probes, walked.joined
+        self.reached = walked.reached
         self.lost_reported: set[int] = set()
         self.drawn: dict[int, str] = dict(self.reached)
+        self.numpy_drawn: set[int] = set()
 
     # --- helpers -------------------------------------------------------------------------
     def add(self, kind: str, severity: str, names: Sequence[str], where: str, message: str,
@@ -173,8 +177,11 @@ class _Analysis:
             chains.setdefault((head.cause, _where(head)), []).extend(chain)
         return list(chains.values())
 
-    def severed(self, cut_ids: frozenset[int], into: str) -> None:
-        """Draw and report the cuts whose values entered the graph at node `into`."""
+    def severed(self, cut_ids: frozenset[int], into: str, quiet_if_reached: bool = False) -> None:
+        """Draw and report the cuts whose values entered the graph at node `into`.
+
+        With `quiet_if_reached`, a cut whose sources all get gradient elsewhere is drawn but
+        not reported (a metric computed under no_grad next to the training loss)."""
         for chain in self.chains(cut_ids):
             head = chain[-1]
             leaves = [t for e in chain for ref in e.source_leaves if (t := ref()) is not None]
@@ -196,7 +203,8 @@ class _Analysis:
             for t in lost:
                 self.graph.mark(self.leaf_node(t), "gets no gradient")
             self.graph.edges.append(Edge(src, into, label, _where(head)))
-            self.report_cut(cause, head, chain, unique, lost)
+            if lost or not quiet_if_reached:
+                self.report_cut(cause, head, chain, unique, lost)
 
     def report_cut(self, cause: str, head: Event, chain: list[Event],
                    leaves: list[torch.Tensor], lost: list[torch.Tensor]) -> None:
@@ -261,6 +269,8 @@ class _Analysis:
     # --- passes --------------------------------------------------------------------------
     def run(self) -> Report:
         self.history_free_joins()
+        if self.graph.outputs:
+            self.unjoined_numpy(self.graph.outputs[0].id)
         self.loss_without_history()
         self.in_place()
         self.freed()
@@ -317,8 +327,8 @@ class _Analysis:
             cuts, leaves = self.rec.origin(loss) if self.rec else (frozenset(), frozenset())
             before = len(self.findings)
             if cuts:
-                self.severed(cuts, node.id)
-            self.unjoined_numpy(node.id)
+                self.severed(cuts, node.id, quiet_if_reached=True)
+                continue
             if len(self.findings) == before:
                 self.history_free_leaves(leaves, node.id, "error")
             if len(self.findings) > before:
@@ -340,7 +350,8 @@ class _Analysis:
             return
         joined = {i for e in self.rec.of_kind("join") for i in e.cuts}
         heads = [e for e in self.rec.of_kind("cut") if e.cause == "numpy_roundtrip"
-                 and e.index not in joined]
+                 and e.index not in joined and e.index not in self.numpy_drawn]
+        self.numpy_drawn.update(e.index for e in heads)
         for head in heads:
             chain = frozenset(head.cuts | {head.index})
             sources = [t for i in chain for ref in self.rec.events[i].source_leaves
@@ -390,16 +401,15 @@ class _Analysis:
         return chosen[0] if chosen else None
 
     def freed(self) -> None:
+        """A graph freed in part: an earlier backward went through some of its nodes."""
         freed = [p for p in self.probes if p.problem == "freed"]
         if not freed:
             return
         backwards = self.rec.of_kind("backward") if self.rec else []
-        called_on = {id(t) for e in backwards if e.tensor is not None
-                     and (t := e.tensor()) is not None}
-        second_time = (self.ctx.exception is not None
-                       and "second time" in str(self.ctx.exception))
-        fresh = [name for name, loss in self.ctx.losses if id(loss) not in called_on]
-        if not (second_time or fresh):
+        if self.ctx.exception is not None:
+            if "second time" not in str(self.ctx.exception):
+                return  # a backward that failed half-way frees part of the graph
+        elif not any(self.partly_freed(name, loss, backwards) for name, loss in self.ctx.losses):
             return
         earlier = next((e for e in backwards if not e.retain_graph), None)
         where = _where(earlier) if earlier else ""
@@ -412,6 +422,17 @@ class _Analysis:
                  "detach what is reused (fake.detach(), hidden.detach()), sum the losses into "
                  "one backward, or recompute the forward; retain_graph=True only if you need "
                  "the graph twice.")
+
+    def partly_freed(self, name: str, loss: torch.Tensor, backwards: list[Event]) -> bool:
+        """True when an earlier backward freed part of this loss's graph, but not all of it:
+        the backward still to come will reach freed nodes."""
+        if any(e.tensor is not None and e.tensor() is loss for e in backwards):
+            return False
+        output = next(n for n in self.graph.outputs if n.label == name)
+        nodes = [n for n in self.graph.upstream(output.id) if n.kind == "op"]
+        freed = any("freed" in n.marks for n in nodes)
+        intact = any(n.saved and "freed" not in n.marks for n in nodes)
+        return freed and intact
 
     def non_leaf_grad(self) -> None:
         if self.rec is None:
@@ -490,7 +511,7 @@ class _Analysis:
         if names.optimized:
             for key, node_id in sorted(reached.items(), key=lambda kv: kv[1]):
                 t = names.tensors.get(key)
-                if key in names.optimized or key in names.plain or t is None:
+                if key in names.optimized or key not in names.params or t is None:
                     continue
                 unregistered = key in names.params and key not in names.registered
                 self.add("not_in_optimizer", "error" if unregistered else "warning",
@@ -502,20 +523,25 @@ class _Analysis:
                          "keep layers in nn.ModuleList and build the optimizer after the "
                          "model is complete")
         if training:
-            trained_prefixes = {names.params[k].split(".")[0] for k in reached if k in names.params}
-            unused = [name for key, name in names.params.items()
-                      if key not in reached and key not in names.frozen
-                      and key not in self.lost_reported and key in names.registered
-                      and name.split(".")[0] in trained_prefixes]
-            used_children = {n.rsplit(".", 1)[0] for k, n in names.params.items() if k in reached}
-            unused = [n for n in unused if n.rsplit(".", 1)[0] not in used_children]
-            if unused:
-                self.add("unused_parameter", "warning", sorted(unused), "",
-                         f"{', '.join(sorted(unused))} never reached the loss: the forward "
-                         "does not use them (DistributedDataParallel would stop with an "
-                         "'unused parameters' error).",
-                         "use them in forward, delete them, or freeze them with "
-                         "requires_grad_(False)")
+            self.unused()
+
+    def unused(self) -> None:
+        """Parameters of a model that trains, which never reach the loss."""
+        unused = []
+        for _, model in self.ctx.modules:
+            params = list(model.parameters())
+            if not any(id(p) in self.reached for p in params):
+                continue
+            unused += [self.names.params[id(p)] for p in params
+                       if id(p) not in self.reached and p.requires_grad
+                       and id(p) not in self.lost_reported and id(p) in self.names.params]
+        if unused:
+            self.add("unused_parameter", "warning", sorted(unused), "",
+                     f"{', '.join(sorted(unused))} never reached the loss: the forward "
+                     "does not use them (DistributedDataParallel would stop with an "
+                     "'unused parameters' error).",
+                     "use them in forward, delete them, or freeze them with "
+                     "requires_grad_(False)")
 
     def from_exception(self) -> None:
         exc = self.ctx.exception
@@ -526,6 +552,15 @@ class _Analysis:
             return
         if explanation.kind == "missing_requires_grad" and self.findings:
             return
+        cuts = [e for e in self.rec.of_kind("cut") if e.cause == explanation.kind] if (
+            self.rec is not None) else []
+        if cuts:
+            self.severed(frozenset({cuts[-1].index}),
+                         self.graph.add("where it failed", "output"))
+            self.findings = [f if f.kind != explanation.kind else Finding(
+                f.kind, "error", f.names, f.where, f.message, f.fix) for f in self.findings]
+            if explanation.kind in {f.kind for f in self.findings}:
+                return
         self.add(explanation.kind, "error", [], _exception_where(exc),
                  explanation.explanation, explanation.fix)
 

@@ -79,7 +79,12 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
                         optimizer: Any, recording: Recording | None,
                         exception: BaseException | None,
                         caught: Iterable[str]) -> Context:
-    losses = find_losses(scope, loss)
+    try:
+        losses = find_losses(scope, loss)
+    except ValueError:
+        if exception is None:
+            raise
+        losses = []  # it failed before the loss existed: the recording tells the story
     modules = _as_list(model, torch.nn.Module, "model", "an nn.Module")
     optimizers = _as_list(optimizer, torch.optim.Optimizer, "optimizer",
                           "a torch.optim.Optimizer")

@@ -17,7 +17,7 @@ import torch
 
 from gradlab.record import Recording
 
-__all__ = ["Edge", "GradGraph", "Labels", "Node", "Probe", "walk"]
+__all__ = ["Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,21 @@ class GradGraph:
     def severed(self) -> list[Edge]:
         """The edges gradient no longer flows along."""
         return [e for e in self.edges if e.severed]
+
+    def upstream(self, node_id: str) -> list[Node]:
+        """Return the nodes from which `node_id` can be reached along ordinary edges."""
+        inputs: dict[str, list[str]] = {}
+        for e in self.edges:
+            if not e.severed:
+                inputs.setdefault(e.dst, []).append(e.src)
+        seen = {node_id}
+        stack = [node_id]
+        while stack:
+            for src in inputs.get(stack.pop(), ()):
+                if src not in seen:
+                    seen.add(src)
+                    stack.append(src)
+        return [n for n in self.nodes if n.id in seen and n.id != node_id]
 
     def add(self, label: str, kind: str, **fields: Any) -> str:
         """Add a node with the next id and return the id."""
@@ -164,13 +179,23 @@ class Labels(Protocol):
     def module_label(self, module: torch.nn.Module | None) -> str: ...
 
 
+@dataclass
+class Walk:
+    """The result of walking the loss graphs."""
+
+    graph: GradGraph
+    probes: list[Probe]
+    joined: list[tuple[Any, str]]
+    reached: dict[int, str]
+
+
 def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
-         recording: Recording | None) -> tuple[GradGraph, list[Probe], list[Any], dict[int, str]]:
-    """Walk each loss's graph; return the graph, the probe results, the nodes that carry
-    recorded joins (with their ids) and the id of every leaf tensor reached."""
+         recording: Recording | None) -> Walk:
+    """Walk each loss's graph: number the nodes, probe their saved tensors, note the nodes
+    that carry recorded joins and the node of every leaf tensor reached."""
     graph = GradGraph()
     probes: list[Probe] = []
-    joined: list[Any] = []
+    joined: list[tuple[Any, str]] = []
     reached: dict[int, str] = {}
     ids: dict[int, str] = {}
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
@@ -207,4 +232,4 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
             graph.edges.append(Edge(node_id, consumer))
             queue.extend((child, node_id) for child, _ in node.next_functions
                          if child is not None)
-    return graph, probes, joined, reached
+    return Walk(graph, probes, joined, reached)

@@ -380,13 +380,15 @@ class _Recorder(TorchFunctionMode):
         frame = sys._getframe(1)
         if category == "in_place":
             return self._in_place(func, name, args, kwargs, frame)
+        if category == "backward":
+            self._backward(name, args, kwargs, None, frame)
         if category in ("rewrap", "grad_read"):
             out = self._call_with_warnings_at(func, args, kwargs, frame)
         else:
             out = func(*args, **kwargs)
         if category == "op":
             self._op(name, args, kwargs, out, frame)
-        else:
+        elif category != "backward":
             getattr(self, "_" + category)(name, args, kwargs, out, frame)
         return out
 

@@ -1,0 +1,111 @@
+"""Every finding kind is found in its broken program and absent from its fixed one; correct
+programs give no error and no warning."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+import gradlab as gl
+import scenarios as S
+
+PAIRS = [(kind, *pair) for kind, pair in S.BROKEN_FIXED.items()] + [
+    (kind, *pair) for kind, pair in S.MORE_BROKEN.items()]
+
+
+def line_of(text: str) -> str:
+    """Return `scenarios.py:N` for the first line of scenarios.py containing `text`."""
+    lines = Path(S.__file__).read_text(encoding="utf-8").splitlines()
+    return f"scenarios.py:{next(i for i, line in enumerate(lines, 1) if text in line)}"
+
+
+def diagnose_quietly(scenario: S.Scenario) -> gl.Report:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scenarios trigger torch's own warnings on purpose
+        return gl.diagnose(scenario)
+
+
+def test_every_kind_has_a_broken_and_fixed_program() -> None:
+    assert set(S.BROKEN_FIXED) == set(gl.report.KINDS)
+
+
+@pytest.mark.parametrize(("kind", "broken", "fixed", "severity"), PAIRS,
+                         ids=[f"{p[0]}-{p[1].__name__}" for p in PAIRS])
+def test_kind_found_in_broken_and_absent_from_fixed(kind: str, broken: S.Scenario,
+                                                    fixed: S.Scenario, severity: str) -> None:
+    found = diagnose_quietly(broken)
+    assert (kind, severity) in [(f.kind, f.severity) for f in found.findings], str(found)
+    clean = diagnose_quietly(fixed)
+    assert kind not in clean.kinds(), str(clean)
+    assert clean.ok, str(clean)
+
+
+@pytest.mark.parametrize("program", S.CORRECT, ids=lambda f: f.__name__)
+def test_no_error_or_warning_on_correct_code(program: S.Scenario) -> None:
+    report = diagnose_quietly(program)
+    assert report.problems == [], str(report)
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(S.CORRECT) >= 15
+
+
+def test_no_grad_names_the_cut_parameters_and_line() -> None:
+    report = diagnose_quietly(S.no_grad_broken)
+    (finding,) = report.findings
+    assert finding.names == ("fc1.weight", "fc1.bias")
+    assert finding.where == line_of("h = h * 2")
+    assert finding.lesson == "02_no_grad_block"
+    (edge,) = report.graph.severed
+    assert report.graph.node(edge.src).label == "ReluBackward0"
+    assert report.graph.node(edge.dst).label == "AddmmBackward0"
+    assert edge.cause == "no_grad"
+
+
+def test_in_place_is_predicted_before_backward_with_op_and_line() -> None:
+    report = diagnose_quietly(S.in_place_predicted_broken)
+    assert report.exception is None  # nothing ran backward: this is a prediction
+    (finding,) = report.findings
+    assert finding.names == ("ExpBackward0",)
+    assert finding.where == line_of("y[0] = 0")
+    assert "__setitem__" in finding.message and "version 1, saved at 0" in finding.message
+    (stale,) = [n for n in report.graph.nodes if any(m.startswith("stale") for m in n.marks)]
+    assert stale.label == "ExpBackward0"
+
+
+def test_in_place_after_sigmoid_names_sigmoid() -> None:
+    report = diagnose_quietly(S.in_place_broken)
+    assert report.exception is not None and report.exception.kind == "in_place"
+    assert [f.names for f in report.findings] == [("SigmoidBackward0",)]
+
+
+def test_double_backward_is_predicted_before_the_second_backward() -> None:
+    report = diagnose_quietly(S.double_backward_predicted_broken)
+    assert report.exception is None
+    assert report.kinds() == ["double_backward"]
+    assert any("freed" in n.marks for n in report.graph.nodes)
+
+
+def test_detached_gan_discriminator_step_is_info_not_error() -> None:
+    report = diagnose_quietly(S.gan_step)
+    assert [(f.kind, f.severity) for f in report.findings] == [("detach", "info")]
+
+
+def test_grad_table_shows_none_for_cut_parameters() -> None:
+    report = diagnose_quietly(S.no_grad_broken)
+    states = {row.name: row.state for row in report.grads}
+    assert states == {"fc1.weight": "None", "fc1.bias": "None", "fc2.weight": "norm",
+                      "fc2.bias": "norm"}
+
+
+def test_findings_are_in_a_stable_order_and_text() -> None:
+    first = str(diagnose_quietly(S.not_in_optimizer_broken))
+    assert first == str(diagnose_quietly(S.not_in_optimizer_broken))
+    assert "0x" not in first
+
+
+def test_report_html_names_the_kind() -> None:
+    html = diagnose_quietly(S.detach_broken)._repr_html_()
+    assert "detach" in html and "fc1.weight" in html

@@ -1,0 +1,218 @@
+"""Bad input gets a clear error; explain() covers torch's autograd messages; the CLI works."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+import gradlab as gl
+import scenarios as S
+
+
+def test_non_tensor_target() -> None:
+    with pytest.raises(TypeError, match="loss tensor or a zero-argument function"):
+        gl.diagnose(3.0)  # type: ignore[arg-type]
+
+
+def test_loss_without_grad_fn_and_no_recording() -> None:
+    with pytest.raises(ValueError, match="no grad_fn.*gl.record"):
+        gl.diagnose(torch.ones(()))
+
+
+def test_non_scalar_loss() -> None:
+    w = torch.randn(3, requires_grad=True)
+    with pytest.raises(ValueError, match=r"must be a scalar.*\(3,\).*\.sum\(\) or \.mean\(\)"):
+        gl.diagnose(w * 2)
+
+
+def test_wrong_model_and_optimizer_types() -> None:
+    loss = (torch.randn(3, requires_grad=True) * 2).sum()
+    with pytest.raises(TypeError, match="model= takes an nn.Module.*str"):
+        gl.diagnose(loss, model="net")
+    with pytest.raises(TypeError, match="optimizer= takes a torch.optim.Optimizer.*'b' is a int"):
+        gl.diagnose(loss, optimizer={"a": torch.optim.SGD([torch.zeros(1, requires_grad=True)],
+                                                          lr=1), "b": 3})
+
+
+def test_nested_and_reused_recordings() -> None:
+    recorder = gl.record()
+    with recorder, pytest.raises(ValueError, match="already recording"), gl.record():
+        pass
+    with pytest.raises(ValueError, match="already used"), recorder:
+        pass
+
+
+def test_recording_still_active() -> None:
+    with gl.record() as rec:
+        loss = (torch.randn(3, requires_grad=True) * 2).sum()
+        with pytest.raises(ValueError, match="after its `with gl.record\\(\\)` block"):
+            gl.diagnose(loss, recording=rec)
+
+
+def test_callable_with_unrelated_error() -> None:
+    def broken() -> dict[str, Any]:
+        return {"x": 1 / 0}
+
+    with pytest.raises(ValueError, match="not about gradients: ZeroDivisionError"):
+        gl.diagnose(broken)
+
+
+def test_callable_returning_nothing() -> None:
+    with pytest.raises(TypeError, match="must return locals"):
+        gl.diagnose(lambda: None)
+
+
+def test_no_loss_in_scope() -> None:
+    with pytest.raises(ValueError, match="no loss found.*loss='name'"):
+        gl.diagnose(lambda: {"x": torch.randn(3)})
+
+
+def test_loss_by_name() -> None:
+    def run() -> dict[str, Any]:
+        w = torch.randn(3, requires_grad=True)
+        objective = (w * 2).sum()
+        return locals()
+
+    assert gl.diagnose(run, loss="objective").losses == ("objective",)
+    with pytest.raises(ValueError, match="no tensor named 'cost'"):
+        gl.diagnose(run, loss="cost")
+
+
+def test_recorded_loss_tensor() -> None:
+    w = torch.randn(3, requires_grad=True)
+    with gl.record() as rec:
+        with torch.no_grad():
+            h = w * 2
+        loss = (h + 1).sum()
+    report = gl.diagnose(loss, recording=rec)
+    assert [(f.kind, f.names) for f in report.findings] == [("no_grad", ("tensor (3,)",))]
+
+
+def torch_messages() -> dict[str, str]:
+    """Trigger each autograd error and warning on the installed torch; return kind -> text."""
+    found: dict[str, str] = {}
+
+    def catch(kind: str, run: Any) -> None:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            try:
+                run()
+            except (RuntimeError, ValueError) as exc:
+                found[kind] = str(exc)
+        for w in said:
+            found.setdefault(kind, str(w.message))
+
+    x = torch.randn(3, requires_grad=True)
+    catch("missing_requires_grad", lambda: torch.randn(3).sum().backward())
+
+    def twice() -> None:
+        y = (x * x).sum()
+        y.backward()
+        y.backward()
+    catch("double_backward", twice)
+
+    def in_place() -> None:
+        y = x.exp()
+        y.add_(1)
+        y.sum().backward()
+    catch("in_place", in_place)
+    catch("in_place_leaf", lambda: torch.randn(2, requires_grad=True).add_(1))
+    catch("numpy_roundtrip", lambda: x.numpy())
+
+    def inference() -> None:
+        with torch.inference_mode():
+            t = torch.ones(3)
+        (x * t).sum().backward()
+    catch("inference_mode", inference)
+    catch("integer_dtype", lambda: torch.tensor([1, 2], requires_grad=True))
+    catch("non_leaf_grad", lambda: (x * 2).grad)
+    catch("non_leaf_requires_grad", lambda: (x * 2).requires_grad_(False))
+    return found
+
+
+EXPECTED_KIND = {"in_place_leaf": "in_place", "non_leaf_requires_grad": "non_leaf_grad"}
+
+
+def test_explain_covers_every_autograd_message_of_this_torch() -> None:
+    messages = torch_messages()
+    assert len(messages) == 9
+    for kind, text in messages.items():
+        explanation = gl.explain(text)
+        assert explanation is not None, text
+        assert explanation.kind == EXPECTED_KIND.get(kind, kind), text
+        assert explanation.lesson.startswith("0")
+
+
+def test_explain_returns_none_for_other_errors_and_rejects_other_input() -> None:
+    assert gl.explain(ZeroDivisionError("division by zero")) is None
+    with pytest.raises(TypeError, match="exception, a warning or its text"):
+        gl.explain(42)  # type: ignore[arg-type]
+
+
+SCRIPT_NO_GRAD = """\
+import torch
+from torch import nn
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+x = torch.randn(4, 3)
+with torch.no_grad():
+    out = model(x)
+loss = out.pow(2).mean()
+loss.backward()
+"""
+
+SCRIPT_CORRECT = SCRIPT_NO_GRAD.replace("with torch.no_grad():\n    out", "out")
+
+
+def check(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "train.py"
+    script.write_text(source)
+    return subprocess.run([sys.executable, "-m", "gradlab", "check", str(script), *args],
+                          capture_output=True, text=True, check=False)
+
+
+def test_cli_reports_findings_as_json_with_exit_1(tmp_path: Path) -> None:
+    done = check(tmp_path, SCRIPT_NO_GRAD, "--json")
+    assert done.returncode == 1, done.stderr
+    (finding,) = json.loads(done.stdout)
+    assert finding["kind"] == "no_grad" and finding["severity"] == "error"
+    assert finding["names"] == ["model.weight", "model.bias"]
+    assert finding["where"] == "train.py:7"
+    assert {"message", "fix"} <= finding.keys()
+
+
+def test_cli_exit_0_on_correct_script(tmp_path: Path) -> None:
+    done = check(tmp_path, SCRIPT_CORRECT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no problems found" in done.stdout
+
+
+def test_cli_exit_3_on_unrelated_failure(tmp_path: Path) -> None:
+    done = check(tmp_path, "import torch\nvalue = 1 / 0\n")
+    assert done.returncode == 3
+    assert "unrelated to autograd: ZeroDivisionError" in done.stderr
+    assert "train.py:2" in done.stderr
+
+
+def test_cli_exit_2_on_missing_file_and_bad_usage(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "gradlab", "check", str(tmp_path / "nope.py")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and "no such file" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "gradlab", "bogus"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 2
+
+
+def test_cli_loss_name(tmp_path: Path) -> None:
+    done = check(tmp_path, SCRIPT_CORRECT.replace("loss", "objective"), "--loss", "objective")
+    assert done.returncode == 0, done.stderr
+    done = check(tmp_path, SCRIPT_CORRECT.replace("loss", "objective"), "--loss", "cost")
+    assert done.returncode == 2 and "no tensor named 'cost'" in done.stderr
+
