@@ -69,10 +69,11 @@ def checks() -> list[Check]:
     ]
 
 
-def report() -> str:
-    """Return one line per check, then a verdict."""
+def report(verbose: bool = True) -> str:
+    """Return one line per check (only the failing ones unless `verbose`), then a verdict."""
     results = checks()
-    lines = [f"{'ok     ' if c.ok else 'MISSING'}  {c.name:<10} {c.detail}" for c in results]
+    lines = [f"{'ok     ' if c.ok else 'MISSING'}  {c.name:<10} {c.detail}" for c in results
+             if verbose or not c.ok]
     missing = [c.name for c in results if not c.ok]
     lines.append("Everything the course needs is installed." if not missing
                  else f"Missing: {', '.join(missing)}. Fix the lines marked MISSING above.")

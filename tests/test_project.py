@@ -1,0 +1,109 @@
+"""The course installs the same everywhere: conda, Binder, pip; every notebook is tested."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import gradlab as gl
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def packages(path: Path) -> tuple[set[str], set[str]]:
+    """Return the conda and pip package names an environment file lists (gradlab excluded)."""
+    spec: dict[str, Any] = yaml.safe_load(path.read_text())
+    conda: set[str] = set()
+    pip: set[str] = set()
+    for item in spec["dependencies"]:
+        if isinstance(item, dict):
+            pip |= {p.split("==")[0] for p in item["pip"] if p not in ("-e .", "gradlab")}
+        else:
+            conda.add(item.split("=")[0].split("<")[0].split(">")[0])
+    return conda, pip
+
+
+def test_binder_and_root_environments_list_the_same_packages() -> None:
+    root, binder = ROOT / "environment.yml", ROOT / "binder" / "environment.yml"
+    assert packages(root) == packages(binder)
+    for path in (root, binder):
+        spec = yaml.safe_load(path.read_text())
+        assert spec["channels"] == ["conda-forge"]
+        assert "python=3.11" in spec["dependencies"]
+        assert {"pytorch-cpu", "python-graphviz", "jupyterlab>=4,<5", "ipywidgets>=8,<9",
+                "matplotlib-base", "nbval", "pytest", "setuptools"} <= set(
+                    d for d in spec["dependencies"] if isinstance(d, str))
+    assert "-e ." in yaml.safe_load(root.read_text())["dependencies"][-1]["pip"]
+    assert "torchviz==0.0.3" in yaml.safe_load(binder.read_text())["dependencies"][-1]["pip"]
+    binder_text = binder.read_text()
+    assert "-e ." not in binder_text and "file:" not in binder_text
+
+
+def test_postbuild_installs_gradlab_strictly() -> None:
+    post = (ROOT / "binder" / "postBuild").read_text().splitlines()
+    assert post[0] == "#!/usr/bin/env bash"
+    assert "set -euo pipefail" in post
+    assert "python -m pip install --no-deps -e ." in post
+
+
+def test_repo2docker_picks_conda_python_311_and_runs_postbuild() -> None:
+    tool = Path(sys.executable).parent / "jupyter-repo2docker"
+    done = subprocess.run([str(tool), "--no-build", "--debug", str(ROOT)], capture_output=True,
+                          text=True, check=True, timeout=300)
+    dockerfile = done.stdout + done.stderr
+    assert "Building conda environment for python=3.11" in dockerfile
+    assert '--file "binder/environment.yml"' in dockerfile
+    assert "RUN ./binder/postBuild" in dockerfile
+
+
+def notebooks() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_exist_and_are_listed_in_the_readme() -> None:
+    found = notebooks()
+    assert found, "no notebook to test"
+    readme = (ROOT / "README.md").read_text()
+    for path in found:
+        assert f"notebooks/{path.name}" in readme
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_notebook_is_stored_executed_in_order_with_python3_kernel(path: Path) -> None:
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+    assert counts and None not in counts and counts == sorted(counts)
+    text = json.dumps(nb["cells"])
+    assert str(ROOT) not in text and " at 0x" not in text
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / "README.md").read_text()
+    lines = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines()
+             if ln and not ln.startswith("#")]
+    assert lines[-1] == "make test"
+    workflow = (ROOT / ".github" / "workflows" / "test.yml").read_text()
+    assert "make test" in workflow
+
+
+def test_package_declares_its_public_names_and_is_typed() -> None:
+    assert (ROOT / "gradlab" / "py.typed").exists()
+    assert gl.__version__
+    for name in gl.__all__:
+        assert hasattr(gl, name), name
+
+
+def test_install_check_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradlab import install_check
+
+    monkeypatch.setenv("PATH", "")
+    text = install_check.report()
+    assert "MISSING  dot" in text and "apt-get install graphviz" in text
+    assert "ok       torch" in text
