@@ -15,7 +15,7 @@ import torch
 
 from gradlab.explain import explain
 from gradlab.graph import Edge, GradGraph, Labels, Probe, shape_text, walk
-from gradlab.record import Event, Recording, Where
+from gradlab.record import Event, Recording, exception_where
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 
 __all__ = ["Context", "analyse"]
@@ -117,19 +117,6 @@ class _Names(Labels):
 
 def _where(event: Event) -> str:
     return "" if event.where.line == 0 else str(event.where)
-
-
-def _exception_where(exc: BaseException) -> str:
-    from gradlab.record import user_where
-
-    tb = exc.__traceback__
-    last: Where | None = None
-    while tb is not None:
-        where = user_where(tb.tb_frame)
-        if where.line and tb.tb_frame.f_code.co_name == where.function:
-            last = Where(where.file, tb.tb_lineno, where.function)
-        tb = tb.tb_next
-    return str(last) if last else ""
 
 
 class _Analysis:
@@ -561,7 +548,7 @@ class _Analysis:
                 f.kind, "error", f.names, f.where, f.message, f.fix) for f in self.findings]
             if explanation.kind in {f.kind for f in self.findings}:
                 return
-        self.add(explanation.kind, "error", [], _exception_where(exc),
+        self.add(explanation.kind, "error", [], str(exception_where(exc) or ''),
                  explanation.explanation, explanation.fix)
 
     def exception_info(self) -> ExceptionInfo | None:

@@ -10,7 +10,7 @@ import torch
 
 from gradlab.analyse import Context, analyse
 from gradlab.explain import explain
-from gradlab.record import Recording, Where, record, user_where
+from gradlab.record import Recording, exception_where, record
 from gradlab.report import Report
 
 __all__ = ["diagnose", "run_recorded", "find_losses"]
@@ -140,15 +140,8 @@ def _frame_locals(exc: BaseException, code: Any) -> dict[str, Any]:
 
 def unrelated_error(exc: BaseException) -> str:
     """Describe an exception that is not an autograd problem, with its line."""
-    tb = exc.__traceback__
-    where: Where | None = None
-    while tb is not None:
-        here = user_where(tb.tb_frame)
-        if here.line and here.function == tb.tb_frame.f_code.co_name:
-            where = Where(here.file, tb.tb_lineno, here.function)
-        tb = tb.tb_next
-    at = f" at {where}" if where else ""
-    return f"{type(exc).__name__}: {exc}{at}"
+    where = exception_where(exc)
+    return f"{type(exc).__name__}: {exc}{f' at {where}' if where else ''}"
 
 
 def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,

@@ -72,6 +72,18 @@ def user_where(frame: FrameType | None) -> Where:
     return Where(_describe_file(code.co_filename), frame.f_lineno, code.co_name)
 
 
+def exception_where(exc: BaseException) -> Where | None:
+    """Return the deepest line of user code in an exception's traceback."""
+    tb = exc.__traceback__
+    found: Where | None = None
+    while tb is not None:
+        here = user_where(tb.tb_frame)
+        if here.line and here.function == tb.tb_frame.f_code.co_name:
+            found = Where(here.file, tb.tb_lineno, here.function)
+        tb = tb.tb_next
+    return found
+
+
 @dataclass
 class Event:
     """Something the recorder saw that matters for gradients.
