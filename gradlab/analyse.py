@@ -24,7 +24,6 @@ _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detac
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
                 "non_differentiable": "non-differentiable", "integer_dtype": "integer dtype"}
 _WEIGHT_NAME = re.compile(r"^(w|b|W|B|weight|bias|theta|param|kernel|coef|embed)(_?\w*)$")
-_DATA_NAME = re.compile(r"^(x|y|X|Y|input|inputs|target|targets|label|labels|data|batch)\d*$")
 
 
 @dataclass
