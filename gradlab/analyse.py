@@ -572,12 +572,13 @@ class _Analysis:
                 continue
             seen.add(id(t))
             grad = t.grad if t.is_leaf else None
-            if grad is None:
+            norm = None if grad is None else float(grad.norm())
+            if norm is None:
                 rows.append(GradRow(name, shape_text(t), "None"))
-            elif not bool(grad.any()):
+            elif norm == 0.0:
                 rows.append(GradRow(name, shape_text(t), "all zero", 0.0))
             else:
-                rows.append(GradRow(name, shape_text(t), "norm", float(grad.norm())))
+                rows.append(GradRow(name, shape_text(t), "norm", norm))
         return rows
 
 

@@ -11,7 +11,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import torch
 
@@ -20,8 +20,7 @@ from gradlab.record import Recording
 __all__ = ["Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     """A box in the picture.
 
     kind: `output` (a loss), `op` (a backward node), `leaf` (a tensor that gets `.grad`),
@@ -38,8 +37,7 @@ class Node:
     saved: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """An arrow from an input (`src`) to the node that uses it (`dst`).
 
     `cause` is empty for an ordinary autograd edge; for a severed edge it names the cut
@@ -110,8 +108,7 @@ class GradGraph:
         """Add a mark to a node (kept once, in the order added)."""
         for i, n in enumerate(self.nodes):
             if n.id == node_id and mark not in n.marks:
-                self.nodes[i] = Node(n.id, n.label, n.kind, n.detail, n.module,
-                                     n.marks + (mark,), n.saved)
+                self.nodes[i] = n._replace(marks=n.marks + (mark,))
 
 
 @dataclass(frozen=True)
@@ -128,9 +125,16 @@ _saved_names: dict[type, list[str]] = {}
 _VERSION = re.compile(r"is at version (\d+); expected version (\d+)")
 
 
+_node_names: dict[type, str] = {}
+
+
 def node_name(node: Any) -> str:
     """Return a backward node's name without the C++ namespace."""
-    return str(node.name()).removeprefix("torch::autograd::")
+    name = _node_names.get(type(node))
+    if name is None:
+        name = str(node.name()).removeprefix("torch::autograd::")
+        _node_names[type(node)] = name
+    return name
 
 
 def shape_text(t: torch.Tensor) -> str:
@@ -199,6 +203,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     reached: dict[int, str] = {}
     ids: dict[int, str] = {}
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
+    tags = (recording.tag, recording.module_tag) if recording is not None else None
     for loss_name, loss in losses:
         out_id = graph.add(loss_name, "output", detail=shape_text(loss))
         if loss.grad_fn is None:
@@ -218,7 +223,8 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                                     marks=labels.leaf_marks(variable))
                 reached[id(variable)] = node_id
             else:
-                module = recording.node_module(node) if recording is not None else None
+                module, has_joins = (recording.node_marks(*tags, node)
+                                     if recording is not None and tags else (None, False))
                 saved, problem, message = _probe(node)
                 marks = (stale_mark(message),) if problem == "stale" else (
                     ("freed",) if problem == "freed" else ())
@@ -226,10 +232,11 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                                     module=labels.module_label(module))
                 if problem:
                     probes.append(Probe(node_id, node_name(node), problem, message))
-                if recording is not None and recording.node_events(node):
+                if has_joins:
                     joined.append((node, node_id))
             ids[id(node)] = node_id
             graph.edges.append(Edge(node_id, consumer))
-            queue.extend((child, node_id) for child, _ in node.next_functions
-                         if child is not None)
+            for child, _ in node.next_functions:
+                if child is not None:
+                    queue.append((child, node_id))
     return Walk(graph, probes, joined, reached)

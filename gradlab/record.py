@@ -138,6 +138,11 @@ class Recording:
         return f"gradlab:{self.serial}"
 
     @property
+    def module_tag(self) -> str:
+        """The key under which the module that created a graph node is kept."""
+        return f"gradlab:{self.serial}:module"
+
+    @property
     def ops(self) -> int:
         """How many torch calls ran while recording."""
         return sum(self.op_counts.values())
@@ -157,10 +162,16 @@ class Recording:
         """Return the join events recorded on a graph node (a `grad_fn`)."""
         return [self.events[i] for i in node.metadata.get(self.tag, ())]
 
-    def node_module(self, node: Any) -> torch.nn.Module | None:
-        """Return the module whose forward created a graph node, if it is still alive."""
-        ref = node.metadata.get(self.tag + ":module")
-        return None if ref is None else ref()
+    def node_marks(self, tag: str, module_tag: str, node: Any) -> tuple[
+            torch.nn.Module | None, bool]:
+        """Return (the module that created `node` if still alive, whether joins are on it).
+
+        Takes the tags from the caller: this runs once per node of large graphs."""
+        metadata = node.metadata
+        if not metadata:
+            return None, False
+        ref = metadata.get(module_tag)
+        return (None if ref is None else ref()), tag in metadata
 
     def leaf(self, key: int) -> torch.Tensor | None:
         """Return the history-free leaf tensor recorded under `key`, if it is still alive."""
@@ -214,6 +225,8 @@ def _category(func: Any, name: str) -> str:
         category = "backward"
     elif name in _DTYPE_CHANGERS:
         category = "to"
+    elif name.endswith(".__get__"):
+        category = "ignore"  # other attribute reads (`dtype`, `shape`) change nothing
     elif name in _IN_PLACE_DUNDERS or (name.endswith("_") and not name.startswith("_")
                                         and name not in ("requires_grad_", "retain_grad_")):
         category = "in_place"
@@ -291,7 +304,7 @@ class _Recorder(TorchFunctionMode):
         super().__init__()
         self.recording = recording
         self._provenance = recording.provenance
-        self._module_tag = recording.tag + ":module"
+        self._module_tag = recording.module_tag
         self.module_stack: list[weakref.ref[torch.nn.Module]] = []
         self._scalars: dict[int, tuple[float, frozenset[int]]] = {}
         self._arrays: list[tuple[weakref.ref[Any], frozenset[int]]] = []
@@ -394,7 +407,7 @@ class _Recorder(TorchFunctionMode):
             return self._in_place(func, name, args, kwargs, frame)
         if category == "backward":
             self._backward(name, args, kwargs, None, frame)
-        if category in ("rewrap", "grad_read"):
+        if category == "rewrap" or (category == "grad_read" and not args[0].is_leaf):
             out = self._call_with_warnings_at(func, args, kwargs, frame)
         else:
             out = func(*args, **kwargs)

@@ -1,0 +1,49 @@
+"""Engine overhead: gl.record() around a forward, gl.diagnose() around forward + backward."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+import gradlab as gl
+from benchmarks.common import Figure, machine, ratio, table
+from benchmarks.models import transformer
+
+
+def measure() -> list[Figure]:
+    """Ratios of recorded to plain runs on the 24-layer transformer."""
+    model, x = transformer()
+
+    def forward() -> torch.Tensor:
+        return model(x).pow(2).mean()
+
+    def recorded_forward() -> None:
+        with gl.record():
+            forward()
+
+    def forward_backward() -> dict[str, Any]:
+        model.zero_grad()
+        loss = forward()
+        loss.backward()
+        return {"loss": loss, "model": model}
+
+    def diagnosed() -> None:
+        gl.diagnose(forward_backward)
+
+    rec, rec_s, plain_s = ratio(recorded_forward, forward)
+    diag, diag_s, plain_fb_s = ratio(diagnosed, forward_backward)
+    return [
+        Figure("record() forward / plain forward (24-layer transformer)", rec, "×", 1.5,
+               f"{rec_s * 1e3:.1f} ms vs {plain_s * 1e3:.1f} ms"),
+        Figure("diagnose() / plain forward+backward (24-layer transformer)", diag, "×", 1.5,
+               f"{diag_s * 1e3:.1f} ms vs {plain_fb_s * 1e3:.1f} ms"),
+    ]
+
+
+if __name__ == "__main__":
+    figures = measure()
+    print(machine())
+    print(table(figures))
+    for f in figures:
+        print(f"  {f.name}: {f.note}")
