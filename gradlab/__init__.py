@@ -9,13 +9,14 @@ from gradlab.diagnose import diagnose
 from gradlab.explain import Explanation, explain
 from gradlab.graph import Edge, GradGraph, Node
 from gradlab.record import Event, Recording, record
+from gradlab.render import LEGEND, GraphView, draw
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Context", "Edge", "Event", "ExceptionInfo", "Explanation", "Finding", "GradGraph",
-    "GradRow", "Node", "Recording", "Report", "__version__", "analyse", "diagnose", "explain",
-    "record", "setup",
+    "LEGEND", "Context", "Edge", "Event", "ExceptionInfo", "Explanation", "Finding", "GradGraph",
+    "GradRow", "GraphView", "Node", "Recording", "Report", "__version__", "analyse", "diagnose",
+    "draw", "explain", "record", "setup",
 ]

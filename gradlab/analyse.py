@@ -6,6 +6,7 @@ intended (a frozen backbone, a target network, a stop-gradient next to a live pa
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,12 +143,13 @@ class _Analysis:
             found |= self.names.optimized.get(key, set())
         return found
 
-    def leaf_node(self, t: torch.Tensor) -> str:
-        """Return the node of a leaf, drawing it if the loss graphs did not reach it."""
+    def leaf_node(self, t: torch.Tensor, quiet: bool = False) -> str:
+        """Return the node of a leaf, drawing it if the loss graphs did not reach it
+        (`quiet`: without marks, behind a cut that may be intended)."""
         node_id = self.drawn.get(id(t))
         if node_id is None:
             node_id = self.graph.add(self.names.name(t), "leaf", detail=shape_text(t),
-                                     marks=self.names.leaf_marks(t))
+                                     marks=() if quiet else self.names.leaf_marks(t))
             self.drawn[id(t)] = node_id
         return node_id
 
@@ -178,22 +180,26 @@ class _Analysis:
                 cause = "numpy_roundtrip"
             label = " + ".join(dict.fromkeys(_CAUSE_LABEL[e.cause] for e in chain))
             lost = [t for t in unique if id(t) not in self.reached]
-            if source_node:
-                src = self.graph.add(source_node, "cut_source", marks=("history cut off",))
+            severity = self.report_cut(cause, head, chain, unique, lost) if (
+                lost or not quiet_if_reached) else None
+            intended = severity in (None, "info")
+            if source_node or len(unique) > 1:  # one box where the leaves' paths were cut
+                src = self.graph.add(source_node or f"{chain[0].op}(...)", "cut_source",
+                                     marks=() if intended else ("history cut off",))
                 for t in unique:
-                    self.graph.edges.append(Edge(self.leaf_node(t), src))
+                    self.graph.edges.append(Edge(self.leaf_node(t, intended), src))
             elif unique:
-                src = self.leaf_node(unique[0])
+                src = self.leaf_node(unique[0], intended)
             else:
                 src = self.graph.add("value without history", "cut_source")
-            for t in lost:
-                self.graph.mark(self.leaf_node(t), "gets no gradient")
-            self.graph.edges.append(Edge(src, into, label, _where(head)))
-            if lost or not quiet_if_reached:
-                self.report_cut(cause, head, chain, unique, lost)
+            if not intended:
+                for t in lost:
+                    self.graph.mark(self.leaf_node(t), "gets no gradient")
+            self.graph.edges.append(Edge(src, into, label, _where(head), intended))
 
     def report_cut(self, cause: str, head: Event, chain: list[Event],
-                   leaves: list[torch.Tensor], lost: list[torch.Tensor]) -> None:
+                   leaves: list[torch.Tensor], lost: list[torch.Tensor]) -> str | None:
+        """Add the finding for a cut; return its severity (None: nothing to report)."""
         where = _where(head)
         names = [self.names.name(t) for t in (lost or leaves)]
         what = ", ".join(names) if names else "the value"
@@ -231,7 +237,7 @@ class _Analysis:
         }[cause]
         message, fix = text
         if cause == "non_differentiable" and not lost:
-            return
+            return None
         if lost:
             optimizers = self.optimizers_of([id(t) for t in lost])
             reached_optimizers = self.optimizers_of(list(self.reached))
@@ -251,6 +257,7 @@ class _Analysis:
             message = (f"may be intended: {message} They still get gradient along another "
                        "path.")
         self.add(cause, severity, names, where, message, fix)
+        return severity
 
     # --- passes --------------------------------------------------------------------------
     def run(self) -> Report:
@@ -292,6 +299,10 @@ class _Analysis:
                 fix = f"self.{name.split('.')[-1]} = nn.Parameter(...)"
                 severity = "error"
             elif id(t) in self.names.frozen:
+                src = self.drawn.get(id(t)) or self.graph.add(
+                    name, "frozen", detail=shape_text(t), marks=("frozen: requires_grad=False",))
+                self.drawn[id(t)] = src
+                self.graph.edges.append(Edge(src, into, "frozen", intended=True))
                 continue
             elif id(t) in self.names.optimized or _WEIGHT_NAME.match(self.names.scope.get(
                     id(t), "")):
@@ -521,6 +532,8 @@ class _Analysis:
             unused += [self.names.params[id(p)] for p in params
                        if id(p) not in self.reached and p.requires_grad
                        and id(p) not in self.lost_reported and id(p) in self.names.params]
+        for name in unused:
+            self.graph.add(name, "unused", marks=("unused: no path to the loss",))
         if unused:
             self.add("unused_parameter", "warning", sorted(unused), "",
                      f"{', '.join(sorted(unused))} never reached the loss: the forward "
@@ -594,4 +607,13 @@ def _group(names: Sequence[str]) -> list[str]:
 
 def analyse(ctx: Context) -> Report:
     """Walk the loss graphs, join them with the recording, and return the Report."""
-    return _Analysis(ctx).run()
+    # The walk makes thousands of small objects next to torch's many long-lived ones; the
+    # cyclic collector's pauses would cost more than the analysis itself. Nothing made here
+    # forms a cycle, and collection resumes at the end.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Analysis(ctx).run()
+    finally:
+        if enabled:
+            gc.enable()

@@ -25,7 +25,9 @@ class Node(NamedTuple):
 
     kind: `output` (a loss), `op` (a backward node), `leaf` (a tensor that gets `.grad`),
     `cut_source` (the last node that still had history before a cut), `history_free` (a leaf
-    that should train but cannot), `in_place` (the op that changed a saved tensor).
+    that should train but cannot), `frozen` (a parameter with requires_grad=False on purpose),
+    `unused` (a parameter the forward never used), `in_place` (the op that changed a saved
+    tensor).
     """
 
     id: str
@@ -40,19 +42,22 @@ class Node(NamedTuple):
 class Edge(NamedTuple):
     """An arrow from an input (`src`) to the node that uses it (`dst`).
 
-    `cause` is empty for an ordinary autograd edge; for a severed edge it names the cut
-    (`no_grad`, `detach`, `.data`, `numpy`, ...), and `where` the line that made it.
+    `cause` is empty for an ordinary autograd edge; for a cut it names why (`no_grad`,
+    `detach`, `.data`, `numpy`, ...), `where` the line that made it, and `intended` whether
+    it may be on purpose.
     """
 
     src: str
     dst: str
     cause: str = ""
     where: str = ""
+    intended: bool = False
 
     @property
     def severed(self) -> bool:
-        """True for an edge along which gradient no longer flows."""
-        return bool(self.cause)
+        """True for an edge along which gradient no longer flows, by mistake: a cut that may
+        be intended (a frozen parameter, a target computed under no_grad) is drawn apart."""
+        return bool(self.cause) and not self.intended
 
 
 @dataclass
@@ -87,7 +92,7 @@ class GradGraph:
         """Return the nodes from which `node_id` can be reached along ordinary edges."""
         inputs: dict[str, list[str]] = {}
         for e in self.edges:
-            if not e.severed:
+            if not e.cause:
                 inputs.setdefault(e.dst, []).append(e.src)
         seen = {node_id}
         stack = [node_id]
@@ -204,6 +209,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     ids: dict[int, str] = {}
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
     tags = (recording.tag, recording.module_tag) if recording is not None else None
+    module_of: dict[str, str] = {}
     for loss_name, loss in losses:
         out_id = graph.add(loss_name, "output", detail=shape_text(loss))
         if loss.grad_fn is None:
@@ -223,13 +229,17 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                                     marks=labels.leaf_marks(variable))
                 reached[id(variable)] = node_id
             else:
-                module, has_joins = (recording.node_marks(*tags, node)
-                                     if recording is not None and tags else (None, False))
+                seen, module, has_joins = (recording.node_marks(*tags, node)
+                                           if recording is not None and tags
+                                           else (True, None, False))
+                module_label = labels.module_label(module) if seen else (
+                    module_of.get(consumer, ""))
                 saved, problem, message = _probe(node)
                 marks = (stale_mark(message),) if problem == "stale" else (
                     ("freed",) if problem == "freed" else ())
                 node_id = graph.add(node_name(node), "op", saved=saved, marks=marks,
-                                    module=labels.module_label(module))
+                                    module=module_label)
+                module_of[node_id] = module_label
                 if problem:
                     probes.append(Probe(node_id, node_name(node), problem, message))
                 if has_joins:

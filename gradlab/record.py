@@ -163,15 +163,17 @@ class Recording:
         return [self.events[i] for i in node.metadata.get(self.tag, ())]
 
     def node_marks(self, tag: str, module_tag: str, node: Any) -> tuple[
-            torch.nn.Module | None, bool]:
-        """Return (the module that created `node` if still alive, whether joins are on it).
+            bool, torch.nn.Module | None, bool]:
+        """Return (whether the op that made `node` was seen, the module it ran in if still
+        alive, whether joins are on it). A node made inside a composite op (attention, say)
+        was not seen: it belongs with the op's output node.
 
         Takes the tags from the caller: this runs once per node of large graphs."""
         metadata = node.metadata
         if not metadata:
-            return None, False
+            return False, None, False
         ref = metadata.get(module_tag)
-        return (None if ref is None else ref()), tag in metadata
+        return module_tag in metadata, (None if ref is None else ref()), tag in metadata
 
     def leaf(self, key: int) -> torch.Tensor | None:
         """Return the history-free leaf tensor recorded under `key`, if it is still alive."""
@@ -403,7 +405,7 @@ class _Recorder(TorchFunctionMode):
         if category == "ignore":
             return func(*args, **kwargs)
         frame = sys._getframe(1)
-        if category == "in_place":
+        if category == "in_place" or (category == "op" and kwargs.get("inplace") is True):
             return self._in_place(func, name, args, kwargs, frame)
         if category == "backward":
             self._backward(name, args, kwargs, None, frame)
@@ -445,10 +447,10 @@ class _Recorder(TorchFunctionMode):
             return
         differentiable = [o for o in outputs if o.requires_grad]
         if differentiable:
-            if self.module_stack:
-                node = differentiable[0].grad_fn
-                if node is not None:
-                    node.metadata[self._module_tag] = self.module_stack[-1]
+            node = differentiable[0].grad_fn
+            if node is not None:  # None outside modules: the nodes inside an op have no tag
+                node.metadata.setdefault(self._module_tag, self.module_stack[-1]
+                                         if self.module_stack else None)
             self._joins(name, inputs, differentiable[0], frame)
             if len(differentiable) == len(outputs):
                 return

@@ -1,0 +1,281 @@
+"""`gl.draw`: the autograd graph in torchviz's conventions, with what was lost drawn too.
+
+torchviz's `make_dot` names nodes by `id()`, so its DOT changes every run; gradlab draws the
+same picture (grey backward ops, blue leaves that get `.grad`, orange saved tensors, green
+outputs) from its own GradGraph, whose node ids follow the traversal order, and adds the
+severed edges, marks and a legend.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import torch
+
+from gradlab.collapse import Folded, fold, unfolded
+from gradlab.diagnose import diagnose
+from gradlab.graph import GradGraph, Node
+from gradlab.record import Recording
+from gradlab.report import Report
+
+__all__ = ["DOT_MISSING", "GraphView", "LEGEND", "draw"]
+
+DOT_MISSING = ("Graphviz's `dot` program was not found on PATH, so gradlab shows the text "
+               "summary instead of the picture (the analysis is unaffected). Install it with "
+               "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
+               "or `conda install graphviz`, then restart the kernel.")
+
+CUT_COLOUR = "red3"
+
+# The legend's words are the course's words: the notebooks use the same phrases.
+LEGEND: tuple[tuple[str, str], ...] = (
+    ("output", "output: the loss backward() starts from"),
+    ("op", "backward op (grad_fn)"),
+    ("leaf", "leaf that gets .grad"),
+    ("severed", "severed edge: gradient does not flow (cause, line)"),
+    ("history_free", "should train but cannot (no requires_grad)"),
+    ("frozen", "frozen on purpose (requires_grad=False)"),
+    ("unused", "parameter the forward never used"),
+    ("intended", "cut that may be intended: no alarm (frozen, target, metric)"),
+    ("marked", "problem found here (see its label)"),
+    ("in_place", "in-place op that changed a saved tensor"),
+    ("saved", "tensor saved for backward"),
+    ("box", "module, folded (op count)"),
+)
+
+_GRAPH_ATTR = {"bgcolor": "white", "fontname": "monospace", "fontsize": "10",
+               "rankdir": "TB", "ranksep": "0.25", "nodesep": "0.2", "pad": "0.2"}
+_NODE_ATTR = {"style": "filled", "shape": "box", "align": "left", "fontsize": "10",
+              "height": "0.2", "fontname": "monospace", "fontcolor": "black",
+              "color": "black", "fillcolor": "lightgrey"}
+_EDGE_ATTR = {"color": "gray30", "fontname": "monospace", "fontsize": "9"}
+
+_STYLE: dict[str, dict[str, str]] = {
+    "output": {"fillcolor": "darkolivegreen1"},
+    "op": {},
+    "leaf": {"fillcolor": "lightblue"},
+    "history_free": {"style": "dashed", "fillcolor": "white", "color": CUT_COLOUR,
+                     "penwidth": "2"},
+    "frozen": {"style": "filled,dotted", "fillcolor": "aliceblue", "color": "gray40"},
+    "unused": {"style": "dashed", "fillcolor": "white", "color": CUT_COLOUR},
+    "cut_source": {"style": "filled,bold", "color": CUT_COLOUR, "penwidth": "2"},
+    "in_place": {"style": "filled,bold", "shape": "cds", "color": CUT_COLOUR,
+                 "fillcolor": "mistyrose"},
+    "saved": {"fillcolor": "orange"},
+    "box": {"style": "filled,rounded", "fillcolor": "gray92", "color": "gray40",
+            "shape": "box3d"},
+}
+_MARKED = {"style": "filled,bold", "color": CUT_COLOUR, "penwidth": "2"}
+_SEVERED = {"color": CUT_COLOUR, "fontcolor": CUT_COLOUR, "style": "dashed", "penwidth": "2",
+            "arrowhead": "tee"}
+_INTENDED_EDGE = {"color": "gray40", "fontcolor": "gray30", "style": "dotted", "penwidth": "2"}
+
+
+def _shows(node: Node, show_freed: bool) -> tuple[str, ...]:
+    return tuple(m for m in node.marks if m != "freed" or show_freed)
+
+
+def _node_label(node: Node, show_freed: bool) -> str:
+    lines = [node.label]
+    if node.detail and node.kind != "in_place":
+        lines[0] += f"\n{node.detail}"
+    elif node.detail:
+        lines.append(node.detail)
+    lines.extend(m for m in _shows(node, show_freed)
+                 if not (node.kind in ("history_free", "frozen") and m in node.label))
+    return "\n".join(lines)
+
+
+def _edge_label(cause: str, where: str, sign: str = "╳ ") -> str:
+    return sign + cause + (f"\n{where}" if where else "")
+
+
+class GraphView:
+    """A drawn graph: shows as SVG in Jupyter, with `.source` (DOT), `.summary()`, `.save()`."""
+
+    def __init__(self, graph: GradGraph, folded: Folded, *, show_saved: bool,
+                 show_freed: bool, legend: bool, collapsed_from: int | None) -> None:
+        self.graph = graph
+        self.folded = folded
+        self.collapsed_from = collapsed_from
+        self._show_freed = show_freed
+        self.dot = self._build(show_saved, legend)
+        self._svg: str | None = None
+
+    # --- building -----------------------------------------------------------------------
+    def _build(self, show_saved: bool, legend: bool) -> graphviz.Digraph:
+        dot = graphviz.Digraph("gradlab", graph_attr=_GRAPH_ATTR, node_attr=_NODE_ATTR,
+                               edge_attr=_EDGE_ATTR)
+        used = {"output", "op", "leaf"}
+        for node in self.folded.nodes:
+            intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
+            style = {} if intended else dict(_STYLE.get(node.kind, {}))
+            if node.kind in ("op", "leaf") and _shows(node, self._show_freed):
+                style = {**style, **_MARKED}
+                used.add("marked")
+            used.add(node.kind if node.kind in _STYLE else "op")
+            dot.node(node.id, _node_label(node, self._show_freed), **style)
+            if show_saved:
+                for i, saved in enumerate(node.saved):
+                    dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
+                    dot.edge(f"{node.id}s{i}", node.id, dir="none", style="dotted")
+                    used.add("saved")
+        for box in self.folded.boxes:
+            params = f", {box.parameters} parameters" if box.parameters else ""
+            dot.node(box.id, f"{box.label}\n{box.ops} ops{params}", **_STYLE["box"])
+            used.add("box")
+        for e in self.folded.edges:
+            if e.intended:
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· "),
+                         **_INTENDED_EDGE)
+                used.add("intended")
+            elif e.cause:
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where), **_SEVERED)
+                used.add("severed")
+            else:
+                dot.edge(e.src, e.dst)
+        if legend:
+            self._legend(dot, used)
+        return dot
+
+    @staticmethod
+    def _legend(dot: graphviz.Digraph, used: set[str]) -> None:
+        with dot.subgraph(name="cluster_legend") as key:
+            key.attr(label="legend", color="gray60", fontcolor="black", style="rounded")
+            previous = ""
+            for kind, words in LEGEND:
+                if kind not in used:
+                    continue
+                name = f"legend_{kind}"
+                if kind in ("severed", "intended"):
+                    edge = _SEVERED if kind == "severed" else _INTENDED_EDGE
+                    key.node(name, words, shape="plaintext", style="",
+                             fontcolor=edge["fontcolor"])
+                    key.node(name + "_from", "", shape="point", width="0.05")
+                    key.edge(name + "_from", name, **edge)
+                else:
+                    style = _MARKED if kind == "marked" else _STYLE.get(kind, {})
+                    key.node(name, words, **style)
+                if previous:
+                    key.edge(previous, name + "_from" if kind in ("severed", "intended")
+                             else name, style="invis")
+                previous = name
+
+    # --- outputs ------------------------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The DOT source: byte-identical for the same code, no memory addresses."""
+        return str(self.dot.source)
+
+    def summary(self) -> str:
+        """A deterministic text account: counts, named leaves, one line per severed edge."""
+        g = self.graph
+        kinds = [n.kind for n in g.nodes]
+        leaves = [n for n in g.nodes if n.kind == "leaf"]
+        lines = [f"graph: {len(g.nodes)} nodes ({kinds.count('output')} output, "
+                 f"{kinds.count('op') + kinds.count('cut_source')} ops, {len(leaves)} leaves"
+                 f"), {len(g.severed)} severed "
+                 f"edge{'s' if len(g.severed) != 1 else ''}"]
+        if self.collapsed_from is not None:
+            lines.append(f"drawn folded: {self.folded.drawn} boxes and nodes for "
+                         f"{self.collapsed_from} nodes")
+        named = [f"{n.label} {n.detail}" for n in leaves if not n.label.startswith("tensor ")]
+        if named:
+            lines.append("leaves: " + _shorten(named))
+        for e in g.severed:
+            where = f" at {e.where}" if e.where else ""
+            lines.append(f"{self._end(e.src, upstream=True)} ─╳→ {self._end(e.dst)}: "
+                         f"{e.cause}{where}")
+        for kind, words in (("frozen", "frozen (requires_grad=False)"),
+                            ("unused", "unused (no path to the loss)")):
+            names = [n.label for n in g.nodes if n.kind == kind]
+            if names:
+                lines.append(f"{words}: {_shorten(names)}")
+        for n in g.nodes:
+            marks = [m for m in _shows(n, self._show_freed) if not (
+                n.kind in ("history_free", "frozen", "cut_source", "unused"))]
+            if marks and n.kind in ("op", "leaf"):
+                lines.append(f"{n.label}: {'; '.join(marks)}")
+        return "\n".join(lines)
+
+    def _end(self, node_id: str, upstream: bool = False) -> str:
+        """Name an end of a severed edge the way a learner knows it."""
+        node = self.graph.node(node_id)
+        if upstream and node.kind == "cut_source":
+            behind = [n.label for n in self.graph.upstream(node_id) if n.kind == "leaf"]
+            if behind:
+                return _shorten(behind)
+        if node.kind in ("op", "cut_source") and node.module:
+            return node.module
+        return node.label
+
+    def svg(self) -> str:
+        """The picture as SVG text (needs Graphviz's `dot`)."""
+        if self._svg is None:
+            self._svg = self.dot.pipe(format="svg", encoding="utf-8")
+        return self._svg
+
+    def save(self, path: str | Path) -> Path:
+        """Write the picture to `path`; the suffix picks the format: .svg, .png, .pdf, .dot."""
+        target = Path(path)
+        fmt = target.suffix.lower().lstrip(".")
+        if fmt in ("dot", "gv"):
+            target.write_text(self.source, encoding="utf-8")
+            return target
+        if fmt not in ("svg", "png", "pdf"):
+            raise ValueError(f"save() writes .svg, .png, .pdf or .dot files, not {target.name!r}")
+        if shutil.which("dot") is None:
+            raise RuntimeError(DOT_MISSING)
+        target.write_bytes(self.dot.pipe(format=fmt))
+        return target
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        summary = self.summary()
+        if shutil.which("dot") is None:
+            from html import escape
+            return {"text/plain": f"{DOT_MISSING}\n{summary}",
+                    "text/html": f"<p><b>{escape(DOT_MISSING)}</b></p><pre>{escape(summary)}</pre>"}
+        return {"image/svg+xml": self.svg(), "text/plain": summary}
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def _shorten(names: list[str], keep: int = 6) -> str:
+    if len(names) <= keep:
+        return ", ".join(names)
+    return ", ".join(names[:keep]) + f", … ({len(names) - keep} more)"
+
+
+def draw(target: torch.Tensor | Callable[[], Any] | Report | None = None, *,
+         model: Any = None, recording: Recording | None = None, report: Report | None = None,
+         show_saved: bool = False, collapse: bool | str = "auto", max_nodes: int = 150,
+         legend: bool = True) -> GraphView:
+    """Draw the autograd graph of a loss with the severed edges drawn, named and explained.
+
+    `target` is what `gl.diagnose` takes (a loss, or a function returning `locals()`), or a
+    Report it gave. `collapse="auto"` folds modules into boxes above `max_nodes` nodes.
+    """
+    if collapse not in (True, False, "auto"):
+        raise ValueError(f"collapse= takes True, False or 'auto', not {collapse!r}")
+    if not isinstance(max_nodes, int) or max_nodes < 10:
+        raise ValueError(f"max_nodes= takes a whole number of at least 10, not {max_nodes!r}")
+    if isinstance(target, Report):
+        report, target = target, None
+    if report is None:
+        if target is None:
+            raise TypeError("gl.draw() needs a loss tensor, a function returning locals(), or "
+                            "report=gl.diagnose(...)")
+        report = diagnose(target, model=model, recording=recording)
+    elif not isinstance(report, Report):
+        raise TypeError(f"report= takes what gl.diagnose() returns, not {type(report).__name__}")
+    graph = report.graph
+    show_freed = show_saved or "double_backward" in report.kinds()
+    folding = collapse is True or (collapse == "auto" and len(graph.nodes) > max_nodes)
+    folded = fold(graph, max_nodes, show_freed) if folding else unfolded(graph)
+    return GraphView(graph, folded, show_saved=show_saved, show_freed=show_freed,
+                     legend=legend, collapsed_from=len(graph.nodes) if folding else None)

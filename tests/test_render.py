@@ -1,0 +1,190 @@
+"""gl.draw: every failure mode draws its cut where it happened, fixed programs draw clean,
+output is stable, large graphs fold, and a missing `dot` gives words instead of a crash."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+import gradlab as gl
+import scenarios as s
+from gradlab.render import CUT_COLOUR, DOT_MISSING
+
+# kind -> (source node label, destination node label, edge label) of the severed edge
+SEVERED = {
+    "missing_requires_grad": ("w", "AddBackward0", "requires_grad=False"),
+    "plain_tensor_attribute": ("w", "AddBackward0", "plain tensor, not a Parameter"),
+    "no_grad": ("ReluBackward0", "AddmmBackward0", "no_grad"),
+    "inference_mode": ("linear(...)", "where it failed", "inference_mode"),
+    "detach": ("ReluBackward0", "AddmmBackward0", "detach"),
+    "data_attribute": ("ReluBackward0", "AddmmBackward0", ".data"),
+    "numpy_roundtrip": ("ReluBackward0", "loss", "detach + numpy"),
+    "rewrap": ("SumBackward0", "loss", "rewrap"),
+    "in_place": ("relu (in place)", "SigmoidBackward0", "in-place"),
+    "non_differentiable": ("AddmmBackward0", "loss", "non-differentiable"),
+    "integer_dtype": ("ReluBackward0", "AddmmBackward0", "integer dtype"),
+}
+# kind -> (node label, words its box carries) for what is drawn as a mark, not an edge
+MARKED = {
+    "in_place": ("SigmoidBackward0", "stale: version 1, saved at 0"),
+    "double_backward": ("MseLossBackward0", "freed"),
+    "non_leaf_grad": ("ToCopyBackward0", "non-leaf: .grad is None, use retain_grad()"),
+    "not_in_optimizer": ("blocks[0].weight", "not in optimizer"),
+    "frozen_parameter": ("fc1.weight", "frozen: requires_grad=False"),
+    "unused_parameter": ("extra.weight", "unused: no path to the loss"),
+}
+
+
+def _node_id(view: gl.GraphView, label: str) -> str:
+    (node,) = view.graph.find(label)
+    return node.id
+
+
+def _statement(view: gl.GraphView, head: str) -> str:
+    """The DOT statement that starts with `head` (a node id or `a -> b`), attributes and all."""
+    found = re.findall(rf"^\t{re.escape(head)}(?: \[.*?\])?$", view.source, re.M | re.S)
+    assert len(found) == 1, f"no single statement {head!r} in\n{view.source}"
+    return str(found[0])
+
+
+def _dot_edge(view: gl.GraphView, src: str, dst: str) -> str:
+    """The DOT statement of the edge between two labelled nodes."""
+    return _statement(view, f"{_node_id(view, src)} -> {_node_id(view, dst)}")
+
+
+@pytest.mark.parametrize("kind", sorted(SEVERED))
+def test_severed_edge_is_drawn_dashed_and_labelled(kind: str) -> None:
+    broken, fixed, _ = s.BROKEN_FIXED[kind]
+    src, dst, label = SEVERED[kind]
+    line = _dot_edge(gl.draw(broken), src, dst)
+    assert f'label="╳ {label}' in line and "style=dashed" in line and "arrowhead=tee" in line
+
+
+@pytest.mark.parametrize("kind", sorted(MARKED))
+def test_marked_node_carries_its_words(kind: str) -> None:
+    broken, _, _ = s.BROKEN_FIXED[kind]
+    label, words = MARKED[kind]
+    view = gl.draw(broken)
+    assert words in _statement(view, _node_id(view, label))
+
+
+@pytest.mark.parametrize("kind", sorted(s.BROKEN_FIXED))
+def test_fixed_variant_draws_clean(kind: str) -> None:
+    _, fixed, _ = s.BROKEN_FIXED[kind]
+    view = gl.draw(fixed)
+    assert view.graph.severed == []
+    assert CUT_COLOUR not in view.source, view.source
+    assert "0 severed edges" in view.summary() and "─╳→" not in view.summary()
+
+
+def test_severed_edge_summary_names_parameters_module_cause_and_line() -> None:
+    lines = gl.draw(s.no_grad_broken).summary().splitlines()
+    assert lines[0] == "graph: 9 nodes (1 output, 4 ops, 4 leaves), 1 severed edge"
+    assert "fc1.weight, fc1.bias ─╳→ fc2: no_grad at scenarios.py:33" in lines
+
+
+def test_intended_cut_is_drawn_apart_without_alarm() -> None:
+    view = gl.draw(s.inference_mode_fixed)  # backbone under no_grad, not in the optimizer
+    (edge,) = [e for e in view.graph.edges if e.cause]
+    assert edge.intended and not edge.severed
+    line = _statement(view, f"{edge.src} -> {edge.dst}")
+    assert 'label="· no_grad' in line and "style=dotted" in line and CUT_COLOUR not in line
+
+
+def test_show_saved_draws_saved_tensors_in_orange() -> None:
+    plain = gl.draw(s.in_place_predicted_fixed)
+    saved = gl.draw(s.in_place_predicted_fixed, show_saved=True)
+    assert "orange" not in plain.source
+    assert re.search(r'n\d+s0 \[label="result \(3,\)" fillcolor=orange\]', saved.source)
+
+
+def test_dot_is_identical_across_runs_and_has_no_addresses() -> None:
+    first, second = gl.draw(s.in_place_broken).source, gl.draw(s.in_place_broken).source
+    assert first == second
+    assert "0x" not in first and not re.search(r"\d{7,}", first)
+
+
+def test_legend_uses_the_course_words_for_what_is_drawn() -> None:
+    source = gl.draw(s.no_grad_broken).source
+    assert "cluster_legend" in source
+    for words in ("leaf that gets .grad", "backward op (grad_fn)",
+                  "severed edge: gradient does not flow (cause, line)"):
+        assert words in source
+    assert "frozen on purpose" not in source  # only what the picture shows
+    assert "cluster_legend" not in gl.draw(s.no_grad_broken, legend=False).source
+
+
+def _transformer_step(cut_layer: int | None = None) -> dict[str, Any]:
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, dropout=0.0,
+                                       batch_first=True)
+    model = nn.TransformerEncoder(layer, num_layers=24, enable_nested_tensor=False)
+    if cut_layer is not None:
+        model.layers[cut_layer].linear2.forward = torch.no_grad()(  # type: ignore[method-assign]
+            model.layers[cut_layer].linear2.forward)
+    loss = model(torch.randn(2, 5, 16)).pow(2).mean()
+    loss.backward()
+    return locals()
+
+
+def test_transformer_24_layers_folds_to_at_most_150_boxes() -> None:
+    view = gl.draw(_transformer_step)
+    total_ops = sum(n.kind == "op" for n in view.graph.nodes)
+    assert len(view.graph.nodes) > 1000
+    assert view.folded.drawn <= 150
+    drawn_ops = sum(n.kind == "op" for n in view.folded.nodes)
+    assert drawn_ops + sum(b.ops for b in view.folded.boxes) == total_ops
+    labels = [b.label for b in view.folded.boxes]
+    assert "model.layers.2 … model.layers.23 (22 alike)" in labels, labels
+    assert f"drawn folded: {view.folded.drawn} boxes and nodes for" in view.summary()
+    assert gl.draw(_transformer_step, collapse=False).folded.boxes == []
+
+
+def test_folding_never_hides_a_severed_edge() -> None:
+    view = gl.draw(lambda: _transformer_step(cut_layer=5))
+    (edge,) = view.graph.severed
+    drawn = {n.id for n in view.folded.nodes}
+    assert edge.src in drawn and edge.dst in drawn
+    assert view.folded.drawn <= 150
+    assert "╳ no_grad" in view.source
+
+
+def test_svg_and_files(tmp_path: Path) -> None:
+    view = gl.draw(s.no_grad_broken)
+    assert view.svg().lstrip().startswith("<?xml") and "╳ no_grad" in view.svg()
+    for suffix in ("svg", "png", "pdf", "dot"):
+        assert view.save(tmp_path / f"g.{suffix}").stat().st_size > 100
+    assert "image/svg+xml" in view._repr_mimebundle_()
+
+
+def test_without_dot_the_summary_and_install_command_are_shown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    view = gl.draw(s.no_grad_broken)
+    bundle = view._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle
+    assert "apt-get install graphviz" in bundle["text/html"]
+    assert "fc1.weight, fc1.bias ─╳→ fc2" in bundle["text/plain"]
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        view.save(tmp_path / "g.png")
+    assert view.save(tmp_path / "g.dot").read_text() == view.source
+    assert gl.diagnose(s.no_grad_broken).kinds() == ["no_grad"]  # analysis unaffected
+    assert DOT_MISSING in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: gl.draw(), TypeError, "needs a loss tensor"),
+    (lambda: gl.draw(42), TypeError, "loss tensor or a zero-argument function"),
+    (lambda: gl.draw(s.no_grad_broken, collapse="yes"), ValueError, "collapse= takes"),
+    (lambda: gl.draw(s.no_grad_broken, max_nodes=3), ValueError, "max_nodes= takes"),
+    (lambda: gl.draw(report="x"), TypeError, "report= takes"),
+    (lambda: gl.draw(s.no_grad_broken).save("g.jpg"), ValueError, "writes .svg, .png"),
+])
+def test_bad_input_gets_a_clear_error(call: Any, error: type, words: str) -> None:
+    with pytest.raises(error, match=re.escape(words)):
+        call()
