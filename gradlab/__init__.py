@@ -5,18 +5,22 @@ draw the autograd graph with the severed edges, and flip between a broken and a 
 """
 
 from gradlab.analyse import Context, analyse
+from gradlab.compare import Comparison, Result
 from gradlab.diagnose import diagnose
 from gradlab.explain import Explanation, explain
 from gradlab.graph import Edge, GradGraph, Node
+from gradlab.magic import load_ipython_extension
 from gradlab.record import Event, Recording, record
 from gradlab.render import LEGEND, GraphView, draw
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
+from gradlab.widgets import CompareWidget, compare
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "LEGEND", "Context", "Edge", "Event", "ExceptionInfo", "Explanation", "Finding", "GradGraph",
-    "GradRow", "GraphView", "Node", "Recording", "Report", "__version__", "analyse", "diagnose",
-    "draw", "explain", "record", "setup",
+    "LEGEND", "CompareWidget", "Comparison", "Context", "Edge", "Event", "ExceptionInfo",
+    "Explanation", "Finding", "GradGraph", "GradRow", "GraphView", "Node", "Recording",
+    "Report", "Result", "__version__", "analyse", "compare", "diagnose", "draw", "explain",
+    "load_ipython_extension", "record", "setup",
 ]

@@ -13,7 +13,7 @@ from gradlab.explain import explain
 from gradlab.record import Recording, exception_where, record
 from gradlab.report import Report
 
-__all__ = ["diagnose", "run_recorded", "find_losses"]
+__all__ = ["diagnose", "diagnose_scope", "run_recorded", "find_losses"]
 
 Target = torch.Tensor | Callable[[], Any]
 
@@ -176,15 +176,26 @@ def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
         raise ValueError("pass recording= only with a loss tensor; a function is recorded by "
                          "gl.diagnose itself")
     scope, rec, error, caught = run_recorded(target, getattr(target, "__code__", None))
+    try:
+        return diagnose_scope(scope, rec, error, caught, loss=loss, model=model,
+                              optimizer=optimizer)
+    finally:
+        del scope, error
+
+
+def diagnose_scope(scope: dict[str, Any], rec: Recording, error: BaseException | None,
+                   caught: Iterable[str], *, loss: str | None = None, model: Any = None,
+                   optimizer: Any = None) -> Report:
+    """Analyse what `run_recorded` returned: the scope, the recording, what was raised."""
     if error is not None and explain(error) is None:
-        raise ValueError("the function given to gl.diagnose failed for a reason that is not "
+        raise ValueError("the code given to gradlab failed for a reason that is not "
                          f"about gradients: {unrelated_error(error)}") from error
     if error is not None and not scope:
-        raise ValueError(f"the function raised {type(error).__name__} before gradlab could see "
+        raise ValueError(f"the code raised {type(error).__name__} before gradlab could see "
                          "its variables") from error
     ctx = _context_from_scope(scope, loss=loss, model=model, optimizer=optimizer,
                               recording=rec, exception=error, caught=caught)
     try:
         return analyse(ctx)
     finally:
-        del ctx, scope, error
+        del ctx

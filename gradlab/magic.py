@@ -1,0 +1,52 @@
+"""`%load_ext gradlab` and `%%gradlab [--loss NAME]`: run a cell under the recorder and show
+its graph and report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from gradlab.diagnose import diagnose_scope, run_recorded
+from gradlab.render import draw
+
+__all__ = ["GradlabMagics", "load_ipython_extension"]
+
+
+@magics_class
+class GradlabMagics(Magics):  # type: ignore[misc]
+    """The `%%gradlab` cell magic."""
+
+    @magic_arguments()  # type: ignore[misc]
+    @argument("--loss", default=None, help="the variable that holds the loss")  # type: ignore[misc]
+    @cell_magic  # type: ignore[misc]
+    def gradlab(self, line: str, cell: str) -> None:
+        """Run the cell under gl.record(), then show the graph and the report for its loss."""
+        args = parse_argstring(self.gradlab, line)
+        shell = self.shell
+        source = shell.transform_cell(cell)
+        code = compile(source, shell.compile.cache(source), "exec")
+        namespace = shell.user_ns
+
+        def run() -> dict[str, Any]:
+            exec(code, namespace)  # noqa: S102 - running the user's own cell is the point
+            return namespace
+
+        _, rec, error, caught = run_recorded(run, code)
+        # the variables the cell names, not everything the notebook defined before
+        scope = {k: v for k, v in namespace.items() if k in code.co_names}
+        try:
+            report = diagnose_scope(scope, rec, error, caught, loss=args.loss)
+        except ValueError:
+            if error is not None:
+                raise error from None  # the cell's own bug: show it as Python would
+            raise
+        display(draw(report))
+        display(report)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register `%%gradlab` (called by `%load_ext gradlab`)."""
+    ipython.register_magics(GradlabMagics)

@@ -1,0 +1,123 @@
+"""HTML fragments of a Result: code, graph, findings, gradients, error, loss curve.
+
+The widget puts them in `HTML` panes; the static fallback lays them out side by side. Text
+meaning never rests on colour alone, and nothing here needs a kernel or a network to show.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from html import escape
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from gradlab.compare import Comparison, Result
+from gradlab.render import DOT_MISSING
+from gradlab.report import report_html
+
+__all__ = ["code_html", "curve_html", "exception_html", "grads_html", "graph_html",
+           "result_html", "static_html"]
+
+_CHANGED = "background:rgba(255,200,0,0.35);font-weight:bold"
+
+
+def code_html(result: Result, changed: set[int], *, folded: bool = False) -> str:
+    """The variant's code, lines that differ from the other variant marked with ▶."""
+    lines = []
+    for i, line in enumerate(result.code.splitlines()):
+        text = escape(line) or " "
+        if i in changed:
+            lines.append(f'<span style="{_CHANGED}">▶ {text}</span>')
+        else:
+            lines.append(f"  {text}")
+    body = "\n".join(lines)
+    return (f"<details{'' if folded else ' open'}><summary>code: {escape(result.variant)} "
+            f"(▶ marks what differs)</summary><pre style=\"margin:0\">{body}</pre></details>")
+
+
+def graph_html(result: Result) -> str:
+    """The drawn graph as inline SVG, or its text summary when `dot` is missing."""
+    if result.view is None:
+        return "<p>no graph: the code did not run to a loss.</p>"
+    summary = f"<pre>{escape(result.view.summary())}</pre>"
+    if shutil.which("dot") is None:
+        return f"<p><b>{escape(DOT_MISSING)}</b></p>{summary}"
+    return f'<div class="gradlab-graph" style="max-width:100%;overflow:auto">{result.view.svg()}</div>'
+
+
+def findings_html(result: Result, font_size: str = "1em") -> str:
+    """The findings of the report."""
+    if result.report is None:
+        return ""
+    return report_html(result.report, font_size)
+
+
+def grads_html(result: Result) -> str:
+    """A table of every named parameter's gradient: None, all zero, or its norm."""
+    if not result.grads:
+        return "<p>no named parameters found.</p>"
+    rows = []
+    for row in result.grads:
+        if row.norm is not None and row.state == "norm":
+            value = f"norm {row.norm:.4g}"
+        else:
+            value = f"<b>{escape(row.state)}</b>"
+        rows.append(f"<tr><td><code>{escape(row.name)}</code></td><td>{escape(row.shape)}</td>"
+                    f"<td>{value}</td></tr>")
+    return ('<table class="gradlab-grads"><tr><th>parameter</th><th>shape</th>'
+            f"<th>.grad</th></tr>{''.join(rows)}</table>")
+
+
+def exception_html(result: Result) -> str:
+    """What the variant raised, with gradlab's plain explanation; empty if nothing."""
+    if result.failure:
+        return (f"<p><b>gradlab could not run this variant:</b> "
+                f"<code>{escape(result.failure)}</code></p>")
+    info = result.report.exception if result.report else None
+    if info is None:
+        return ""
+    explanation = f"<br>{escape(info.explanation)}" if info.explanation else ""
+    return (f"<p><b>raised</b> <code>{escape(info.type)}: {escape(info.first_line)}</code>"
+            f"{explanation}</p>")
+
+
+def curve_html(results: list[Result], big: bool = False) -> str:
+    """Both variants' losses over the training steps, as one inline SVG plot."""
+    if not any(r.losses for r in results):
+        return ""
+    with matplotlib.rc_context({"svg.hashsalt": "gradlab", "font.size": 14 if big else 10}):
+        figure = Figure(figsize=(6, 3) if not big else (9, 4.5))
+        axes = figure.add_subplot()
+        for r, style in zip(results, ("--", "-")):
+            if r.losses:
+                axes.plot(range(1, len(r.losses) + 1), r.losses, style, marker="o",
+                          markersize=3, label=r.variant)
+        axes.set_xlabel("optimizer step")
+        axes.set_ylabel("loss")
+        axes.legend()
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
+    return f'<div class="gradlab-curve">{buffer.getvalue()}</div>'
+
+
+def result_html(result: Result, changed: set[int], *, folded: bool = False,
+                font_size: str = "1em") -> str:
+    """One variant as a whole: error, findings, graph, gradients, code."""
+    return "".join((f'<div style="font-size:{font_size}">', exception_html(result),
+                    findings_html(result), graph_html(result), grads_html(result),
+                    code_html(result, changed, folded=folded), "</div>"))
+
+
+def static_html(comparison: Comparison, title: str | None = None) -> str:
+    """Both variants side by side: what a page without a kernel shows."""
+    results = [comparison.run(v) for v in ("broken", "fixed")]
+    columns = "".join(
+        f'<div style="flex:1 1 28em;min-width:0"><h4>{escape(r.variant)}</h4>'
+        f"{result_html(r, comparison.changed[r.variant])}</div>" for r in results)
+    heading = f"<h3>{escape(title)}</h3>" if title else ""
+    return (f'<div class="gradlab-compare-static">{heading}'
+            f'<div style="display:flex;flex-wrap:wrap;gap:1em">{columns}</div>'
+            f"{curve_html(results)}</div>")

@@ -1,0 +1,146 @@
+"""`gl.compare`: a broken ↔ fixed toggle wired to `Comparison.run`; layout only lives here."""
+
+from __future__ import annotations
+
+import traceback
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+from gradlab.compare import Comparison, Result, Variant
+from gradlab.panes import (code_html, curve_html, exception_html, findings_html, grads_html,
+                           graph_html, static_html)
+
+__all__ = ["CompareWidget", "compare"]
+
+
+class CompareWidget(widgets.VBox):  # type: ignore[misc]
+    """The toggle and its panes. `.result` is the shown variant's Result; `.show(variant)`
+    flips it from code (what a hidden notebook cell does under nbval)."""
+
+    def __init__(self, comparison: Comparison, *, title: str | None, big: bool) -> None:
+        self.comparison = comparison
+        self.title = title
+        self.big = big
+        font = "1.6em" if big else "1em"
+        self.toggle = widgets.ToggleButtons(
+            options=["broken", "fixed"], value="broken", description="",
+            tooltips=["the program with the bug", "the same program, fixed"],
+            style={"button_width": "10em" if big else "7em",
+                   "font_weight": "bold" if big else ""})
+        self.rerun = widgets.Button(description="rerun", icon="refresh",
+                                    tooltip="run the shown variant again from scratch")
+        self.heading = widgets.HTML(f"<h3 style='margin:0'>{escape(title)}</h3>" if title else "")
+        self.panes = {name: widgets.HTML(layout=widgets.Layout(width="100%"))
+                      for name in ("error", "findings", "graph", "grads", "curve", "code")}
+        for pane in self.panes.values():
+            pane.style.font_size = font
+        self._result: Result | None = None
+        self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
+        self.toggle.observe(self._on_toggle, names="value")
+        self.rerun.on_click(self._on_rerun)
+        body = [self.panes["error"], self.panes["findings"]]
+        if big:  # graph at full width, code folded below
+            body += [self.panes["graph"], self.panes["grads"], self.panes["curve"],
+                     self.panes["code"]]
+        else:
+            left = widgets.VBox([self.panes["code"], self.panes["grads"]],
+                                layout=widgets.Layout(width="40%"))
+            right = widgets.VBox([self.panes["graph"]], layout=widgets.Layout(width="60%"))
+            body += [widgets.HBox([left, right]), self.panes["curve"]]
+        super().__init__([self.heading, widgets.HBox([self.toggle, self.rerun]), *body])
+        self.show("broken")
+
+    @property
+    def result(self) -> Result:
+        """The Result of the variant on screen."""
+        assert self._result is not None
+        return self._result
+
+    @property
+    def variant(self) -> str:
+        """`broken` or `fixed`: what the toggle shows."""
+        return str(self.toggle.value)
+
+    def show(self, variant: str, *, fresh: bool = False) -> Result:
+        """Flip to `variant` (as a click does) and return its Result."""
+        if variant != self.toggle.value:
+            self.toggle.value = variant  # the observer fills the panes
+        else:
+            self._fill(variant, fresh)
+        return self.result
+
+    def _on_toggle(self, change: dict[str, Any]) -> None:
+        self._fill(str(change["new"]), fresh=False)
+
+    def _on_rerun(self, _button: widgets.Button) -> None:
+        self._fill(self.variant, fresh=True)
+
+    def _fill(self, variant: str, fresh: bool) -> None:
+        if fresh:
+            self._html.pop(variant, None)
+        values = self._html.get(variant)
+        if values is None:
+            values = self._panes_of(variant, fresh)
+        self._result = self.comparison.run(variant) if self.comparison.cached(variant) else None
+        for name, value in values.items():
+            if self.panes[name].value != value:
+                self.panes[name].value = value
+
+    def _panes_of(self, variant: str, fresh: bool) -> dict[str, str]:
+        try:
+            result = self.comparison.run(variant, fresh=fresh)
+            values = {
+                "error": exception_html(result),
+                "findings": findings_html(result),
+                "graph": graph_html(result),
+                "grads": grads_html(result),
+                "code": code_html(result, self.comparison.changed[variant], folded=self.big),
+                "curve": curve_html([self.comparison.run(v) for v in ("broken", "fixed")],
+                                    self.big) if self.comparison.train_steps else "",
+            }
+        except Exception:  # shown in the panel: a callback that dies says nothing
+            values = {name: "" for name in self.panes}
+            values["error"] = (f"<p><b>gradlab failed while showing {escape(variant)}:</b></p>"
+                               f"<pre>{escape(traceback.format_exc())}</pre>")
+            return values
+        self._html[variant] = values
+        return values
+
+    def static(self) -> Any:
+        """Both variants side by side as plain HTML: for pages without a kernel."""
+        from IPython.display import HTML
+        return HTML(static_html(self.comparison, self.title))
+
+    def close(self) -> None:
+        """Close the widget and every widget inside it, and forget the cached results."""
+        self.comparison.clear()
+        self._html.clear()
+        self._result = None
+        _close_tree(self)
+
+
+def _close_tree(widget: widgets.Widget) -> None:
+    """Close a widget, its children, layouts and styles: a box's close() leaves them open."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, widgets.Widget):
+            part.close()
+    widgets.Widget.close(widget)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):  # where no widget frontend renders, the page still teaches
+            bundle["text/html"] = static_html(self.comparison, self.title)
+        return bundle
+
+
+def compare(broken: Variant, fixed: Variant, *, title: str | None = None, train_steps: int = 0,
+            big: bool = False, loss: str | None = None) -> CompareWidget:
+    """A broken | fixed toggle: each flip reruns the chosen function from scratch (fixed seed)
+    and shows its code, graph, findings, gradients, error and, with `train_steps`, the loss
+    curves of both. Each function returns `locals()`; for a curve it defines `step()`."""
+    return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss),
+                         title=title, big=big)

@@ -1,0 +1,167 @@
+"""gl.compare and %%gradlab: flips rerun and refill every pane, errors are shown, the static
+fallback renders, and closing the widget frees the models."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+from IPython.testing.globalipapp import start_ipython
+from torch import nn
+
+import gradlab as gl
+import scenarios as s
+from gradlab.compare import Comparison, changed_lines
+
+
+def test_flip_reruns_and_every_pane_changes() -> None:
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad")
+    broken = {name: pane.value for name, pane in widget.panes.items()}
+    assert widget.variant == "broken" and widget.result.kinds == ["no_grad"]
+    widget.toggle.value = "fixed"  # what a click does
+    fixed = {name: pane.value for name, pane in widget.panes.items()}
+    assert widget.result.kinds == [] and widget.result.variant == "fixed"
+    for name in ("findings", "graph", "grads", "code"):
+        assert broken[name] != fixed[name], name
+    assert "╳ no_grad" in broken["graph"] and "╳" not in fixed["graph"]
+    assert "<b>None</b>" in broken["grads"] and "None" not in fixed["grads"]
+    widget.toggle.value = "broken"
+    assert {n: p.value for n, p in widget.panes.items()} == broken
+
+
+def test_results_are_plain_data_without_a_frontend() -> None:
+    comparison = Comparison(s.no_grad_broken, s.clean_fixed)
+    broken, fixed = comparison.run("broken"), comparison.run("fixed")
+    assert broken.grad_states()["fc1.weight"] == "None"
+    assert fixed.grad_states() == {"fc1.weight": "norm", "fc1.bias": "norm",
+                                   "fc2.weight": "norm", "fc2.bias": "norm"}
+    assert comparison.run("broken") is broken  # cached
+    assert comparison.run("broken", fresh=True) is not broken
+    with pytest.raises(ValueError, match="'broken' or 'fixed'"):
+        comparison.run("other")
+
+
+def test_runs_are_independent_of_order() -> None:
+    a = Comparison(s.no_grad_broken, s.clean_fixed)
+    b = Comparison(s.no_grad_broken, s.clean_fixed)
+    a.run("broken")
+    assert [r.norm for r in a.run("fixed").grads] == [r.norm for r in b.run("fixed").grads]
+
+
+def test_exception_is_shown_with_its_explanation() -> None:
+    widget = gl.compare(s.double_backward_broken, s.double_backward_fixed)
+    assert widget.result.exception_kind == "double_backward"
+    assert "backward through the graph a second time" in widget.panes["error"].value
+    assert widget.show("fixed").exception_kind is None
+    assert widget.panes["error"].value == ""
+
+
+def _unrelated() -> dict[str, Any]:
+    raise KeyError("typo")
+
+
+def test_a_variant_that_fails_is_reported_in_the_panel() -> None:
+    widget = gl.compare(_unrelated, s.clean_fixed)
+    assert "could not run this variant" in widget.panes["error"].value
+    assert "KeyError" in widget.result.failure
+    assert widget.show("fixed").kinds == []
+
+
+def test_changed_lines_are_marked_in_the_code_pane() -> None:
+    assert changed_lines("def a():\n    x = 1\n    y = 2", "def b():\n    x = 1\n    y = 3") == {2}
+    widget = gl.compare(s.missing_requires_grad_broken, s.missing_requires_grad_fixed)
+    assert widget.panes["code"].value.count("▶ ") == 1 + 1  # the summary names the marker
+
+
+def _step_variant(trainable: bool) -> dict[str, Any]:
+    torch.manual_seed(0)
+    x, y = torch.randn(16, 3), torch.randn(16, 1)
+    model = nn.Linear(3, 1)
+    model.requires_grad_(trainable)
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad] or
+                                [torch.zeros(1, requires_grad=True)], lr=0.1)
+
+    def step() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        if loss.requires_grad:
+            loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    return locals()
+
+
+def test_train_steps_draw_both_loss_curves() -> None:
+    widget = gl.compare(lambda: _step_variant(False), lambda: _step_variant(True),
+                        train_steps=8)
+    broken, fixed = widget.comparison.run("broken"), widget.comparison.run("fixed")
+    assert len(broken.losses) == len(fixed.losses) == 8
+    assert broken.losses[0] == broken.losses[-1]  # silently not learning
+    assert fixed.losses[-1] < fixed.losses[0]
+    assert "<svg" in widget.panes["curve"].value and "optimizer step" in widget.panes["curve"].value
+
+
+def test_train_steps_without_step_says_what_to_define() -> None:
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed, train_steps=3)
+    assert "must define step()" in widget.result.failure
+
+
+def test_big_mode_folds_code_and_uses_large_type() -> None:
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed, big=True)
+    assert widget.panes["code"].value.startswith("<details>")
+    assert widget.panes["graph"].style.font_size == "1.6em"
+    assert gl.compare(s.no_grad_broken, s.clean_fixed).panes["code"].value.startswith(
+        "<details open>")
+
+
+def test_static_fallback_shows_both_variants() -> None:
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad")
+    html = widget.static().data
+    assert html.count("<svg") >= 2 and ">broken</h4>" in html and ">fixed</h4>" in html
+    bundle = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"] == html
+
+
+def test_closing_the_widget_frees_the_models() -> None:
+    refs: list[weakref.ref[nn.Module]] = []
+
+    def broken() -> dict[str, Any]:
+        result = s.no_grad_broken()
+        refs.append(weakref.ref(result["model"]))
+        return result
+
+    widget = gl.compare(broken, s.clean_fixed)
+    widget.show("fixed")
+    widget.close()
+    del widget
+    gc.collect()
+    assert refs and all(ref() is None for ref in refs)
+
+
+def test_bad_arguments_get_clear_errors() -> None:
+    with pytest.raises(TypeError, match="zero-argument function"):
+        gl.compare(1, s.clean_fixed)
+    with pytest.raises(ValueError, match="train_steps="):
+        gl.compare(s.no_grad_broken, s.clean_fixed, train_steps=-1)
+
+
+def test_cell_magic_shows_graph_and_report(capsys: pytest.CaptureFixture[str]) -> None:
+    ip = start_ipython()
+    assert ip is not None
+    ip.run_line_magic("load_ext", "gradlab")
+    ip.user_ns.update(old_loss=torch.tensor(1.0))  # earlier cells' variables are not the loss
+    ip.run_cell_magic("gradlab", "", "import torch\nw = torch.randn(3, requires_grad=True)\n"
+                      "v = torch.ones(3, requires_grad=True)\n"
+                      "with torch.no_grad():\n    h = w * 2\nloss = (h * v).sum()\n")
+    out = capsys.readouterr().out
+    assert "w ─╳→ MulBackward0: no_grad at line 5" in out and "old_loss" not in out
+    assert ip.user_ns["loss"].grad_fn is not None  # the cell's variables stay defined
+    ip.run_cell_magic("gradlab", "--loss total", "total = (w * 3).sum()\n")
+    assert "no problems found" in capsys.readouterr().out
