@@ -120,6 +120,12 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self._result = None
         _close_tree(self)
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):  # where no widget frontend renders, the page still teaches
+            bundle["text/html"] = static_html(self.comparison, self.title)
+        return bundle
+
 
 def _close_tree(widget: widgets.Widget) -> None:
     """Close a widget, its children, layouts and styles: a box's close() leaves them open."""
@@ -129,12 +135,6 @@ def _close_tree(widget: widgets.Widget) -> None:
         if isinstance(part, widgets.Widget):
             part.close()
     widgets.Widget.close(widget)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):  # where no widget frontend renders, the page still teaches
-            bundle["text/html"] = static_html(self.comparison, self.title)
-        return bundle
 
 
 def compare(broken: Variant, fixed: Variant, *, title: str | None = None, train_steps: int = 0,
