@@ -1,0 +1,28 @@
+"""`make bench`: every benchmark in one run, a table, and benchmarks/results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gradlab as gl
+from benchmarks import engine, flips, render
+from benchmarks.common import machine, table
+
+
+def main() -> None:
+    gl.setup()
+    figures = engine.measure() + render.measure() + flips.measure()
+    print(machine())
+    print(table(figures))
+    for f in figures:
+        if f.note:
+            print(f"  {f.name}: {f.note}")
+    out = Path(__file__).with_name("results.json")
+    out.write_text(json.dumps({"machine": machine(), "figures": [f.to_dict() for f in figures]},
+                              indent=2) + "\n", encoding="utf-8")
+    print(f"written to benchmarks/{out.name}")
+
+
+if __name__ == "__main__":
+    main()
