@@ -506,19 +506,22 @@ class _Analysis:
                          "model.parameters(), so an optimizer built from them skips it.",
                          f"self.{name.split('.')[-1]} = nn.Parameter(...)")
         if names.optimized:
-            for key, node_id in sorted(reached.items(), key=lambda kv: kv[1]):
-                t = names.tensors.get(key)
-                if key in names.optimized or key not in names.params or t is None:
-                    continue
-                unregistered = key in names.params and key not in names.registered
-                self.add("not_in_optimizer", "error" if unregistered else "warning",
-                         [names.name(t)], "",
-                         f"{names.name(t)} gets a gradient but no optimizer updates it"
-                         + (": its layer lives in a Python list, which nn.Module does not "
-                            "register." if unregistered else
-                            " (created after the optimizer, or left out of it)."),
-                         "keep layers in nn.ModuleList and build the optimizer after the "
-                         "model is complete")
+            skipped = [(names.name(t), key not in names.registered)
+                       for key, _ in sorted(reached.items(), key=lambda kv: kv[1])
+                       if key not in names.optimized and key in names.params
+                       and (t := names.tensors.get(key)) is not None]
+            in_list = sorted(n for n, unregistered in skipped if unregistered)
+            left_out = sorted(n for n, unregistered in skipped if not unregistered)
+            fix = "keep layers in nn.ModuleList and build the optimizer after the model is complete"
+            if in_list:
+                self.add("not_in_optimizer", "error", in_list, "",
+                         f"{', '.join(_group(in_list))} get a gradient but no optimizer updates "
+                         "them: their layers live in a Python list, which nn.Module does not "
+                         "register.", fix)
+            if left_out:
+                self.add("not_in_optimizer", "warning", left_out, "",
+                         f"{', '.join(_group(left_out))} get a gradient but no optimizer "
+                         "updates them (created after the optimizer, or left out of it).", fix)
         if training:
             self.unused()
 

@@ -1,0 +1,329 @@
+# %% [markdown]
+# # Lesson 01 · The weight that never asked for a gradient
+#
+# **What you will learn**
+# - why a tensor you made yourself gets no `.grad`, and why `nn.Parameter` is the fix;
+# - why `requires_grad=True` on a plain attribute is only half a fix (the optimizer never sees it);
+# - how layers in a Python list, integer tensors and frozen layers hide weights from training.
+#
+# *Prerequisites:* a first PyTorch model (`nn.Module`, `loss.backward()`, an optimizer).
+# *Time:* about 15 minutes. Run the cells from top to bottom (Shift+Enter).
+
+# %%
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradlab as gl
+
+gl.setup()
+
+# %% [markdown]
+# ## The symptom
+#
+# A small linear model with its own weights. It trains without an error, but look at the
+# gradient of `w` after `backward()`:
+
+# %%
+class Line(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.randn(3, 1)            # a plain tensor
+        self.b = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return x @ self.w + self.b
+
+
+x, y = torch.randn(16, 3), torch.randn(16, 1)
+model = Line()
+F.mse_loss(model(x), y).backward()
+print("w.grad:", model.w.grad)
+print("b.grad:", model.b.grad)
+
+# %% [markdown]
+# `b` got a gradient, `w` did not: `None`, no error, no warning. An optimizer would update `b`
+# and leave `w` as it was forever.
+
+# %% [markdown]
+# ## The smallest broken program
+#
+# The same model as a function that returns `locals()`, so gradlab can run it and look inside.
+
+# %%
+def broken():
+    model = Line()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+print(gl.diagnose(broken))
+
+# %% [markdown]
+# ## Look at the graph
+#
+# `gl.draw` shows what autograd recorded. Blue boxes are leaves that get `.grad`; the dashed red
+# edge is where a value entered the loss without any gradient path back to where it came from.
+# The text under the picture says the same in words.
+
+# %%
+gl.draw(broken)
+
+# %% [markdown]
+# `w` is drawn hollow: it feeds the loss, but as a plain tensor it has `requires_grad=False`, so
+# autograd recorded no edge to it.
+
+# %% [markdown]
+# ## Flip it
+#
+# The fix is one line: wrap the tensor in `nn.Parameter`. Click **fixed** and watch the graph and
+# the gradient table change; **broken** brings the first version back.
+
+# %% tags=["nbval-ignore-output"]
+class FixedLine(Line):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(3, 1))
+
+
+def fixed():
+    model = FixedLine()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+toggle = gl.compare(broken, fixed, title="plain tensor vs nn.Parameter")
+toggle
+
+# %% tags=["remove-cell"]
+assert toggle.show("broken").grad_states() == {"b": "norm", "w": "None"}
+assert toggle.result.kinds == ["plain_tensor_attribute"]
+assert toggle.show("fixed").kinds == []
+assert toggle.result.grad_states() == {"w": "norm", "b": "norm"}
+_ = toggle.show("broken")  # leave the toggle on the broken program
+
+# %% [markdown]
+# ## Why
+#
+# **A tensor you create does not ask for a gradient.** `requires_grad` is `False` by default:
+
+# %%
+torch.randn(3, 1).requires_grad
+
+# %% [markdown]
+# **`nn.Parameter` asks for one, and registers itself.** Assigning a `Parameter` to a module
+# attribute adds it to `model.parameters()`, the list the optimizer is built from:
+
+# %%
+w = nn.Parameter(torch.randn(3, 1))
+print("requires_grad:", w.requires_grad, "| is_leaf:", w.is_leaf)
+print("Line:     ", [name for name, _ in Line().named_parameters()])
+print("FixedLine:", [name for name, _ in FixedLine().named_parameters()])
+
+# %% [markdown]
+# **The half-fix.** It is tempting to write `torch.randn(3, 1, requires_grad=True)` instead.
+# Autograd now computes `w.grad` ...
+
+# %%
+class HalfFixed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.randn(3, 1, requires_grad=True)
+
+    def forward(self, x):
+        return x @ self.w
+
+
+half = HalfFixed()
+F.mse_loss(half(x), y).backward()
+print("w.grad is None:", half.w.grad is None)
+print("parameters:", list(half.parameters()))
+
+# %% [markdown]
+# ... but `w` is still not a parameter. With no other parameter, building the optimizer fails:
+
+# %% tags=["raises-exception"]
+torch.optim.SGD(half.parameters(), lr=0.1)
+
+# %% [markdown]
+# With other parameters next to it, nothing fails: the optimizer is built from the others and
+# silently skips `w`. That variant is in the next section, with its loss curve.
+#
+# **Only floating point tensors can require grad.** Gradients are real numbers; an integer
+# tensor cannot carry one:
+
+# %% tags=["raises-exception"]
+torch.arange(3).requires_grad_()
+
+# %% [markdown]
+# **Manual gradient descent** needs `requires_grad_()` on the tensors you update yourself, and the
+# update itself under `torch.no_grad()` (lesson 02 explains why):
+
+# %%
+w = torch.zeros(3, 1).requires_grad_()
+for step in range(50):
+    loss = F.mse_loss(x @ w, y)
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+    w.grad = None
+print("loss after 50 steps:", round(loss.item(), 4), "| w is still a leaf:", w.is_leaf)
+
+# %% [markdown]
+# PyTorch's documentation: [Autograd mechanics: requires_grad](https://pytorch.org/docs/stable/notes/autograd.html#setting-requires-grad)
+# and [`torch.nn.Parameter`](https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html).
+
+# %% [markdown]
+# ## In the wild
+#
+# A deeper model keeps its hidden layers in a Python `list`. `nn.Module` only registers
+# sub-modules assigned directly or held in `nn.ModuleList` / `nn.Sequential`, so the hidden
+# layers' weights get gradients but are not in `model.parameters()`: the optimizer trains the
+# output layer alone. Nothing raises. The loss curves over 30 steps show the difference.
+
+# %% tags=["nbval-ignore-output"]
+class Deep(nn.Module):
+    def __init__(self, registered):
+        super().__init__()
+        layers = [nn.Linear(3, 16), nn.Linear(16, 16)]
+        self.hidden = nn.ModuleList(layers) if registered else layers
+        self.out = nn.Linear(16, 1)
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = torch.tanh(layer(x))
+        return self.out(x)
+
+
+xs = torch.randn(64, 3)
+ys = torch.sin(2 * xs).sum(1, keepdim=True)   # a curve only the hidden layers can fit
+
+
+def training(registered):
+    torch.manual_seed(0)
+    model = Deep(registered)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.3)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(xs), ys)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    return locals()
+
+
+wild = gl.compare(lambda: training(registered=False), lambda: training(registered=True),
+                  title="layers in a Python list vs nn.ModuleList", train_steps=30)
+wild
+
+# %% tags=["remove-cell"]
+broken_run, fixed_run = wild.show("broken"), wild.show("fixed")
+assert broken_run.kinds == ["not_in_optimizer"]
+assert fixed_run.kinds == []
+assert fixed_run.losses[-1] < 0.8 * broken_run.losses[-1]
+_ = wild.show("broken")
+
+# %% [markdown]
+# What gradlab says about the broken version, and the final losses of both:
+
+# %%
+print(gl.diagnose(lambda: training(registered=False)))
+print("final loss, list:      ", round(broken_run.losses[-1], 4))
+print("final loss, ModuleList:", round(fixed_run.losses[-1], 4))
+
+# %% [markdown]
+# **Frozen on purpose is fine.** When you fine-tune, you freeze a pretrained layer with
+# `requires_grad_(False)` and give the optimizer only the rest. gradlab reports that as
+# *info*, not as an error:
+
+# %%
+def fine_tune():
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    model[0].requires_grad_(False)                     # pretrained: keep it as it is
+    optimizer = torch.optim.SGD(model[2].parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+print(gl.diagnose(fine_tune))
+
+# %% [markdown]
+# ## Your turn
+#
+# `Scaled` should learn a scale factor and a linear layer, but its `scale` never trains. Fix the
+# class in the cell below, then run the feedback cell.
+
+# %%
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+        self.scale = torch.ones(1)
+
+    def forward(self, x):
+        return self.scale * self.linear(x)
+
+
+def attempt():
+    model = Scaled()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+# %% [markdown]
+# Feedback: this cell runs your `attempt` through gradlab and says what is still cut.
+
+# %%
+gl.check(attempt, trained=["scale"])
+
+# %% [markdown]
+# A solution (run `%load solutions/01_missing_requires_grad.py` in a cell to load it), and the
+# same check on it:
+
+# %%
+# %load solutions/01_missing_requires_grad.py
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return self.scale * self.linear(x)
+
+# %%
+gl.check(attempt, trained=["scale"])
+
+# %% [markdown]
+# ## Recap
+#
+# - [ ] Weights you create yourself are `nn.Parameter`s, assigned to the module.
+# - [ ] Sub-layers live in attributes, `nn.ModuleList` or `nn.Sequential`, never a plain list.
+# - [ ] `list(model.parameters())` (or `named_parameters()`) shows what the optimizer will train.
+# - [ ] Frozen layers are frozen on purpose, with `requires_grad_(False)`.
+#
+# | when you see | think |
+# |---|---|
+# | `.grad` is `None` on a weight | is it an `nn.Parameter` on the module? |
+# | `optimizer got an empty parameter list` | your weights are plain tensors |
+# | loss falls slowly, some layers never change | layers in a Python list, or missing from the optimizer |
+# | `Only Tensors of floating point ... can require gradients` | an integer tensor where a weight should be |
+#
+# **Three questions**
+# 1. Why does `torch.randn(3, 1, requires_grad=True)` on a module get a gradient but never train?
+# 2. What is the difference between a frozen parameter and a plain tensor attribute?
+# 3. How would you list, in one line, the tensors an optimizer updates?
+#
+# ## Next
+#
+# [Lesson 02 · The `no_grad` block](02_no_grad_block.ipynb): gradients switched off by a context
+# manager, on purpose or not.

@@ -1,0 +1,64 @@
+"""Build the lesson notebooks from their sources in lessons/*.py and store them executed.
+
+A source is a Python file in "percent" format: `# %% [markdown]` starts a prose cell (each line
+after it begins with `# `), `# %%` starts a code cell, and `tags=["..."]` after the marker sets
+the cell's tags. Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
+
+
+def parse(source: str) -> nbformat.NotebookNode:
+    """Turn a percent-format source into an unexecuted notebook."""
+    notebook = nbformat.v4.new_notebook()
+    cells: list[tuple[bool, list[str], list[str]]] = []
+    for line in source.splitlines():
+        found = MARKER.match(line)
+        if found:
+            tags = ast.literal_eval(found.group("tags")) if found.group("tags") else []
+            cells.append((bool(found.group("markdown")), tags, []))
+        elif cells:
+            cells[-1][2].append(line)
+    for markdown, tags, lines in cells:
+        if markdown:
+            text = "\n".join(ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in lines)
+            cell = nbformat.v4.new_markdown_cell(text.strip())
+        else:
+            cell = nbformat.v4.new_code_cell("\n".join(lines).strip())
+        if tags:
+            cell.metadata["tags"] = tags
+        notebook.cells.append(cell)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def build(source: Path) -> Path:
+    """Execute one lesson source and write notebooks/<name>.ipynb."""
+    notebook = parse(source.read_text(encoding="utf-8"))
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    target = ROOT / "notebooks" / f"{source.stem}.ipynb"
+    nbformat.write(notebook, target)
+    return target
+
+
+if __name__ == "__main__":
+    names = sys.argv[1:]
+    for path in sorted((ROOT / "lessons").glob("*.py")):
+        if not names or path.stem in names or path.stem[:2] in names:
+            print("built", build(path).relative_to(ROOT))
