@@ -45,6 +45,10 @@ def parse(source: str) -> nbformat.NotebookNode:
     return notebook
 
 
+def _relative(text: str) -> str:
+    return re.sub(rf"{re.escape(str(ROOT))}/(\.venv/lib/python[\d.]+/)?", "", text)
+
+
 def build(source: Path) -> Path:
     """Execute one lesson source and write notebooks/<name>.ipynb."""
     notebook = parse(source.read_text(encoding="utf-8"))
@@ -52,6 +56,9 @@ def build(source: Path) -> Path:
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":  # no machine paths in what we store
+                output.traceback = [_relative(line) for line in output.traceback]
     target = ROOT / "notebooks" / f"{source.stem}.ipynb"
     nbformat.write(notebook, target)
     return target
