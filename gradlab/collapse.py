@@ -26,11 +26,10 @@ class Box:
 
 @dataclass
 class Folded:
-    """A graph after folding: the nodes still drawn, the boxes, and where every node went."""
+    """A graph after folding: the nodes still drawn, the boxes, and the edges between them."""
 
     nodes: list[Node]
     boxes: list[Box]
-    place: dict[str, str] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
 
     @property
@@ -134,4 +133,4 @@ def _folded(graph: GradGraph, group: dict[str, str]) -> Folded:
             continue
         seen.add(drawn)
         edges.append(drawn)
-    return Folded(nodes, boxes, place, edges)
+    return Folded(nodes, boxes, edges)
