@@ -223,7 +223,8 @@ class _Analysis:
                                 "without history.",
                                 "stay in torch (torch.exp, torch.clamp, ...); if numpy is "
                                 "unavoidable, write a torch.autograd.Function with a backward."),
-            "rewrap": (f"{what} was rebuilt with {first.op}(...), which copies values and "
+            "rewrap": (f"{what} {'were' if len(names) > 1 else 'was'} rebuilt with "
+                       f"{first.op}(...), which copies values and "
                        "drops the history.",
                        "use torch.stack / torch.cat, and keep tensors instead of .item() "
                        "numbers."),

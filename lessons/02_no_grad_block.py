@@ -317,5 +317,5 @@ gl.check(attempt, trained=["encoder.weight", "encoder.bias"])
 #
 # ## Next
 #
-# Lesson 03 · `.detach()` and the numpy round-trip (in preparation). Back to the
-# [start page](00_start_here.ipynb).
+# [Lesson 03 · `.detach()` and the numpy round-trip](03_detach_and_numpy.ipynb): cutting the
+# gradient by hand, on purpose or not.

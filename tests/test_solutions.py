@@ -36,6 +36,7 @@ def _train_step(model: nn.Module) -> dict[str, Any]:
 EXERCISES = {
     "01_missing_requires_grad": ("Scaled", ["scale"]),
     "02_no_grad_block": ("Classifier", ["encoder.weight", "encoder.bias"]),
+    "03_detach_and_numpy": ("Soft", ["fc1.weight", "fc1.bias"]),
 }
 
 
