@@ -365,8 +365,9 @@ class _Analysis:
                     self.add("in_place", "error", [name], _where(event),
                              f"in-place {event.op} on {name}, a leaf that requires grad.",
                              "update weights under torch.no_grad(), or use an out-of-place op.")
+        pending = self.pending_nodes()
         for probe in self.probes:
-            if probe.problem != "stale":
+            if probe.problem != "stale" or probe.node_id not in pending:
                 continue
             event = self.match_in_place(probe)
             if event is not None:
@@ -382,6 +383,19 @@ class _Analysis:
                      f"afterwards ({mark[0] if mark else 'stale'}): backward() will raise "
                      "'modified by an inplace operation'.",
                      "use the out-of-place op (y = y * 2, torch.relu(y)) or change a clone().")
+
+    def pending_nodes(self) -> set[str]:
+        """The nodes a backward still to come will reach: those of losses not yet backwarded
+        (all of them when the code failed, since its last backward did not finish)."""
+        backwarded = {id(t) for e in (self.rec.of_kind("backward") if self.rec else [])
+                      if e.tensor is not None and (t := e.tensor()) is not None}
+        if self.ctx.exception is not None:
+            backwarded = set()
+        pending: set[str] = set()
+        for (_, loss), output in zip(self.ctx.losses, self.graph.outputs):
+            if id(loss) not in backwarded:
+                pending.update(n.id for n in self.graph.upstream(output.id))
+        return pending
 
     def match_in_place(self, probe: Probe) -> Event | None:
         if self.rec is None:

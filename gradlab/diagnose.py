@@ -10,7 +10,7 @@ import torch
 
 from gradlab.analyse import Context, analyse
 from gradlab.explain import explain
-from gradlab.record import Recording, exception_where, record
+from gradlab.record import Recording, exception_where, is_internal, record
 from gradlab.report import Report
 
 __all__ = ["diagnose", "diagnose_scope", "run_recorded", "find_losses"]
@@ -129,13 +129,25 @@ def run_recorded(run: Callable[[], Any], code: Any = None) -> tuple[
 
 
 def _frame_locals(exc: BaseException, code: Any) -> dict[str, Any]:
+    """The variables of the function that failed: the frame of `code`, or when that frame
+    only wraps the real one (a lambda calling a scenario), the first user frame below it
+    that holds tensors, modules or optimizers."""
+    frames = []
     tb = exc.__traceback__
-    found: dict[str, Any] = {}
     while tb is not None:
-        if code is not None and tb.tb_frame.f_code is code:
-            found = dict(tb.tb_frame.f_locals)
+        frames.append(tb.tb_frame)
         tb = tb.tb_next
-    return found
+    start = next((i for i, f in enumerate(frames) if f.f_code is code), None)
+    if start is None:
+        return {}
+    for frame in frames[start:]:
+        if frame is not frames[start] and is_internal(frame.f_code):
+            continue
+        found = dict(frame.f_locals)
+        if any(isinstance(v, (torch.Tensor, torch.nn.Module, torch.optim.Optimizer))
+               for v in found.values()):
+            return found
+    return dict(frames[start].f_locals)
 
 
 def unrelated_error(exc: BaseException) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["Event", "Recording", "Where", "record"]
+__all__ = ["Event", "Recording", "Where", "is_internal", "record"]
 
 _recording_serial = itertools.count(1)
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
@@ -47,7 +47,8 @@ _NOWHERE = Where("unknown", 0, "?")
 _internal_code: dict[CodeType, bool] = {}
 
 
-def _is_internal(code: CodeType) -> bool:
+def is_internal(code: CodeType) -> bool:
+    """True for code of torch, gradlab or the standard library (not the user's)."""
     known = _internal_code.get(code)
     if known is None:
         name = code.co_filename
@@ -64,7 +65,7 @@ def _describe_file(filename: str) -> str:
 
 def user_where(frame: FrameType | None) -> Where:
     """Return the first frame at or above `frame` that is not torch, gradlab or the stdlib."""
-    while frame is not None and _is_internal(frame.f_code):
+    while frame is not None and is_internal(frame.f_code):
         frame = frame.f_back
     if frame is None:
         return _NOWHERE

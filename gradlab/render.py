@@ -103,6 +103,7 @@ class GraphView:
         self.folded = folded
         self.collapsed_from = collapsed_from
         self._show_freed = show_freed
+        self._show_saved = show_saved
         self.dot = self._build(show_saved, legend)
         self._svg: str | None = None
 
@@ -200,6 +201,8 @@ class GraphView:
                 n.kind in ("history_free", "frozen", "cut_source", "unused"))]
             if marks and n.kind in ("op", "leaf"):
                 lines.append(f"{n.label}: {'; '.join(marks)}")
+            if self._show_saved and n.saved:
+                lines.append(f"{n.label} saved: {', '.join(n.saved)}")
         return "\n".join(lines)
 
     def _end(self, node_id: str, upstream: bool = False) -> str:

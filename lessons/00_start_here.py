@@ -12,7 +12,7 @@
 # | [01 · The weight that never asked for a gradient](01_missing_requires_grad.ipynb) | `.grad` is `None` on your own weights; `optimizer got an empty parameter list` |
 # | [02 · The `no_grad` block](02_no_grad_block.ipynb) | some layers never learn; `Inference tensors cannot be saved for backward` |
 # | [03 · `.detach()` and the numpy round-trip](03_detach_and_numpy.ipynb) | `Can't call numpy() on Tensor that requires grad` |
-# | 04 · In-place changes *(in preparation)* | `modified by an inplace operation` |
+# | [04 · In-place changes](04_in_place.ipynb) | `modified by an inplace operation` |
 # | 05 · Backward twice *(in preparation)* | `Trying to backward through the graph a second time` |
 # | 06 · `.grad` on a non-leaf *(in preparation)* | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` |
 #

@@ -399,4 +399,4 @@ gl.check(attempt, trained=["fc1.weight", "fc1.bias"])
 #
 # ## Next
 #
-# Lesson 04 · In-place changes (`04_in_place.ipynb`). Back to the [start page](00_start_here.ipynb).
+# [Lesson 04 · In-place changes](04_in_place.ipynb): when changing a tensor breaks backward.

@@ -661,12 +661,27 @@ def logging_with_item_and_numpy() -> dict[str, Any]:
     return locals()
 
 
+def step_between_two_losses_then_recompute() -> dict[str, Any]:
+    """Two losses with an optimizer step between them; the second forward is recomputed, so
+    the first graph's stale saves are never used again."""
+    x, _ = data()
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3))
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    first_loss = net(x).pow(2).mean()
+    first_loss.backward()
+    optimizer.step()
+    second_loss = net(x).abs().mean()
+    second_loss.backward()
+    return locals()
+
+
 CORRECT: list[Scenario] = [
     mlp, cnn, rnn_truncated_bptt, gan_step, fine_tune_frozen_backbone, eval_loop_under_no_grad,
     ema_update_under_no_grad, manual_sgd_under_no_grad, gradient_accumulation,
     retain_graph_on_purpose, gradient_penalty_create_graph, in_place_after_linear,
     in_place_on_a_product, slice_of_a_parameter, dqn_target_network, distillation_with_teacher,
     transformer_layer, embedding_lstm_classifier, logging_with_item_and_numpy,
+    step_between_two_losses_then_recompute,
 ]
 
 ALL = sorted({f for pair in (*BROKEN_FIXED.values(), *MORE_BROKEN.values()) for f in pair[:2]}

@@ -109,3 +109,9 @@ def test_findings_are_in_a_stable_order_and_text() -> None:
 def test_report_html_names_the_kind() -> None:
     html = diagnose_quietly(S.detach_broken)._repr_html_()
     assert "detach" in html and "fc1.weight" in html
+
+
+def test_a_wrapped_scenario_is_diagnosed_like_the_scenario() -> None:
+    """A lambda around a failing scenario: the variables come from the scenario's frame."""
+    for broken in (S.double_backward_broken, S.in_place_broken):
+        assert gl.diagnose(lambda: broken()).kinds() == gl.diagnose(broken).kinds()  # noqa: B023

@@ -101,6 +101,8 @@ def test_show_saved_draws_saved_tensors_in_orange() -> None:
     saved = gl.draw(s.in_place_predicted_fixed, show_saved=True)
     assert "orange" not in plain.source
     assert re.search(r'n\d+s0 \[label="result \(3,\)" fillcolor=orange\]', saved.source)
+    assert "ExpBackward0 saved: result (3,)" in saved.summary()
+    assert "saved:" not in plain.summary()
 
 
 def test_dot_is_identical_across_runs_and_has_no_addresses() -> None:

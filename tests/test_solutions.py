@@ -37,6 +37,7 @@ EXERCISES = {
     "01_missing_requires_grad": ("Scaled", ["scale"]),
     "02_no_grad_block": ("Classifier", ["encoder.weight", "encoder.bias"]),
     "03_detach_and_numpy": ("Soft", ["fc1.weight", "fc1.bias"]),
+    "04_in_place": ("Gate", ["fc.weight", "fc.bias"]),
 }
 
 
