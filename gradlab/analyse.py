@@ -555,8 +555,8 @@ class _Analysis:
         if unused:
             self.add("unused_parameter", "warning", sorted(unused), "",
                      f"{', '.join(sorted(unused))} never reached the loss: the forward "
-                     "does not use them (DistributedDataParallel would stop with an "
-                     "'unused parameters' error).",
+                     f"does not use {'it' if len(unused) == 1 else 'them'} "
+                     "(DistributedDataParallel would stop with an 'unused parameters' error).",
                      "use them in forward, delete them, or freeze them with "
                      "requires_grad_(False)")
 

@@ -13,8 +13,8 @@
 # | [02 · The `no_grad` block](02_no_grad_block.ipynb) | some layers never learn; `Inference tensors cannot be saved for backward` |
 # | [03 · `.detach()` and the numpy round-trip](03_detach_and_numpy.ipynb) | `Can't call numpy() on Tensor that requires grad` |
 # | [04 · In-place changes](04_in_place.ipynb) | `modified by an inplace operation` |
-# | 05 · Backward twice *(in preparation)* | `Trying to backward through the graph a second time` |
-# | 06 · `.grad` on a non-leaf *(in preparation)* | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` |
+# | [05 · Backward twice](05_double_backward.ipynb) | `Trying to backward through the graph a second time` |
+# | [06 · `.grad` on a non-leaf](06_non_leaf_grad.ipynb) | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` |
 #
 # Every lesson has the same shape: the symptom, the smallest broken program, its graph, a
 # broken ↔ fixed toggle, why it happens, a realistic variant, an exercise with feedback, a recap.

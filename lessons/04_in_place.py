@@ -297,4 +297,4 @@ gl.check(attempt, trained=["fc.weight", "fc.bias"])
 #
 # ## Next
 #
-# Lesson 05 · Backward twice (`05_double_backward.ipynb`). Back to the [start page](00_start_here.ipynb).
+# [Lesson 05 · Backward twice](05_double_backward.ipynb): when the graph is already gone.
