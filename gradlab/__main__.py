@@ -7,6 +7,7 @@ file, 3 the script failed for a reason unrelated to autograd.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -59,7 +60,11 @@ def check(path: str, loss: str | None, as_json: bool) -> int:
     if not os.path.isfile(path):
         print(f"gradlab check: no such file: {path}", file=sys.stderr)
         return 2
-    scope, rec, error, caught = _run_script(path)
+    if as_json:  # the script's own prints go to stderr: stdout carries only the JSON
+        with contextlib.redirect_stdout(sys.stderr):
+            scope, rec, error, caught = _run_script(path)
+    else:
+        scope, rec, error, caught = _run_script(path)
     if error is not None and explain(error) is None:
         print(f"gradlab check: the script failed for a reason unrelated to autograd: "
               f"{unrelated_error(error)}", file=sys.stderr)

@@ -269,8 +269,9 @@ class _Analysis:
         self.in_place()
         self.freed()
         self.non_leaf_grad()
-        self.parameters()
         self.from_exception()
+        self.cuts_behind_cuts()
+        self.parameters()
         return Report(self.findings, self.graph, self.grad_rows(), self.exception_info(),
                       list(self.ctx.warnings), tuple(n for n, _ in self.ctx.losses))
 
@@ -317,6 +318,22 @@ class _Analysis:
             src = self.graph.add(name, "history_free", detail=shape_text(t), marks=(label,))
             self.graph.edges.append(Edge(src, into, label))
             self.add(kind, severity, [name], "", message, fix)
+
+    def cuts_behind_cuts(self) -> None:
+        """Cuts whose value reached the loss only through a later cut (a no_grad encoder
+        feeding a layer that numpy then cut off): report them now, not one fix later."""
+        if self.rec is None:
+            return
+        joined = {i for e in self.rec.of_kind("join") for i in e.cuts}
+        for event in self.rec.of_kind("cut"):
+            if event.index not in joined:  # its value never entered a tracked computation
+                continue
+            lost = [t for ref in event.source_leaves if (t := ref()) is not None
+                    and t.requires_grad and id(t) in self.names.params
+                    and id(t) not in self.reached and id(t) not in self.lost_reported]
+            if lost:
+                self.severed(frozenset({event.index}),
+                             self.graph.add("used behind another cut", "op"))
 
     def loss_without_history(self) -> None:
         for (loss_name, loss), node in zip(self.ctx.losses, self.graph.outputs):

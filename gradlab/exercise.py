@@ -1,4 +1,4 @@
-"""`gl.check`: feedback on a learner's fix, in words."""
+"""`gl.check`: feedback on a learner's fix, in words; `gl.error_of`: what a snippet raises."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from gradlab.diagnose import diagnose
 from gradlab.report import Report
 
-__all__ = ["Feedback", "check"]
+__all__ = ["Feedback", "check", "error_of"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +49,13 @@ def check(attempt: Callable[[], Any], *, trained: Iterable[str] = ()) -> Feedbac
                     if names else "")
     return Feedback(True, (f"✔ fixed: nothing between the weights and the loss is cut"
                            f"{trained_text}.",), report)
+
+
+def error_of(run: Callable[[], Any]) -> str:
+    """Call `run` and return what it raised as `Type: first line of the message`, or `""` if it
+    raised nothing: the way a fact check states what torch does."""
+    try:
+        run()
+    except Exception as error:  # any error is the answer being asked for
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    return ""

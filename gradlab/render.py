@@ -209,9 +209,10 @@ class GraphView:
         """Name an end of a severed edge the way a learner knows it."""
         node = self.graph.node(node_id)
         if upstream and node.kind == "cut_source":
-            behind = [n.label for n in self.graph.upstream(node_id) if n.kind == "leaf"]
-            if behind:
-                return _shorten(behind)
+            behind = [n for n in self.graph.upstream(node_id) if n.kind == "leaf"]
+            lost = [n for n in behind if "gets no gradient" in n.marks]
+            if lost or behind:
+                return _shorten([n.label for n in lost or behind])
         if node.kind in ("op", "cut_source") and node.module:
             return node.module
         return node.label

@@ -15,8 +15,10 @@
 # | [04 · In-place changes](04_in_place.ipynb) | `modified by an inplace operation` |
 # | [05 · Backward twice](05_double_backward.ipynb) | `Trying to backward through the graph a second time` |
 # | [06 · `.grad` on a non-leaf](06_non_leaf_grad.ipynb) | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` |
+# | [07 · Debug your own model](07_debug_your_own.ipynb) | a loss that does not move, several causes at once |
+# | [08 · Fact check](08_fact_check.ipynb) | something you read about gradients that does not match what you see |
 #
-# Every lesson has the same shape: the symptom, the smallest broken program, its graph, a
+# Lessons 01–06 have the same shape: the symptom, the smallest broken program, its graph, a
 # broken ↔ fixed toggle, why it happens, a realistic variant, an exercise with feedback, a recap.
 
 # %%

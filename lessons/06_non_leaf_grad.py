@@ -266,4 +266,5 @@ print("hidden_grad shape:", tuple(inspect()["hidden_grad"].shape))
 #
 # ## Next
 #
-# That completes the six failure modes. Back to the [start page](00_start_here.ipynb) for the map.
+# That completes the six failure modes. [Lesson 07 · Debug your own model](07_debug_your_own.ipynb)
+# puts them together in one training script.

@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import torch
 
 import gradlab as gl
 import scenarios as S
@@ -115,3 +116,23 @@ def test_a_wrapped_scenario_is_diagnosed_like_the_scenario() -> None:
     """A lambda around a failing scenario: the variables come from the scenario's frame."""
     for broken in (S.double_backward_broken, S.in_place_broken):
         assert gl.diagnose(lambda: broken()).kinds() == gl.diagnose(broken).kinds()  # noqa: B023
+
+
+def test_a_cut_behind_another_cut_is_reported_at_once() -> None:
+    """A no_grad encoder feeding a layer that .detach() then cuts off: both cuts, not one."""
+    def program() -> dict[str, object]:
+        x, y = S.data()
+        encoder, hidden, head = torch.nn.Linear(3, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)
+        optimizer = torch.optim.SGD([*encoder.parameters(), *hidden.parameters(),
+                                     *head.parameters()], lr=0.1)
+        with torch.no_grad():
+            h = encoder(x)
+        loss = torch.nn.functional.mse_loss(head(hidden(h).detach()), y)
+        loss.backward()
+        return locals()
+
+    report = gl.diagnose(program)
+    assert sorted(report.kinds()) == ["detach", "no_grad"]
+    named = {f.kind: f.names for f in report.findings}
+    assert named["no_grad"] == ("encoder.weight", "encoder.bias")
+    assert named["detach"] == ("hidden.weight", "hidden.bias")

@@ -216,3 +216,27 @@ def test_cli_loss_name(tmp_path: Path) -> None:
     done = check(tmp_path, SCRIPT_CORRECT.replace("loss", "objective"), "--loss", "cost")
     assert done.returncode == 2 and "no tensor named 'cost'" in done.stderr
 
+
+
+def test_lesson_07_script_through_the_cli() -> None:
+    """The script lesson 07 debugs: every bug named with its line, exit code 1, and with
+    --json the script's own prints stay off stdout."""
+    script = Path(__file__).resolve().parents[1] / "notebooks" / "train_buggy.py"
+    done = subprocess.run([sys.executable, "-m", "gradlab", "check", str(script), "--json"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)
+    assert [(f["kind"], f["severity"], f["where"]) for f in findings] == [
+        ("plain_tensor_attribute", "error", ""),
+        ("no_grad", "error", "train_buggy.py:29"),
+        ("numpy_roundtrip", "error", "train_buggy.py:31"),
+        ("unused_parameter", "warning", ""),
+    ]
+    assert findings[3]["names"] == ["aux.bias", "aux.weight"]
+    assert "final loss" in done.stderr
+
+
+def test_error_of_states_what_a_snippet_raised() -> None:
+    assert gl.error_of(lambda: None) == ""
+    assert gl.error_of(lambda: torch.mm(torch.ones(2), torch.ones(2))) == (
+        "RuntimeError: self must be a matrix")

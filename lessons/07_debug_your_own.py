@@ -1,0 +1,233 @@
+# %% [markdown]
+# # Lesson 07 · Debug your own model
+#
+# **What you will learn**
+# - how to debug a training script whose loss will not move, one finding at a time;
+# - how to check a script from a terminal or in CI with `python -m gradlab check`;
+# - a one-page checklist for "my gradient is `None`" and "my loss does not move".
+#
+# *Prerequisites:* lessons [01](01_missing_requires_grad.ipynb) to [06](06_non_leaf_grad.ipynb).
+# *Time:* about 20 minutes.
+
+# %%
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import gradlab as gl
+
+gl.setup()
+
+# %% [markdown]
+# ## The symptom
+#
+# `train_buggy.py`, next to this notebook, is a complete small training script: data, a model,
+# Adam, a loop. Here is its model:
+
+# %%
+import inspect
+
+from train_buggy import Net, make_data, train
+
+print(inspect.getsource(Net))
+
+# %% [markdown]
+# It runs without an error. Its loss falls a little, then stalls:
+
+# %%
+x, y = make_data()
+torch.manual_seed(0)
+losses = train(Net(), x, y)
+print("loss at steps 1, 20, 40, 60:", [round(losses[i], 3) for i in (0, 19, 39, 59)])
+
+# %% [markdown]
+# ## Ask gradlab
+#
+# `%%gradlab` runs a cell under the recorder and shows the graph and the findings for its loss.
+# One training step is enough:
+
+# %%
+%load_ext gradlab
+
+# %%
+%%gradlab
+torch.manual_seed(0)
+model = Net()
+optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+loss = F.mse_loss(model(x), y)
+loss.backward()
+
+# %% [markdown]
+# Three errors and a warning, naming the parameters and, for each cut, its line in
+# `train_buggy.py`. Read them top to bottom:
+#
+# 1. `scale` is a plain tensor (lesson 01), so it is not in `model.parameters()`.
+# 2. The encoder runs under `torch.no_grad()` (lesson 02).
+# 3. The hidden layer's output goes through `np.clip` (lesson 03).
+# 4. `aux` is never used: harmless here, but under `DistributedDataParallel` it stops training with
+#    an "unused parameters" error on the first step. gradlab names it on one machine.
+
+# %% [markdown]
+# ## Fix them one at a time
+#
+# **Fix 1:** `scale` becomes an `nn.Parameter`.
+
+# %%
+class Fix1(Net):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+
+def step(model_class):
+    torch.manual_seed(0)
+    model = model_class()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+print(gl.diagnose(lambda: step(Fix1)).kinds())
+
+# %% [markdown]
+# **Fix 2:** the encoder leaves the `no_grad` block; the numpy clip is still there.
+
+# %%
+import numpy as np
+
+
+class Fix2(Fix1):
+    def forward(self, x):
+        h = torch.tanh(self.encoder(x))
+        h = torch.relu(self.hidden(h))
+        h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))
+        return self.scale * self.head(h)
+
+
+print(gl.diagnose(lambda: step(Fix2)).kinds())
+
+# %% [markdown]
+# **Fix 3:** `torch.clamp` instead of the numpy round-trip, and the leftover `aux` layer removed.
+
+# %%
+class Fixed(Fix1):
+    def __init__(self):
+        super().__init__()
+        del self.aux
+
+    def forward(self, x):
+        h = torch.tanh(self.encoder(x))
+        h = torch.relu(self.hidden(h))
+        h = torch.clamp(h, 0.0, 3.0)
+        return self.scale * self.head(h)
+
+
+print(gl.diagnose(lambda: step(Fixed)))
+
+# %% [markdown]
+# The graph is clean: every parameter is on a path to the loss.
+
+# %%
+gl.draw(lambda: step(Fixed))
+
+# %% [markdown]
+# ## The loss, before and after
+#
+# The toggle trains both versions for 60 steps.
+
+# %% tags=["nbval-ignore-output"]
+def training(model_class):
+    torch.manual_seed(0)
+    model = model_class()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    return locals()
+
+
+toggle = gl.compare(lambda: training(Net), lambda: training(Fixed),
+                    title="train_buggy.py: the script vs all three fixes", train_steps=60)
+toggle
+
+# %% tags=["remove-cell"]
+broken_run, fixed_run = toggle.show("broken"), toggle.show("fixed")
+assert sorted(broken_run.kinds) == ["no_grad", "numpy_roundtrip", "plain_tensor_attribute",
+                                    "unused_parameter"]
+assert fixed_run.kinds == []
+assert fixed_run.losses[-1] < 0.5 * broken_run.losses[-1]
+_ = toggle.show("broken")
+
+# %%
+print("final loss, buggy:", round(broken_run.losses[-1], 4))
+print("final loss, fixed:", round(fixed_run.losses[-1], 4))
+
+# %% [markdown]
+# ## From a terminal, and in CI
+#
+# `python -m gradlab check SCRIPT` runs a script as `python SCRIPT` would, under the recorder,
+# finds its loss, models and optimizers, and prints the findings. (In a notebook, `!` runs a
+# shell command; `{sys.executable}` is this kernel's Python.)
+
+# %%
+!{sys.executable} -m gradlab check train_buggy.py; echo "exit code: $?"
+
+# %% [markdown]
+# The exit code is what CI looks at: **0** nothing found, **1** findings (as here), **2** a usage
+# error or a missing file, **3** the script failed for a reason that has nothing to do with
+# gradients. A clean script exits with 0:
+
+# %%
+clean = Path(tempfile.mkdtemp()) / "clean.py"
+clean.write_text("import torch\n"
+                 "model = torch.nn.Linear(3, 1)\n"
+                 "loss = model(torch.randn(4, 3)).pow(2).mean()\n"
+                 "loss.backward()\n")
+!{sys.executable} -m gradlab check {clean}; echo "exit code: $?"
+
+# %% [markdown]
+# `--json` prints the findings as data, for a CI step that wants to act on them:
+
+# %%
+!{sys.executable} -m gradlab check train_buggy.py --json | {sys.executable} -c "import json, sys; print([f['kind'] for f in json.load(sys.stdin)])"
+
+# %% [markdown]
+# ## Your turn
+#
+# Run `%%gradlab` on one step of a training script of your own (paste the model and one step in a
+# cell), or run `python -m gradlab check your_script.py` in a terminal. Fix the first finding,
+# run again, repeat.
+#
+# ## The checklist
+#
+# **My gradient is `None`**
+# - [ ] Is the tensor a leaf? `t.is_leaf`; if not, `retain_grad()` or `autograd.grad` (lesson 06).
+# - [ ] Does it require grad? An `nn.Parameter` on the module, not a plain tensor (lesson 01).
+# - [ ] Is there a `no_grad`, `inference_mode` or `@torch.no_grad()` on the path (lesson 02)?
+# - [ ] `.detach()`, `.data`, `.numpy()`, `.item()`, `torch.tensor(...)` on the path (lesson 03)?
+# - [ ] Did backward run at all, on the loss that uses it?
+#
+# **My loss does not move**
+# - [ ] `list(model.parameters())` has every layer: no Python lists of layers (lesson 01).
+# - [ ] The optimizer was built after the model was complete, from `model.parameters()`.
+# - [ ] `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()` each run every step.
+# - [ ] The gradient norms are not all zero (`gl.diagnose(step).grads`).
+#
+# **It raises**
+# - [ ] `modified by an inplace operation`: lesson 04. `backward through the graph a second
+#   time`: lesson 05. Any other autograd message: `gl.explain(error)`.
+#
+# ## Next
+#
+# [Lesson 08 · Fact check](08_fact_check.ipynb): what is often written about gradients, tested.
