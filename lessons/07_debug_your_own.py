@@ -197,12 +197,6 @@ clean.write_text("import torch\n"
 !{sys.executable} -m gradlab check {clean}; echo "exit code: $?"
 
 # %% [markdown]
-# `--json` prints the findings as data, for a CI step that wants to act on them:
-
-# %%
-!{sys.executable} -m gradlab check train_buggy.py --json | {sys.executable} -c "import json, sys; print([f['kind'] for f in json.load(sys.stdin)])"
-
-# %% [markdown]
 # ## Your turn
 #
 # Run `%%gradlab` on one step of a training script of your own (paste the model and one step in a
