@@ -14,7 +14,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 STAMP := $(VENV)/.gradlab-installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test bench install system-deps check-install clean
+.PHONY: lab test bench site install system-deps check-install clean
 
 $(BIN)/python:
 	@bash scripts/system_deps.sh python
@@ -40,6 +40,9 @@ lab: install
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
+
+site: install
+	$(BIN)/python scripts/build_site.py site
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -615,11 +615,16 @@ class _Analysis:
                        if (t := self.names.tensors[k]).is_leaf and t.requires_grad
                        and k not in self.names.params]
         candidates += [(n, self.names.tensors[k]) for k, n in self.names.plain.items()]
+        read = {id(t) for e in (self.rec.of_kind("grad_read") if self.rec else [])
+                if e.tensor is not None and (t := e.tensor()) is not None}
+        candidates += [(n, t) for k, n in self.names.scope.items()
+                       if not (t := self.names.tensors[k]).is_leaf
+                       and (t.retains_grad or k in read)]  # intermediates asked for .grad
         for name, t in candidates:
             if id(t) in seen:
                 continue
             seen.add(id(t))
-            grad = t.grad if t.is_leaf else None
+            grad = t.grad if t.is_leaf or t.retains_grad else None
             norm = None if grad is None else float(grad.norm())
             if norm is None:
                 rows.append(GradRow(name, shape_text(t), "None"))

@@ -44,7 +44,8 @@ def graph_html(result: Result) -> str:
     summary = f"<pre>{escape(result.view.summary())}</pre>"
     if shutil.which("dot") is None:
         return f"<p><b>{escape(DOT_MISSING)}</b></p>{summary}"
-    return f'<div class="gradlab-graph" style="max-width:100%;overflow:auto">{result.view.svg()}</div>'
+    svg = result.view.svg().replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+    return f'<div class="gradlab-graph">{svg}</div>'
 
 
 def findings_html(result: Result, font_size: str = "1em") -> str:

@@ -24,7 +24,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self.title = title
         self.big = big
         font = "1.6em" if big else "1em"
-        self.toggle = widgets.ToggleButtons(
+        self.toggle = widgets.ToggleButtons(  # a row of real buttons: keyboard and projector
             options=["broken", "fixed"], value="broken", description="",
             tooltips=["the program with the bug", "the same program, fixed"],
             style={"button_width": "10em" if big else "7em",
@@ -34,8 +34,9 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self.heading = widgets.HTML(f"<h3 style='margin:0'>{escape(title)}</h3>" if title else "")
         self.panes = {name: widgets.HTML(layout=widgets.Layout(width="100%"))
                       for name in ("error", "findings", "graph", "grads", "curve", "code")}
-        for pane in self.panes.values():
+        for name, pane in self.panes.items():
             pane.style.font_size = font
+            pane.add_class(f"gradlab-{name}-pane")  # for the browser test and user CSS
         self._result: Result | None = None
         self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
         self.toggle.observe(self._on_toggle, names="value")

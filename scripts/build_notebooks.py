@@ -38,6 +38,9 @@ def parse(source: str) -> nbformat.NotebookNode:
             cell = nbformat.v4.new_code_cell("\n".join(lines).strip())
         if tags:
             cell.metadata["tags"] = tags
+        if "remove-cell" in tags:  # the hidden checks: collapsed in JupyterLab too
+            cell.metadata["jupyter"] = {"source_hidden": True}
+        cell.id = f"cell-{len(notebook.cells):02d}"  # stable ids: a rebuild diffs cleanly
         notebook.cells.append(cell)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
