@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import gradlab as gl
-from benchmarks import engine, flips, render
+from benchmarks import course, engine, flips, render
 from benchmarks.common import machine, table
 
 
 def main() -> None:
     gl.setup()
-    figures = engine.measure() + render.measure() + flips.measure()
+    figures = engine.measure() + render.measure() + flips.measure() + course.measure()
     print(machine())
     print(table(figures))
     for f in figures:

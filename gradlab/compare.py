@@ -129,9 +129,12 @@ class Comparison:
         """True when flipping to `variant` needs no computation."""
         return variant in self._cache
 
-    def clear(self) -> None:
-        """Forget every result."""
-        self._cache.clear()
+    def clear(self, variant: str | None = None) -> None:
+        """Forget the result of `variant`, or of both."""
+        if variant is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(variant, None)
 
     def _compute(self, variant: str) -> Result:
         fn = self.functions[variant]

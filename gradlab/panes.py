@@ -90,6 +90,7 @@ def curve_html(results: list[Result], big: bool = False) -> str:
         return ""
     with matplotlib.rc_context({"svg.hashsalt": "gradlab", "font.size": 14 if big else 10}):
         figure = Figure(figsize=(6, 3) if not big else (9, 4.5))
+        figure.subplots_adjust(left=0.12, right=0.97, bottom=0.18, top=0.95)
         axes = figure.add_subplot()
         for r, style in zip(results, ("--", "-")):
             if r.losses:
@@ -98,7 +99,6 @@ def curve_html(results: list[Result], big: bool = False) -> str:
         axes.set_xlabel("optimizer step")
         axes.set_ylabel("loss")
         axes.legend()
-        figure.tight_layout()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
     return f'<div class="gradlab-curve">{buffer.getvalue()}</div>'

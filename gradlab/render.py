@@ -104,11 +104,11 @@ class GraphView:
         self.collapsed_from = collapsed_from
         self._show_freed = show_freed
         self._show_saved = show_saved
-        self.dot = self._build(show_saved, legend)
+        self.dot = self._build(legend)
         self._svg: str | None = None
 
     # --- building -----------------------------------------------------------------------
-    def _build(self, show_saved: bool, legend: bool) -> graphviz.Digraph:
+    def _build(self, legend: bool) -> graphviz.Digraph:
         dot = graphviz.Digraph("gradlab", graph_attr=_GRAPH_ATTR, node_attr=_NODE_ATTR,
                                edge_attr=_EDGE_ATTR)
         used = {"output", "op", "leaf"}
@@ -117,10 +117,11 @@ class GraphView:
             style = {} if intended else dict(_STYLE.get(node.kind, {}))
             if node.kind in ("op", "leaf") and _shows(node, self._show_freed):
                 style = {**style, **_MARKED}
+            if style.get("color") == CUT_COLOUR and node.kind in ("op", "leaf", "cut_source"):
                 used.add("marked")
             used.add(node.kind if node.kind in _STYLE else "op")
             dot.node(node.id, _node_label(node, self._show_freed), **style)
-            if show_saved:
+            if self._show_saved:
                 for i, saved in enumerate(node.saved):
                     dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
                     dot.edge(f"{node.id}s{i}", node.id, dir="none", style="dotted")

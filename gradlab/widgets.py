@@ -39,6 +39,8 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
             pane.add_class(f"gradlab-{name}-pane")  # for the browser test and user CSS
         self._result: Result | None = None
         self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
+        self._curve_for: tuple[Result, Result] | None = None
+        self._curve_html = ""
         self.toggle.observe(self._on_toggle, names="value")
         self.rerun.on_click(self._on_rerun)
         body = [self.panes["error"], self.panes["findings"]]
@@ -98,8 +100,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
                 "graph": graph_html(result),
                 "grads": grads_html(result),
                 "code": code_html(result, self.comparison.changed[variant], folded=self.big),
-                "curve": curve_html([self.comparison.run(v) for v in ("broken", "fixed")],
-                                    self.big) if self.comparison.train_steps else "",
+                "curve": self._curve() if self.comparison.train_steps else "",
             }
         except Exception:  # shown in the panel: a callback that dies says nothing
             values = {name: "" for name in self.panes}
@@ -108,6 +109,13 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
             return values
         self._html[variant] = values
         return values
+
+    def _curve(self) -> str:
+        """Both variants' loss curves; drawn again only when a variant was recomputed."""
+        results = (self.comparison.run("broken"), self.comparison.run("fixed"))
+        if self._curve_for is None or any(a is not b for a, b in zip(results, self._curve_for)):
+            self._curve_html, self._curve_for = curve_html(list(results), self.big), results
+        return self._curve_html
 
     def static(self) -> Any:
         """Both variants side by side as plain HTML: for pages without a kernel."""
@@ -119,6 +127,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self.comparison.clear()
         self._html.clear()
         self._result = None
+        self._curve_for = None
         _close_tree(self)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
