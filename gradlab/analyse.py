@@ -125,7 +125,7 @@ class _Analysis:
         self.rec = ctx.recording
         self.names = _Names(ctx)
         self.findings: list[Finding] = []
-        walked = walk(ctx.losses, self.names, self.rec)
+        walked = walk(ctx.losses, self.names, self.rec, probe=not self.all_backwarded())
         self.graph, self.probes, self.joined = walked.graph, walked.probes, walked.joined
         self.reached = walked.reached
         self.lost_reported: set[int] = set()
@@ -133,6 +133,15 @@ class _Analysis:
         self.numpy_drawn: set[int] = set()
 
     # --- helpers -------------------------------------------------------------------------
+    def all_backwarded(self) -> bool:
+        """True when every loss went through one backward that freed its graph and nothing
+        failed: no saved tensor is left to probe, and no backward is still to come."""
+        if self.rec is None or self.ctx.exception is not None or not self.ctx.losses:
+            return False
+        freed = {id(t) for e in self.rec.of_kind("backward") if not e.retain_graph
+                 and e.tensor is not None and (t := e.tensor()) is not None}
+        return all(id(loss) in freed for _, loss in self.ctx.losses)
+
     def add(self, kind: str, severity: str, names: Sequence[str], where: str, message: str,
             fix: str) -> None:
         self.findings.append(Finding(kind, severity, tuple(names), where, message, fix))
@@ -625,7 +634,7 @@ class _Analysis:
                 continue
             seen.add(id(t))
             grad = t.grad if t.is_leaf or t.retains_grad else None
-            norm = None if grad is None else float(grad.norm())
+            norm = None if grad is None else torch.linalg.vector_norm(grad).item()
             if norm is None:
                 rows.append(GradRow(name, shape_text(t), "None"))
             elif norm == 0.0:

@@ -199,9 +199,9 @@ class Walk:
 
 
 def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
-         recording: Recording | None) -> Walk:
-    """Walk each loss's graph: number the nodes, probe their saved tensors, note the nodes
-    that carry recorded joins and the node of every leaf tensor reached."""
+         recording: Recording | None, probe: bool = True) -> Walk:
+    """Walk each loss's graph: number the nodes, probe their saved tensors (unless `probe` is
+    False), note the nodes that carry recorded joins and the node of every leaf reached."""
     graph = GradGraph()
     probes: list[Probe] = []
     joined: list[tuple[Any, str]] = []
@@ -234,7 +234,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                                            else (True, None, False))
                 module_label = labels.module_label(module) if seen else (
                     module_of.get(consumer, ""))
-                saved, problem, message = _probe(node)
+                saved, problem, message = _probe(node) if probe else ((), "", "")
                 marks = (stale_mark(message),) if problem == "stale" else (
                     ("freed",) if problem == "freed" else ())
                 node_id = graph.add(node_name(node), "op", saved=saved, marks=marks,

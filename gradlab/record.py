@@ -205,13 +205,11 @@ def _func_name(func: Callable[..., Any]) -> str:
     return name
 
 
-_categories: dict[Any, str] = {}
+_known: dict[Any, tuple[str, str]] = {}  # func -> (name, category): once per function
 
 
-def _category(func: Any, name: str) -> str:
-    category = _categories.get(func)
-    if category is not None:
-        return category
+def _category(name: str) -> str:
+    """What kind of call a function is, from its name: which handler of the recorder runs."""
     if name == "detach" or name == "detach_":
         category = "detach"
     elif name == "data.__get__":
@@ -239,10 +237,6 @@ def _category(func: Any, name: str) -> str:
         category = "ignore"
     else:
         category = "op"
-    try:
-        _categories[func] = category
-    except TypeError:
-        pass
     return category
 
 
@@ -400,9 +394,16 @@ class _Recorder(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        name = _func_name(func)
+        known = _known.get(func)
+        if known is None:
+            name = _func_name(func)
+            known = (name, _category(name))
+            try:
+                _known[func] = known
+            except TypeError:  # an unhashable callable: classify it again next time
+                pass
+        name, category = known
         self.recording.op_counts[name] += 1
-        category = _category(func, name)
         if category == "ignore":
             return func(*args, **kwargs)
         frame = sys._getframe(1)
