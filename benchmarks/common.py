@@ -70,4 +70,5 @@ def table(figures: list[Figure]) -> str:
         goal = "" if f.goal is None else f"≤ {f.goal:g}{f.unit}"
         rows.append((f.name, f"{f.value:.3g}{f.unit}", goal, f.verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                     for r in rows)

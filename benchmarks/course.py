@@ -45,7 +45,7 @@ def course_toggles() -> list[tuple[str, gl.CompareWidget]]:
                     continue
                 with contextlib.redirect_stdout(io.StringIO()), \
                         contextlib.suppress(Exception):
-                    exec(compile(source, f"{path.stem}-cell", "exec"), namespace)  # noqa: S102
+                    exec(compile(source, f"{path.stem}-cell", "exec"), namespace)
             for name, value in namespace.items():
                 if isinstance(value, gl.CompareWidget):
                     found.append((f"{path.stem}:{name}", value))

@@ -10,7 +10,7 @@ import gradlab as gl
 from benchmarks.common import Figure, machine, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import scenarios  # noqa: E402  (the broken/fixed pair of every finding kind)
+import scenarios
 
 
 def _rss_mb() -> float:

@@ -29,7 +29,7 @@ def _run_script(path: str) -> Any:
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
         def run() -> dict[str, Any]:
-            exec(code, scope)  # noqa: S102 - running the user's script is the point
+            exec(code, scope)
             return scope
         found, rec, error, caught = run_recorded(run)
     finally:

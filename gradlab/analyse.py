@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from gradlab.explain import explain
-from gradlab.graph import Edge, GradGraph, Labels, Probe, shape_text, walk
+from gradlab.graph import Edge, Labels, Probe, shape_text, walk
 from gradlab.record import Event, Recording, exception_where
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 
@@ -345,7 +345,7 @@ class _Analysis:
                              self.graph.add("used behind another cut", "op"))
 
     def loss_without_history(self) -> None:
-        for (loss_name, loss), node in zip(self.ctx.losses, self.graph.outputs):
+        for (loss_name, loss), node in zip(self.ctx.losses, self.graph.outputs, strict=True):
             if loss.grad_fn is not None or loss.requires_grad:
                 continue
             cuts, leaves = self.rec.origin(loss) if self.rec else (frozenset(), frozenset())
@@ -395,16 +395,16 @@ class _Analysis:
         for probe in self.probes:
             if probe.problem != "stale" or probe.node_id not in pending:
                 continue
-            event = self.match_in_place(probe)
-            if event is not None:
-                op = self.graph.add(f"{event.op} (in place)", "in_place",
-                                    detail=str(event.where))
-                self.graph.edges.append(Edge(op, probe.node_id, "in-place", _where(event)))
-                what = f"{event.op} at {_where(event)}" if _where(event) else event.op
+            change = self.match_in_place(probe)
+            if change is not None:
+                op = self.graph.add(f"{change.op} (in place)", "in_place",
+                                    detail=str(change.where))
+                self.graph.edges.append(Edge(op, probe.node_id, "in-place", _where(change)))
+                what = f"{change.op} at {_where(change)}" if _where(change) else change.op
             else:
                 what = "an in-place op"
             mark = self.graph.node(probe.node_id).marks
-            self.add("in_place", "error", [probe.node_name], _where(event) if event else "",
+            self.add("in_place", "error", [probe.node_name], _where(change) if change else "",
                      f"{probe.node_name} saved a tensor for backward that {what} changed "
                      f"afterwards ({mark[0] if mark else 'stale'}): backward() will raise "
                      "'modified by an inplace operation'.",
@@ -418,7 +418,7 @@ class _Analysis:
         if self.ctx.exception is not None:
             backwarded = set()
         pending: set[str] = set()
-        for (_, loss), output in zip(self.ctx.losses, self.graph.outputs):
+        for (_, loss), output in zip(self.ctx.losses, self.graph.outputs, strict=True):
             if id(loss) not in backwarded:
                 pending.update(n.id for n in self.graph.upstream(output.id))
         return pending
@@ -500,11 +500,11 @@ class _Analysis:
             if t is not None and t.grad_fn is not None:
                 self.mark_node_of(t, "non-leaf: .grad is None, use retain_grad()")
         for key, convert in conversions.items():
-            name = self.names.scope.get(key)
-            if key in reported or name is None:
+            converted = self.names.scope.get(key)
+            if key in reported or converted is None:
                 continue
-            self.add("non_leaf_grad", "warning", [name], _where(convert),
-                     f"{name} is the result of .{convert.op}() on a leaf, so it is a non-leaf "
+            self.add("non_leaf_grad", "warning", [converted], _where(convert),
+                     f"{converted} is the result of .{convert.op}() on a leaf, so it is a non-leaf "
                      "whose .grad stays None.",
                      "create it with the dtype/device directly, or call .requires_grad_() "
                      "after the conversion on a tensor without history")
@@ -547,10 +547,10 @@ class _Analysis:
                          "model.parameters(), so an optimizer built from them skips it.",
                          f"self.{name.split('.')[-1]} = nn.Parameter(...)")
         if names.optimized:
-            skipped = [(names.name(t), key not in names.registered)
+            skipped = [(names.name(param), key not in names.registered)
                        for key, _ in sorted(reached.items(), key=lambda kv: kv[1])
                        if key not in names.optimized and key in names.params
-                       and (t := names.tensors.get(key)) is not None]
+                       and (param := names.tensors.get(key)) is not None]
             in_list = sorted(n for n, unregistered in skipped if unregistered)
             left_out = sorted(n for n, unregistered in skipped if not unregistered)
             fix = "keep layers in nn.ModuleList and build the optimizer after the model is complete"
@@ -624,8 +624,8 @@ class _Analysis:
                        if (t := self.names.tensors[k]).is_leaf and t.requires_grad
                        and k not in self.names.params]
         candidates += [(n, self.names.tensors[k]) for k, n in self.names.plain.items()]
-        read = {id(t) for e in (self.rec.of_kind("grad_read") if self.rec else [])
-                if e.tensor is not None and (t := e.tensor()) is not None}
+        read = {id(tensor) for e in (self.rec.of_kind("grad_read") if self.rec else [])
+                if e.tensor is not None and (tensor := e.tensor()) is not None}
         candidates += [(n, t) for k, n in self.names.scope.items()
                        if not (t := self.names.tensors[k]).is_leaf
                        and (t.retains_grad or k in read)]  # intermediates asked for .grad

@@ -76,7 +76,7 @@ def _repeats(graph: GradGraph, folding: dict[str, str]) -> dict[str, str]:
         indices = sorted(i for p, i in under if p == parent)
         signatures = {i: _signature(nodes, under[(parent, i)]) for i in indices}
         run: list[int] = []
-        for i in indices + [-1]:
+        for i in [*indices, -1]:
             if run and (i != run[-1] + 1 or signatures.get(i) != signatures[run[0]]):
                 if len(run) > 2:  # the first block stays open: it shows what one block does
                     text = f"{parent}.{run[1]} … {parent}.{run[-1]} ({len(run) - 1} alike)"

@@ -147,7 +147,7 @@ class Comparison:
             result.view = draw(result.report)
             if self.train_steps:
                 result.losses = self._train(scope)
-        except Exception as exc:  # shown in the panel: a callback must not die silently
+        except Exception as exc:  # noqa: BLE001 - shown in the panel: a callback must not die silently
             result.failure = f"{type(exc).__name__}: {exc}"
         return result
 

@@ -13,7 +13,7 @@ from gradlab.explain import explain
 from gradlab.record import Recording, exception_where, is_internal, record
 from gradlab.report import Report
 
-__all__ = ["diagnose", "diagnose_scope", "run_recorded", "find_losses"]
+__all__ = ["diagnose", "diagnose_scope", "find_losses", "run_recorded"]
 
 Target = torch.Tensor | Callable[[], Any]
 
@@ -112,7 +112,7 @@ def run_recorded(run: Callable[[], Any], code: Any = None) -> tuple[
         with record() as rec:
             try:
                 result = run()
-            except Exception as exc:  # the user's code failing is what we diagnose
+            except Exception as exc:  # noqa: BLE001 - the user's code failing is what we diagnose
                 error = exc
                 scope = _frame_locals(exc, code)
             else:

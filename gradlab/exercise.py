@@ -56,6 +56,6 @@ def error_of(run: Callable[[], Any]) -> str:
     raised nothing: the way a fact check states what torch does."""
     try:
         run()
-    except Exception as error:  # any error is the answer being asked for
+    except Exception as error:  # noqa: BLE001 - any error is the answer being asked for
         return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
     return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Explanation", "LESSONS", "explain"]
+__all__ = ["LESSONS", "Explanation", "explain"]
 
 LESSONS = {
     "missing_requires_grad": "01_missing_requires_grad",

@@ -113,7 +113,7 @@ class GradGraph:
         """Add a mark to a node (kept once, in the order added)."""
         for i, n in enumerate(self.nodes):
             if n.id == node_id and mark not in n.marks:
-                self.nodes[i] = n._replace(marks=n.marks + (mark,))
+                self.nodes[i] = n._replace(marks=(*n.marks, mark))
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def _probe(node: Any) -> tuple[tuple[str, ...], str, str]:
     if names is None:
         names = [a for a in dir(node) if a.startswith("_saved_")]
         _saved_names[type(node)] = names
-    saved = []
+    saved: list[str] = []
     for attr in names:
         try:
             value = getattr(node, attr)

@@ -16,22 +16,23 @@ __all__ = ["GradlabMagics", "load_ipython_extension"]
 
 
 @magics_class
-class GradlabMagics(Magics):  # type: ignore[misc]
+class GradlabMagics(Magics):
     """The `%%gradlab` cell magic."""
 
-    @magic_arguments()  # type: ignore[misc]
-    @argument("--loss", default=None, help="the variable that holds the loss")  # type: ignore[misc]
-    @cell_magic  # type: ignore[misc]
+    @magic_arguments()
+    @argument("--loss", default=None, help="the variable that holds the loss")
+    @cell_magic
     def gradlab(self, line: str, cell: str) -> None:
         """Run the cell under gl.record(), then show the graph and the report for its loss."""
         args = parse_argstring(self.gradlab, line)
         shell = self.shell
+        assert shell is not None, "%%gradlab runs inside IPython"
         source = shell.transform_cell(cell)
         code = compile(source, shell.compile.cache(source), "exec")
-        namespace = shell.user_ns
+        namespace: dict[str, Any] = shell.user_ns
 
         def run() -> dict[str, Any]:
-            exec(code, namespace)  # noqa: S102 - running the user's own cell is the point
+            exec(code, namespace)
             return namespace
 
         _, rec, error, caught = run_recorded(run, code)

@@ -92,7 +92,7 @@ def curve_html(results: list[Result], big: bool = False) -> str:
         figure = Figure(figsize=(6, 3) if not big else (9, 4.5))
         figure.subplots_adjust(left=0.12, right=0.97, bottom=0.18, top=0.95)
         axes = figure.add_subplot()
-        for r, style in zip(results, ("--", "-")):
+        for r, style in zip(results, ("--", "-"), strict=True):
             if r.losses:
                 axes.plot(range(1, len(r.losses) + 1), r.losses, style, marker="o",
                           markersize=3, label=r.variant)

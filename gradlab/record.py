@@ -7,6 +7,7 @@ what it computes without it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
@@ -17,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -228,10 +229,10 @@ def _category(name: str) -> str:
         category = "to"
     elif name.endswith(".__get__"):
         category = "ignore"  # other attribute reads (`dtype`, `shape`) change nothing
-    elif name in _IN_PLACE_DUNDERS or (name.endswith("_") and not name.startswith("_")
-                                        and name not in ("requires_grad_", "retain_grad_")):
-        category = "in_place"
-    elif name.startswith("_foreach_") and name.endswith("_"):
+    elif (name in _IN_PLACE_DUNDERS
+          or (name.endswith("_") and not name.startswith("_")
+              and name not in ("requires_grad_", "retain_grad_"))
+          or (name.startswith("_foreach_") and name.endswith("_"))):
         category = "in_place"
     elif name in _CONSTRUCTORS_FROM_SHAPE:
         category = "ignore"
@@ -256,6 +257,11 @@ def _tensors_out(out: Any) -> list[torch.Tensor]:
     if isinstance(out, (list, tuple)):
         return [v for v in out if isinstance(v, torch.Tensor)]
     return []
+
+
+def _metadata(node: Any) -> dict[str, Any]:
+    """A graph node's `metadata` dict (torch's stubs type it as a method)."""
+    return cast(dict[str, Any], node.metadata)
 
 
 def _shape(t: torch.Tensor) -> tuple[int, ...]:
@@ -398,10 +404,8 @@ class _Recorder(TorchFunctionMode):
         if known is None:
             name = _func_name(func)
             known = (name, _category(name))
-            try:
+            with contextlib.suppress(TypeError):  # unhashable: classified again next time
                 _known[func] = known
-            except TypeError:  # an unhashable callable: classify it again next time
-                pass
         name, category = known
         self.recording.op_counts[name] += 1
         if category == "ignore":
@@ -450,9 +454,10 @@ class _Recorder(TorchFunctionMode):
         differentiable = [o for o in outputs if o.requires_grad]
         if differentiable:
             node = differentiable[0].grad_fn
-            if node is not None:  # None outside modules: the nodes inside an op have no tag
-                node.metadata.setdefault(self._module_tag, self.module_stack[-1]
-                                         if self.module_stack else None)
+            if node is not None:  # tag the module (None outside any); nodes made inside a
+                # composite op stay untagged and are placed with the node that uses them
+                _metadata(node).setdefault(self._module_tag, self.module_stack[-1]
+                                           if self.module_stack else None)
             self._joins(name, inputs, differentiable[0], frame)
             if len(differentiable) == len(outputs):
                 return
@@ -494,7 +499,7 @@ class _Recorder(TorchFunctionMode):
         where = user_where(frame) if cuts else _NOWHERE
         event = self._event("join", name, where, cuts=cuts, leaves=leaves,
                             producer=output.grad_fn.name())
-        output.grad_fn.metadata.setdefault(self.recording.tag, []).append(event.index)
+        _metadata(output.grad_fn).setdefault(self.recording.tag, []).append(event.index)
 
     def _in_place(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                   frame: FrameType) -> Any:
@@ -570,10 +575,8 @@ class _Recorder(TorchFunctionMode):
             event = self._event("cut", name, user_where(frame), cause="numpy_roundtrip",
                                 cuts=cuts, shape=_shape(source))
             cuts = cuts | {event.index}
-            try:
+            with contextlib.suppress(TypeError):  # an array type without weak references
                 self._arrays.append((weakref.ref(out), cuts))
-            except TypeError:
-                pass
 
     def _item(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
               frame: FrameType) -> None:
@@ -641,7 +644,7 @@ class _Recorder(TorchFunctionMode):
                         retain_graph=bool(retain or create), producer=_grad_fn_name(t))
 
 
-class record:  # noqa: N801 - used like a function: `with gl.record() as rec:`
+class record:
     """Record the torch calls made inside a `with` block; yields a `Recording`."""
 
     def __init__(self) -> None:
@@ -669,13 +672,13 @@ class record:  # noqa: N801 - used like a function: `with gl.record() as rec:`
         modules = torch.nn.modules.module
         self._hooks = [modules.register_module_forward_pre_hook(enter_module),
                        modules.register_module_forward_hook(leave_module, always_call=True)]
-        mode.__enter__()
+        mode.__enter__()  # type: ignore[no-untyped-call]
         self.recording.active = True
         return self.recording
 
     def __exit__(self, *exc: object) -> None:
         assert self._mode is not None
-        self._mode.__exit__(*exc)
+        self._mode.__exit__(*exc)  # type: ignore[no-untyped-call]
         for hook in self._hooks:
             hook.remove()
         self._hooks = []
@@ -687,4 +690,4 @@ class record:  # noqa: N801 - used like a function: `with gl.record() as rec:`
 def _active_modes() -> Iterator[Any]:
     from torch.overrides import _get_current_function_mode_stack
 
-    yield from _get_current_function_mode_stack()
+    yield from _get_current_function_mode_stack()  # type: ignore[no-untyped-call]

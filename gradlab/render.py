@@ -22,7 +22,7 @@ from gradlab.graph import GradGraph, Node
 from gradlab.record import Recording
 from gradlab.report import Report
 
-__all__ = ["DOT_MISSING", "GraphView", "LEGEND", "draw"]
+__all__ = ["DOT_MISSING", "LEGEND", "GraphView", "draw"]
 
 DOT_MISSING = ("Graphviz's `dot` program was not found on PATH, so gradlab shows the text "
                "summary instead of the picture (the analysis is unaffected). Install it with "
@@ -198,8 +198,7 @@ class GraphView:
             if names:
                 lines.append(f"{words}: {_shorten(names)}")
         for n in g.nodes:
-            marks = [m for m in _shows(n, self._show_freed) if not (
-                n.kind in ("history_free", "frozen", "cut_source", "unused"))]
+            marks = list(_shows(n, self._show_freed))
             if marks and n.kind in ("op", "leaf"):
                 lines.append(f"{n.label}: {'; '.join(marks)}")
             if self._show_saved and n.saved:

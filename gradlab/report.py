@@ -9,7 +9,7 @@ from typing import Any
 from gradlab.explain import LESSONS
 from gradlab.graph import GradGraph
 
-__all__ = ["ExceptionInfo", "Finding", "GradRow", "Report", "KINDS", "SEVERITIES"]
+__all__ = ["KINDS", "SEVERITIES", "ExceptionInfo", "Finding", "GradRow", "Report"]
 
 KINDS = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inference_mode",
          "detach", "data_attribute", "numpy_roundtrip", "rewrap", "in_place", "double_backward",

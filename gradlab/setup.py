@@ -21,7 +21,7 @@ def setup(seed: int = 0) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    torch.set_printoptions(precision=4, sci_mode=False)
+    torch.set_printoptions(precision=4, sci_mode=False)  # type: ignore[no-untyped-call]
     # The first optimizer a process builds imports torch._dynamo (0.7 s here): pay it now,
     # not during the first flip of a toggle.
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.0)

@@ -9,8 +9,15 @@ from typing import Any
 import ipywidgets as widgets
 
 from gradlab.compare import Comparison, Result, Variant
-from gradlab.panes import (code_html, curve_html, exception_html, findings_html, grads_html,
-                           graph_html, static_html)
+from gradlab.panes import (
+    code_html,
+    curve_html,
+    exception_html,
+    findings_html,
+    grads_html,
+    graph_html,
+    static_html,
+)
 
 __all__ = ["CompareWidget", "compare"]
 
@@ -102,7 +109,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
                 "code": code_html(result, self.comparison.changed[variant], folded=self.big),
                 "curve": self._curve() if self.comparison.train_steps else "",
             }
-        except Exception:  # shown in the panel: a callback that dies says nothing
+        except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
             values = {name: "" for name in self.panes}
             values["error"] = (f"<p><b>gradlab failed while showing {escape(variant)}:</b></p>"
                                f"<pre>{escape(traceback.format_exc())}</pre>")
@@ -113,14 +120,15 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
     def _curve(self) -> str:
         """Both variants' loss curves; drawn again only when a variant was recomputed."""
         results = (self.comparison.run("broken"), self.comparison.run("fixed"))
-        if self._curve_for is None or any(a is not b for a, b in zip(results, self._curve_for)):
+        if self._curve_for is None or any(
+                a is not b for a, b in zip(results, self._curve_for, strict=True)):
             self._curve_html, self._curve_for = curve_html(list(results), self.big), results
         return self._curve_html
 
     def static(self) -> Any:
         """Both variants side by side as plain HTML: for pages without a kernel."""
         from IPython.display import HTML
-        return HTML(static_html(self.comparison, self.title))
+        return HTML(static_html(self.comparison, self.title))  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Close the widget and every widget inside it, and forget the cached results."""

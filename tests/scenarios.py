@@ -504,7 +504,7 @@ def ema_update_under_no_grad() -> dict[str, Any]:
     loss.backward()
     optimizer.step()
     with torch.no_grad():
-        for p_ema, p in zip(ema.parameters(), model.parameters()):
+        for p_ema, p in zip(ema.parameters(), model.parameters(), strict=True):
             p_ema.mul_(0.99).add_(p, alpha=0.01)
     return locals()
 
@@ -531,7 +531,7 @@ def gradient_accumulation() -> dict[str, Any]:
     model = TwoLayer()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     optimizer.zero_grad()
-    for xb, yb in zip(x.split(4), y.split(4)):
+    for xb, yb in zip(x.split(4), y.split(4), strict=True):
         loss = F.mse_loss(model(xb), yb) / 4
         loss.backward()
     optimizer.step()

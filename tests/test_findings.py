@@ -7,10 +7,10 @@ import warnings
 from pathlib import Path
 
 import pytest
+import scenarios as S
 import torch
 
 import gradlab as gl
-import scenarios as S
 
 PAIRS = [(kind, *pair) for kind, pair in S.BROKEN_FIXED.items()] + [
     (kind, *pair) for kind, pair in S.MORE_BROKEN.items()]

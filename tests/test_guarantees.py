@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import scenarios as S
 import torch
 
 import gradlab as gl
-import scenarios as S
 
 
 def outcome(scenario: S.Scenario) -> tuple[dict[str, torch.Tensor | None], str, list[str]]:

@@ -13,7 +13,6 @@ import pytest
 import torch
 
 import gradlab as gl
-import scenarios as S
 
 
 def test_non_tensor_target() -> None:
@@ -22,7 +21,7 @@ def test_non_tensor_target() -> None:
 
 
 def test_loss_without_grad_fn_and_no_recording() -> None:
-    with pytest.raises(ValueError, match="no grad_fn.*gl.record"):
+    with pytest.raises(ValueError, match=r"no grad_fn.*gl.record"):
         gl.diagnose(torch.ones(()))
 
 
@@ -34,9 +33,9 @@ def test_non_scalar_loss() -> None:
 
 def test_wrong_model_and_optimizer_types() -> None:
     loss = (torch.randn(3, requires_grad=True) * 2).sum()
-    with pytest.raises(TypeError, match="model= takes an nn.Module.*str"):
+    with pytest.raises(TypeError, match=r"model= takes an nn.Module.*str"):
         gl.diagnose(loss, model="net")
-    with pytest.raises(TypeError, match="optimizer= takes a torch.optim.Optimizer.*'b' is a int"):
+    with pytest.raises(TypeError, match=r"optimizer= takes a torch.optim.Optimizer.*'b' is a int"):
         gl.diagnose(loss, optimizer={"a": torch.optim.SGD([torch.zeros(1, requires_grad=True)],
                                                           lr=1), "b": 3})
 
@@ -52,7 +51,7 @@ def test_nested_and_reused_recordings() -> None:
 def test_recording_still_active() -> None:
     with gl.record() as rec:
         loss = (torch.randn(3, requires_grad=True) * 2).sum()
-        with pytest.raises(ValueError, match="after its `with gl.record\\(\\)` block"):
+        with pytest.raises(ValueError, match=r"after its `with gl.record\(\)` block"):
             gl.diagnose(loss, recording=rec)
 
 
@@ -70,7 +69,7 @@ def test_callable_returning_nothing() -> None:
 
 
 def test_no_loss_in_scope() -> None:
-    with pytest.raises(ValueError, match="no loss found.*loss='name'"):
+    with pytest.raises(ValueError, match=r"no loss found.*loss='name'"):
         gl.diagnose(lambda: {"x": torch.randn(3)})
 
 

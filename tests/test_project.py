@@ -107,3 +107,14 @@ def test_install_check_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> 
     text = install_check.report()
     assert "MISSING  dot" in text and "apt-get install graphviz" in text
     assert "ok       torch" in text
+
+
+@pytest.mark.parametrize("command", [
+    ["mypy", "gradlab"],
+    ["ruff", "check", "gradlab", "benchmarks", "tests", "scripts"],
+], ids=["mypy-strict", "ruff"])
+def test_code_is_typed_and_clean(command: list[str]) -> None:
+    """gradlab type-checks under mypy --strict, and the code passes the linter."""
+    done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import scenarios as s
 import torch
 from torch import nn
 
 import gradlab as gl
-import scenarios as s
 from gradlab.render import CUT_COLOUR, DOT_MISSING
 
 # kind -> (source node label, destination node label, edge label) of the severed edge
@@ -59,7 +59,7 @@ def _dot_edge(view: gl.GraphView, src: str, dst: str) -> str:
 
 @pytest.mark.parametrize("kind", sorted(SEVERED))
 def test_severed_edge_is_drawn_dashed_and_labelled(kind: str) -> None:
-    broken, fixed, _ = s.BROKEN_FIXED[kind]
+    broken, _, _ = s.BROKEN_FIXED[kind]
     src, dst, label = SEVERED[kind]
     line = _dot_edge(gl.draw(broken), src, dst)
     assert f'label="╳ {label}' in line and "style=dashed" in line and "arrowhead=tee" in line

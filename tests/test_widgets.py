@@ -8,13 +8,13 @@ import weakref
 from typing import Any
 
 import pytest
+import scenarios as s
 import torch
 import torch.nn.functional as F
 from IPython.testing.globalipapp import start_ipython
 from torch import nn
 
 import gradlab as gl
-import scenarios as s
 from gradlab.compare import Comparison, changed_lines
 
 
