@@ -5,19 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import gradlab as gl
 from benchmarks import course, engine, flips, render
-from benchmarks.common import machine, table
+from benchmarks.common import machine, run
 
 
 def main() -> None:
-    gl.setup()
-    figures = engine.measure() + render.measure() + flips.measure() + course.measure()
-    print(machine())
-    print(table(figures))
-    for f in figures:
-        if f.note:
-            print(f"  {f.name}: {f.note}")
+    figures = run(lambda: engine.measure() + render.measure() + flips.measure()
+                  + course.measure())
     out = Path(__file__).with_name("results.json")
     out.write_text(json.dumps({"machine": machine(), "figures": [f.to_dict() for f in figures]},
                               indent=2) + "\n", encoding="utf-8")

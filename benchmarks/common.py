@@ -72,3 +72,17 @@ def table(figures: list[Figure]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                      for r in rows)
+
+
+def run(measure: Callable[[], list[Figure]]) -> list[Figure]:
+    """Run one benchmark module as a lesson runs (after gl.setup()) and print its table."""
+    import gradlab as gl
+
+    gl.setup()
+    figures = measure()
+    print(machine())
+    print(table(figures))
+    for f in figures:
+        if f.note:
+            print(f"  {f.name}: {f.note}")
+    return figures

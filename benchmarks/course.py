@@ -17,7 +17,7 @@ from typing import Any
 import nbformat
 
 import gradlab as gl
-from benchmarks.common import Figure, machine, table
+from benchmarks.common import Figure, run
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -113,7 +113,4 @@ def measure() -> list[Figure]:
 
 
 if __name__ == "__main__":
-    gl.setup()
-    results = measure()
-    print(machine())
-    print(table(results))
+    run(measure)

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 import gradlab as gl
-from benchmarks.common import Figure, machine, ratio, table
+from benchmarks.common import Figure, ratio, run
 from benchmarks.models import transformer
 
 
@@ -42,8 +42,4 @@ def measure() -> list[Figure]:
 
 
 if __name__ == "__main__":
-    figures = measure()
-    print(machine())
-    print(table(figures))
-    for f in figures:
-        print(f"  {f.name}: {f.note}")
+    run(measure)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import gradlab as gl
-from benchmarks.common import Figure, machine, table
+from benchmarks.common import Figure, run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import scenarios
@@ -36,7 +36,4 @@ def measure(flips: int = 500) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    gl.setup()
-    figures = measure()
-    print(machine())
-    print(table(figures))
+    run(measure)

@@ -6,7 +6,7 @@ import torch
 from torchviz import make_dot
 
 import gradlab as gl
-from benchmarks.common import Figure, machine, ratio, table
+from benchmarks.common import Figure, ratio, run
 from benchmarks.models import resnet, transformer
 
 
@@ -38,8 +38,4 @@ def measure() -> list[Figure]:
 
 
 if __name__ == "__main__":
-    figures = measure()
-    print(machine())
-    print(table(figures))
-    for f in figures:
-        print(f"  {f.name}: {f.note}")
+    run(measure)

@@ -291,14 +291,6 @@ gl.check(attempt, trained=["scale"])
 
 # %%
 # %load solutions/01_missing_requires_grad.py
-class Scaled(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(3, 1)
-        self.scale = nn.Parameter(torch.ones(1))
-
-    def forward(self, x):
-        return self.scale * self.linear(x)
 
 # %%
 gl.check(attempt, trained=["scale"])

@@ -2,7 +2,10 @@
 
 A source is a Python file in "percent" format: `# %% [markdown]` starts a prose cell (each line
 after it begins with `# `), `# %%` starts a code cell, and `tags=["..."]` after the marker sets
-the cell's tags. Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]
+the cell's tags; a code cell that starts with `# %load FILE` gets FILE's text (the exercise
+solutions are written once, in notebooks/solutions/).
+
+Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ def parse(source: str) -> nbformat.NotebookNode:
             text = "\n".join(ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in lines)
             cell = nbformat.v4.new_markdown_cell(text.strip())
         else:
-            cell = nbformat.v4.new_code_cell("\n".join(lines).strip())
+            code = "\n".join(lines).strip()
+            if code.startswith("# %load "):  # a solution cell: the file's text, as %load puts it
+                solution = ROOT / "notebooks" / code.split()[2]
+                code = f"{code.splitlines()[0]}\n{solution.read_text(encoding='utf-8').strip()}"
+            cell = nbformat.v4.new_code_cell(code)
         if tags:
             cell.metadata["tags"] = tags
         if "remove-cell" in tags:  # the hidden checks: collapsed in JupyterLab too
