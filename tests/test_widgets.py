@@ -165,3 +165,23 @@ def test_cell_magic_shows_graph_and_report(capsys: pytest.CaptureFixture[str]) -
     assert ip.user_ns["loss"].grad_fn is not None  # the cell's variables stay defined
     ip.run_cell_magic("gradlab", "--loss total", "total = (w * 3).sum()\n")
     assert "no problems found" in capsys.readouterr().out
+
+
+def test_an_error_inside_a_callback_is_shown_in_the_panel(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while filling the panes (here: drawing) lands in the error pane, not in a
+    log nobody reads, and the next flip works again."""
+    import gradlab.widgets as widgets_module
+
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed)
+
+    def broken_drawing(result: Any) -> str:
+        raise RuntimeError("the drawing failed")
+
+    monkeypatch.setattr(widgets_module, "graph_html", broken_drawing)
+    widget.toggle.value = "fixed"
+    assert "gradlab failed while showing fixed" in widget.panes["error"].value
+    assert "RuntimeError: the drawing failed" in widget.panes["error"].value
+    monkeypatch.undo()
+    widget.show("fixed", fresh=True)
+    assert widget.panes["error"].value == "" and "<svg" in widget.panes["graph"].value
