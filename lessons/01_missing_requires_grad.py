@@ -199,6 +199,7 @@ class Deep(nn.Module):
         return self.out(x)
 
 
+torch.manual_seed(0)  # the same data, whatever ran before
 xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)   # a curve only the hidden layers can fit
 

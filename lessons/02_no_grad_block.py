@@ -156,11 +156,14 @@ loss = F.mse_loss(head(features), y)
 
 # %% [markdown]
 # **`model.eval()` does not turn gradients off.** It switches layers such as dropout and batch
-# norm to evaluation behaviour; grad mode is untouched:
+# norm to their evaluation behaviour (dropout stops zeroing values); grad mode is untouched:
 
 # %%
 net = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.Linear(8, 1))
+ones = torch.ones(6)
+print("dropout in train mode:", net[1](ones).tolist())
 net.eval()
+print("dropout in eval mode: ", net[1](ones).tolist())
 print("after eval(), output requires grad:", net(x).requires_grad)
 
 # %% [markdown]
@@ -184,6 +187,7 @@ for training in (True, False):
 # can do.
 
 # %% tags=["nbval-ignore-output"]
+torch.manual_seed(0)  # the same data, whatever ran before
 xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)
 

@@ -127,11 +127,13 @@ print("same memory:", d.data_ptr() == h.data_ptr())
 
 # %% [markdown]
 # **numpy knows nothing about gradients.** `numpy()` returns an array that shares memory with the
-# tensor; that is why torch refuses it on a tensor that requires grad. Whatever numpy computes,
-# `torch.from_numpy` (or `torch.tensor`) wraps it as a brand-new leaf:
+# tensor, with no history attached. Whatever numpy computes from it, `torch.from_numpy` (or
+# `torch.tensor`) wraps as a brand-new leaf:
 
 # %%
-back = torch.from_numpy(np.tanh(d.numpy()))
+array = d.numpy()
+print("array shares the tensor's memory:", array.__array_interface__["data"][0] == d.data_ptr())
+back = torch.from_numpy(np.tanh(array))
 print("is_leaf:", back.is_leaf, "| requires_grad:", back.requires_grad)
 
 # %% [markdown]
@@ -235,6 +237,7 @@ print("gradcheck:", torch.autograd.gradcheck(NumpyTanh.apply, (h,)))
 # over 30 steps the loss shows it.
 
 # %% tags=["nbval-ignore-output"]
+torch.manual_seed(0)  # the same data, whatever ran before
 xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)
 

@@ -124,8 +124,8 @@ e.sum().backward()
 # - `which is output 0 of Exp`: the forward op that produced it (its backward node is `ExpBackward0`);
 # - `is at version 1; expected version 0`: changed once since it was saved.
 #
-# **Harmless in-place ops** change a tensor nobody saved. `mul` by a constant and `add` save no
-# outputs, and `Linear` saves its *input*, not its output:
+# **Harmless in-place ops** change a tensor no backward node saved. `z = w * 2; z += 1` changes
+# nothing backward needs, and `Linear` saves its *input* (the `x` it multiplied), not its output:
 
 # %%
 w = torch.randn(3, requires_grad=True)
@@ -136,6 +136,7 @@ print("w.grad:", w.grad)
 
 layer = nn.Linear(3, 4)
 h = layer(x)
+print("Linear saved its input x:", torch.equal(h.grad_fn._saved_mat1, x))
 h.relu_()            # in place on Linear's output: nothing saved it
 h.sum().backward()
 print("layer.weight.grad is None:", layer.weight.grad is None)
