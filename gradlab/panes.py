@@ -37,14 +37,16 @@ def code_html(result: Result, changed: set[int], *, folded: bool = False) -> str
             f"(▶ marks what differs)</summary><pre style=\"margin:0\">{body}</pre></details>")
 
 
-def graph_html(result: Result) -> str:
-    """The drawn graph as inline SVG, or its text summary when `dot` is missing."""
+def graph_html(result: Result, big: bool = False) -> str:
+    """The drawn graph as inline SVG (`big`: at the pane's full width), or its text summary
+    when `dot` is missing."""
     if result.view is None:
         return "<p>no graph: the code did not run to a loss.</p>"
     summary = f"<pre>{escape(result.view.summary())}</pre>"
     if shutil.which("dot") is None:
         return f"<p><b>{escape(DOT_MISSING)}</b></p>{summary}"
-    svg = result.view.svg().replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+    size = "width:100%" if big else "max-width:100%"
+    svg = result.view.svg().replace("<svg ", f'<svg style="{size};height:auto" ', 1)
     return f'<div class="gradlab-graph">{svg}</div>'
 
 

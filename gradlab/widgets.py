@@ -38,12 +38,22 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
                    "font_weight": "bold" if big else ""})
         self.rerun = widgets.Button(description="rerun", icon="refresh",
                                     tooltip="run the shown variant again from scratch")
-        self.heading = widgets.HTML(f"<h3 style='margin:0'>{escape(title)}</h3>" if title else "")
+        if big:
+            self.toggle.add_class("gradlab-big-toggle")
+            self.rerun.add_class("gradlab-big-toggle")
+        heading = f"<h3 style='margin:0'>{escape(title)}</h3>" if title else ""
+        if big:  # code and tables follow the large type too
+            heading += ("<style>.gradlab-big code, .gradlab-big pre {font-size: inherit}"
+                        ".gradlab-big-toggle button, button.gradlab-big-toggle"
+                        " {font-size: 1.5em; height: auto; padding: 0.3em 1em}</style>")
+        self.heading = widgets.HTML(heading)
         self.panes = {name: widgets.HTML(layout=widgets.Layout(width="100%"))
                       for name in ("error", "findings", "graph", "grads", "curve", "code")}
         for name, pane in self.panes.items():
             pane.style.font_size = font
             pane.add_class(f"gradlab-{name}-pane")  # for the browser test and user CSS
+            if big:
+                pane.add_class("gradlab-big")
         self._result: Result | None = None
         self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
         self._curve_for: tuple[Result, Result] | None = None
@@ -104,7 +114,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
             values = {
                 "error": exception_html(result),
                 "findings": findings_html(result),
-                "graph": graph_html(result),
+                "graph": graph_html(result, self.big),
                 "grads": grads_html(result),
                 "code": code_html(result, self.comparison.changed[variant], folded=self.big),
                 "curve": self._curve() if self.comparison.train_steps else "",

@@ -94,6 +94,13 @@ assert toggle.show("fixed").kinds == []
 _ = toggle.show("broken")
 
 # %% [markdown]
+# **Projecting in a classroom?** `big=True` makes the type large, puts the graph at full width and
+# folds the code away (click *code* to open it):
+
+# %% tags=["nbval-ignore-output"]
+gl.compare(one_cut, no_cut, title="no_grad around the hidden layer", big=True)
+
+# %% [markdown]
 # ## Which lesson do I need?
 #
 # `gl.explain` turns any autograd error or warning into plain words and names the lesson. Paste

@@ -175,7 +175,7 @@ def test_an_error_inside_a_callback_is_shown_in_the_panel(
 
     widget = gl.compare(s.no_grad_broken, s.clean_fixed)
 
-    def broken_drawing(result: Any) -> str:
+    def broken_drawing(result: Any, big: bool = False) -> str:
         raise RuntimeError("the drawing failed")
 
     monkeypatch.setattr(widgets_module, "graph_html", broken_drawing)
