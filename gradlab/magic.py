@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
@@ -40,10 +41,10 @@ class GradlabMagics(Magics):
         scope = {k: v for k, v in namespace.items() if k in code.co_names}
         try:
             report = diagnose_scope(scope, rec, error, caught, loss=args.loss)
-        except ValueError:
+        except ValueError as problem:
             if error is not None:
                 raise error from None  # the cell's own bug: show it as Python would
-            raise
+            raise UsageError(f"%%gradlab: {problem}") from None  # the message, no traceback
         display(draw(report))
         display(report)
 

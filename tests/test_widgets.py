@@ -11,6 +11,7 @@ import pytest
 import scenarios as s
 import torch
 import torch.nn.functional as F
+from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
 from torch import nn
 
@@ -152,10 +153,16 @@ def test_bad_arguments_get_clear_errors() -> None:
         gl.compare(s.no_grad_broken, s.clean_fixed, train_steps=-1)
 
 
-def test_cell_magic_shows_graph_and_report(capsys: pytest.CaptureFixture[str]) -> None:
-    ip = start_ipython()
-    assert ip is not None
-    ip.run_line_magic("load_ext", "gradlab")
+@pytest.fixture
+def ip() -> Any:
+    """An IPython shell with `%load_ext gradlab` (started once per process)."""
+    shell = start_ipython() or get_ipython()
+    assert shell is not None
+    shell.run_line_magic("load_ext", "gradlab")
+    return shell
+
+
+def test_cell_magic_shows_graph_and_report(ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
     ip.user_ns.update(old_loss=torch.tensor(1.0))  # earlier cells' variables are not the loss
     ip.run_cell_magic("gradlab", "", "import torch\nw = torch.randn(3, requires_grad=True)\n"
                       "v = torch.ones(3, requires_grad=True)\n"
@@ -185,3 +192,12 @@ def test_an_error_inside_a_callback_is_shown_in_the_panel(
     monkeypatch.undo()
     widget.show("fixed", fresh=True)
     assert widget.panes["error"].value == "" and "<svg" in widget.panes["graph"].value
+
+
+def test_cell_magic_without_a_loss_says_what_to_name(
+        ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = ip.run_cell("%%gradlab\nvalue = 3\n")
+    assert type(result.error_in_exec).__name__ == "UsageError"  # IPython shows only the message
+    out = capsys.readouterr()
+    assert "%%gradlab: no loss found" in out.out + out.err
+    assert "Traceback" not in out.out + out.err
