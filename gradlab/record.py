@@ -200,9 +200,9 @@ _CONSTRUCTORS_FROM_SHAPE = {"zeros_like", "ones_like", "empty_like", "full_like"
 
 def _func_name(func: Callable[..., Any]) -> str:
     name = getattr(func, "__name__", None) or str(func)
-    if name == "__get__":
+    if name in ("__get__", "__set__"):
         owner = getattr(func, "__self__", None)
-        name = f"{getattr(owner, '__name__', '?')}.__get__"
+        name = f"{getattr(owner, '__name__', '?')}.{name}"
     return name
 
 
@@ -227,8 +227,8 @@ def _category(name: str) -> str:
         category = "backward"
     elif name in _DTYPE_CHANGERS:
         category = "to"
-    elif name.endswith(".__get__"):
-        category = "ignore"  # other attribute reads (`dtype`, `shape`) change nothing
+    elif name.endswith((".__get__", ".__set__")):
+        category = "ignore"  # other attribute reads and writes (`dtype`, `p.grad = None`)
     elif (name in _IN_PLACE_DUNDERS
           or (name.endswith("_") and not name.startswith("_")
               and name not in ("requires_grad_", "retain_grad_"))
@@ -408,8 +408,8 @@ class _Recorder(TorchFunctionMode):
                 _known[func] = known
         name, category = known
         self.recording.op_counts[name] += 1
-        if category == "ignore":
-            return func(*args, **kwargs)
+        if category == "ignore" or (category == "grad_read" and args[0].is_leaf):
+            return func(*args, **kwargs)  # nothing to record: the hot path stays short
         frame = sys._getframe(1)
         if category == "in_place" or (category == "op" and kwargs.get("inplace") is True):
             return self._in_place(func, name, args, kwargs, frame)
