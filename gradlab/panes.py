@@ -13,7 +13,7 @@ from html import escape
 import matplotlib
 from matplotlib.figure import Figure
 
-from gradlab.compare import Comparison, Result
+from gradlab.compare import VARIANTS, Comparison, Result
 from gradlab.render import DOT_MISSING
 from gradlab.report import report_html
 
@@ -116,7 +116,7 @@ def result_html(result: Result, changed: set[int], *, folded: bool = False,
 
 def static_html(comparison: Comparison, title: str | None = None) -> str:
     """Both variants side by side: what a page without a kernel shows."""
-    results = [comparison.run(v) for v in ("broken", "fixed")]
+    results = [comparison.run(v) for v in VARIANTS]
     columns = "".join(
         f'<div style="flex:1 1 28em;min-width:0"><h4>{escape(r.variant)}</h4>'
         f"{result_html(r, comparison.changed[r.variant])}</div>" for r in results)

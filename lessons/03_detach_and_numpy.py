@@ -192,7 +192,7 @@ print(gl.diagnose(rebuilt_loss))
 # %% [markdown]
 # ## Stay in torch
 #
-# Most numpy functions have a torch twin with the same meaning, and autograd knows each one's
+# Common numpy functions have a torch twin with the same meaning, and autograd knows each one's
 # derivative. Each row below is checked:
 
 # %%

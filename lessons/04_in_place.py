@@ -188,10 +188,10 @@ with warnings.catch_warnings(record=True) as caught:
             s.sum().backward()
     except RuntimeError as error:
         print("error:", str(error).split(":")[0])
-print("anomaly mode adds:", [str(m.message).split(".")[0] for m in caught][-1])
+print("anomaly mode adds:", str(caught[-1].message).splitlines()[0])
 
 # %% [markdown]
-# It tells you after the crash, and slows every op; gradlab tells you before `backward()`.
+# It tells you after the crash; gradlab tells you before `backward()`.
 # PyTorch's documentation: [In-place operations with autograd](https://pytorch.org/docs/stable/notes/autograd.html#in-place-operations-with-autograd).
 
 # %% [markdown]
