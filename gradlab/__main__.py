@@ -54,8 +54,7 @@ def _deepest_script_locals(error: BaseException, path: str) -> dict[str, Any]:
 def check(path: str, loss: str | None, as_json: bool) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
     from gradlab.analyse import analyse
-    from gradlab.diagnose import _context_from_scope, unrelated_error
-    from gradlab.explain import explain
+    from gradlab.diagnose import _context_from_scope, autograd_related, unrelated_error
 
     if not os.path.isfile(path):
         print(f"gradlab check: no such file: {path}", file=sys.stderr)
@@ -65,10 +64,6 @@ def check(path: str, loss: str | None, as_json: bool) -> int:
             scope, rec, error, caught = _run_script(path)
     else:
         scope, rec, error, caught = _run_script(path)
-    if error is not None and explain(error) is None:
-        print(f"gradlab check: the script failed for a reason unrelated to autograd: "
-              f"{unrelated_error(error)}", file=sys.stderr)
-        return 3
     try:
         ctx = _context_from_scope(scope, loss=loss, model=None, optimizer=None, recording=rec,
                                   exception=error, caught=caught)
@@ -76,6 +71,10 @@ def check(path: str, loss: str | None, as_json: bool) -> int:
         print(f"gradlab check: {problem}", file=sys.stderr)
         return 2
     report = analyse(ctx)
+    if error is not None and not autograd_related(report):
+        print(f"gradlab check: the script failed for a reason unrelated to autograd: "
+              f"{unrelated_error(error)}", file=sys.stderr)
+        return 3
     if as_json:
         print(json.dumps([f.to_dict() for f in report.findings], indent=2))
     else:

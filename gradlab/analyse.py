@@ -13,19 +13,24 @@ import torch
 from gradlab.explain import explain
 from gradlab.facts import Context, Facts
 from gradlab.graph import shape_text
-from gradlab.report import ExceptionInfo, GradRow, Report
+from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.rules import RULES
 
 __all__ = ["Context", "analyse"]
 
 
-def _exception_info(exc: BaseException | None) -> ExceptionInfo | None:
+def _exception_info(exc: BaseException | None,
+                    explains: Finding | None) -> ExceptionInfo | None:
+    """The exception with gl.explain's account, or else the account a rule gave of it."""
     if exc is None:
         return None
     explanation = explain(exc)
-    return ExceptionInfo(type(exc).__name__, str(exc),
-                         explanation.kind if explanation else None,
-                         explanation.explanation if explanation else "")
+    if explanation is not None:
+        return ExceptionInfo(type(exc).__name__, str(exc), explanation.kind,
+                             explanation.explanation)
+    if explains is not None:
+        return ExceptionInfo(type(exc).__name__, str(exc), explains.kind, explains.message)
+    return ExceptionInfo(type(exc).__name__, str(exc), None, "")
 
 
 def _grad_rows(facts: Facts) -> list[GradRow]:
@@ -70,8 +75,9 @@ def analyse(ctx: Context) -> Report:
         facts = Facts(ctx)
         for rule in RULES:
             facts.found += rule(facts)
-        return Report(facts.found, facts.graph, _grad_rows(facts), _exception_info(ctx.exception),
-                      list(ctx.warnings), tuple(n for n, _ in ctx.losses))
+        return Report(facts.found, facts.graph, _grad_rows(facts),
+                      _exception_info(ctx.exception, facts.explains), list(ctx.warnings),
+                      tuple(n for n, _ in ctx.losses))
     finally:
         if enabled:
             gc.enable()

@@ -9,11 +9,11 @@ from typing import Any
 import torch
 
 from gradlab.analyse import Context, analyse
-from gradlab.explain import explain
 from gradlab.record import Recording, exception_where, is_internal, record
 from gradlab.report import Report
 
-__all__ = ["diagnose", "diagnose_scope", "find_losses", "run_recorded"]
+__all__ = ["autograd_related", "backwarded", "diagnose", "diagnose_scope", "find_losses",
+           "run_recorded"]
 
 Target = torch.Tensor | Callable[[], Any]
 
@@ -68,6 +68,21 @@ def find_losses(scope: Mapping[str, Any], loss: str | None) -> list[tuple[str, t
                      f"{', '.join(k for k, v in tensors.items() if v.numel() == 1) or 'none'}")
 
 
+def backwarded(scope: Mapping[str, Any], recording: Recording | None) -> list[
+        tuple[str, torch.Tensor]]:
+    """The tensors given to backward() / autograd.grad() that are still alive: the losses of
+    code that names them otherwise (any shape: `y.backward(torch.ones_like(y))` is fine)."""
+    if recording is None:
+        return []
+    names = {id(v): k for k, v in scope.items() if isinstance(v, torch.Tensor)}
+    found: dict[int, tuple[str, torch.Tensor]] = {}
+    for event in recording.of_kind("backward"):
+        t = event.tensor() if event.tensor is not None else None
+        if t is not None:
+            found[id(t)] = (names.get(id(t)) or f"{event.op}() at {event.where}", t)
+    return list(found.values())
+
+
 def _check_loss(t: torch.Tensor, name: str) -> torch.Tensor:
     if t.numel() != 1:
         raise ValueError(f"the loss {name!r} must be a scalar, but has shape {tuple(t.shape)}: "
@@ -82,9 +97,12 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
     try:
         losses = find_losses(scope, loss)
     except ValueError:
-        if exception is None:
+        losses = [] if loss is not None else backwarded(scope, recording)
+        if not losses and exception is None and (
+                loss is not None or recording is None or not recording.of_kind("backward")):
             raise
-        losses = []  # it failed before the loss existed: the recording tells the story
+        # else it failed before the loss existed, or its losses were temporaries given to
+        # backward(): the recording tells the story
     modules = _as_list(model, torch.nn.Module, "model", "an nn.Module")
     optimizers = _as_list(optimizer, torch.optim.Optimizer, "optimizer",
                           "a torch.optim.Optimizer")
@@ -199,15 +217,19 @@ def diagnose_scope(scope: dict[str, Any], rec: Recording, error: BaseException |
                    caught: Iterable[str], *, loss: str | None = None, model: Any = None,
                    optimizer: Any = None) -> Report:
     """Analyse what `run_recorded` returned: the scope, the recording, what was raised."""
-    if error is not None and explain(error) is None:
-        raise ValueError("the code given to gradlab failed for a reason that is not "
-                         f"about gradients: {unrelated_error(error)}") from error
-    if error is not None and not scope:
-        raise ValueError(f"the code raised {type(error).__name__} before gradlab could see "
-                         "its variables") from error
     ctx = _context_from_scope(scope, loss=loss, model=model, optimizer=optimizer,
                               recording=rec, exception=error, caught=caught)
     try:
-        return analyse(ctx)
+        report = analyse(ctx)
     finally:
         del ctx
+    if error is not None and not autograd_related(report):
+        raise ValueError("the code given to gradlab failed for a reason that is not "
+                         f"about gradients: {unrelated_error(error)}") from error
+    return report
+
+
+def autograd_related(report: Report) -> bool:
+    """True when the exception the code raised is an autograd error, or a crash a rule traced
+    back to autograd (a None `.grad`, a loss that is not a tensor)."""
+    return report.exception is None or report.exception.kind is not None

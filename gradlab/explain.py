@@ -24,6 +24,7 @@ LESSONS = {
     "in_place": "04_in_place",
     "double_backward": "05_double_backward",
     "non_leaf_grad": "06_non_leaf_grad",
+    "non_scalar_loss": "01_missing_requires_grad",
 }
 
 
@@ -73,6 +74,18 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "an in-place op on a leaf tensor that requires grad would destroy the value its "
                  "gradient is defined for.",
                  "update weights under torch.no_grad(), or use an out-of-place op.")),
+    (re.compile(r"A view was created in no_grad mode and is being modified inplace"),
+     Explanation("in_place",
+                 "a view taken under no_grad was changed in place with grad mode on: autograd "
+                 "cannot tell whether the change should reach the tensor it views.",
+                 "take the view and change it both inside the no_grad block (no gradient "
+                 "wanted), or both outside it; or change a clone().")),
+    (re.compile(r"is a view and is being modified inplace"),
+     Explanation("in_place",
+                 "an output that is a view (of a custom autograd.Function, or one of several "
+                 "views such as unbind's) was changed in place; autograd cannot rewrite the "
+                 "backward of the op that made it.",
+                 "use the out-of-place op, or change a clone() of the output.")),
     (re.compile(r"[Cc]an't call numpy\(\) on Tensor that requires grad"),
      Explanation("numpy_roundtrip",
                  "numpy cannot record autograd history, so torch refuses to hand out an array of "
@@ -85,7 +98,38 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "autograd records.",
                  "create it outside inference_mode, use torch.no_grad() instead, or .clone() it "
                  "outside inference_mode.")),
-    (re.compile(r"Only Tensors of floating point and complex dtype can require gradients"),
+    (re.compile(r"Inplace update to inference tensor outside InferenceMode"),
+     Explanation("inference_mode",
+                 "a tensor created under torch.inference_mode() was changed in place outside "
+                 "it; inference tensors have no version counter, so autograd forbids this.",
+                 "create it outside inference_mode, use torch.no_grad() instead, or change a "
+                 ".clone() of it.")),
+    (re.compile(r"grad can be implicitly created only for scalar outputs"),
+     Explanation("non_scalar_loss",
+                 "backward() without an argument needs a single number; this tensor has more "
+                 "than one element, so autograd does not know how to weigh them.",
+                 "reduce it to the loss first (.sum() or .mean()), or pass the weights: "
+                 "y.backward(torch.ones_like(y)).")),
+    (re.compile(r"appears to not have been used in the graph"),
+     Explanation("unused_parameter",
+                 "torch.autograd.grad was asked for the gradient of a tensor the output does not "
+                 "depend on.",
+                 "differentiate only with respect to tensors the output uses, or pass "
+                 "allow_unused=True (their gradient is then None; materialize_grads=True gives "
+                 "zeros).")),
+    (re.compile(r"Expected to have finished reduction in the prior iteration"),
+     Explanation("unused_parameter",
+                 "DistributedDataParallel waited for a gradient of every parameter, but some "
+                 "parameters were not used to compute the loss in the last iteration.",
+                 "use every parameter in forward (gl.diagnose names the unused ones), freeze "
+                 "them with requires_grad_(False), or pass find_unused_parameters=True.")),
+    (re.compile(r"cannot register a hook on a tensor that doesn't require gradient"),
+     Explanation("missing_requires_grad",
+                 "a hook runs when a gradient arrives; this tensor does not require grad, so no "
+                 "gradient ever will.",
+                 "register the hook on a tensor that requires grad (check requires_grad: a "
+                 "no_grad block, detach or a frozen parameter may have made it False).")),
+    (re.compile(r"[Oo]nly Tensors of floating point (and complex )?dtype can require gradients"),
      Explanation("integer_dtype",
                  "integer and bool tensors cannot require grad: their values cannot change by "
                  "an infinitesimal step.",

@@ -8,6 +8,8 @@ through the helpers below, so a cut or a history-free leaf is drawn the same way
 
 from __future__ import annotations
 
+import ast
+import linecache
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,10 +18,10 @@ from typing import Any
 import torch
 
 from gradlab.graph import Edge, Labels, shape_text, walk
-from gradlab.record import Event, Recording
+from gradlab.record import Event, Recording, Where, describe_file
 from gradlab.report import Finding
 
-__all__ = ["Context", "Facts", "Names", "group", "where"]
+__all__ = ["Context", "Facts", "Names", "grad_mode_block", "group", "source_tree", "where"]
 
 _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
@@ -130,6 +132,45 @@ def group(names: Sequence[str]) -> list[str]:
     return [f"{g} ({n} tensors)" if n > 1 else g for g, n in groups.items()]
 
 
+_trees: dict[str, ast.Module | None] = {}
+
+
+def source_tree(file: str) -> ast.Module | None:
+    """The parsed source of a user's file or notebook cell (None if it cannot be read)."""
+    if file not in _trees:
+        try:
+            _trees[file] = ast.parse("".join(linecache.getlines(file)))
+        except (SyntaxError, ValueError):
+            _trees[file] = None
+    return _trees[file]
+
+
+def grad_mode_block(event: Event) -> str:
+    """The line of the `with torch.no_grad():` (set_grad_enabled, inference_mode, or the
+    decorator) that a no_grad cut ran under, when it is in a caller of the op's function (a
+    validation loss computed by a model whose forward holds the op); empty when the block
+    holds the op itself."""
+    modes = ("no_grad", "set_grad_enabled") if event.cause == "no_grad" else ("inference_mode",)
+    for depth, (file, line) in enumerate(event.stack):
+        tree = source_tree(file)
+        found = 0
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                opener = node.lineno if any(mode in ast.unparse(item.context_expr)
+                                            for item in node.items for mode in modes) else 0
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                opener = next((d.lineno for d in node.decorator_list
+                               if any(mode in ast.unparse(d) for mode in modes)), 0)
+            else:
+                continue
+            inside = node.body[0].lineno <= line <= (node.body[-1].end_lineno or 0)
+            if opener and inside and opener > found:
+                found = opener
+        if found:
+            return str(Where(describe_file(file), found, "")) if depth else ""
+    return ""
+
+
 _CUT_TEXT = {
     "no_grad": ("the value computed from {what} ran under torch.no_grad(), so it reached the "
                 "loss without autograd history.",
@@ -172,19 +213,24 @@ class Facts:
         self.lost_reported: set[int] = set()  # leaves already named as getting no gradient
         self.drawn: dict[int, str] = dict(self.reached)
         self.numpy_drawn: set[int] = set()
+        self.explains: Finding | None = None  # a rule's account of an exception explain() lacks
 
     def _all_backwarded(self) -> bool:
         """True when every loss went through one backward that freed its graph and nothing
         failed: no saved tensor is left to probe, and no backward is still to come."""
         if self.rec is None or self.ctx.exception is not None or not self.ctx.losses:
             return False
-        freed = {id(t) for e in self.rec.of_kind("backward") if not e.retain_graph
+        freed = {id(t) for e in self.backwards() if not e.retain_graph
                  and e.tensor is not None and (t := e.tensor()) is not None}
         return all(id(loss) in freed for _, loss in self.ctx.losses)
 
     def events(self, kind: str) -> list[Event]:
         """The recorded events of one kind (none without a recording)."""
         return self.rec.of_kind(kind) if self.rec is not None else []
+
+    def backwards(self) -> list[Event]:
+        """The backward() / autograd.grad() calls that finished."""
+        return [e for e in self.events("backward") if e.detail != "raised"]
 
     def optimizers_of(self, ids: Sequence[int]) -> set[str]:
         """The names of the optimizers that hold any of these tensors."""
@@ -276,6 +322,9 @@ class Facts:
         message_text, fix = _CUT_TEXT[cause]
         message = message_text.format(what=what, op=first.op,
                                       were="were" if len(names) > 1 else "was")
+        block = grad_mode_block(first) if first.stack else ""
+        if block:
+            message = message.replace("()", f"() (the block at {block})", 1)
         if cause == "non_differentiable" and not lost:
             return None
         if lost:
@@ -324,7 +373,8 @@ class Facts:
                 self.drawn[id(t)] = src
                 self.graph.edges.append(Edge(src, into, "frozen", intended=True))
                 continue
-            elif id(t) in names.optimized or _WEIGHT_NAME.match(names.scope.get(id(t), "")):
+            elif id(t) in names.optimized or (not names.optimized and _WEIGHT_NAME.match(
+                    names.scope.get(id(t), ""))):  # with optimizers, they say what trains
                 label, kind = "requires_grad=False", "missing_requires_grad"
                 message = (f"{name} feeds the loss but does not require grad, so it gets "
                            "no gradient.")

@@ -30,6 +30,9 @@ _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 _GRADLAB_DIR = os.path.dirname(__file__) + os.sep
 _STDLIB_DIR = sysconfig.get_paths()["stdlib"] + os.sep
 _INTERNAL_DIRS = (_TORCH_DIR, _GRADLAB_DIR, _STDLIB_DIR)
+_OPTIM_DIR = os.path.join(_TORCH_DIR, "optim") + os.sep
+_LIBRARY_DIRS = tuple({sysconfig.get_paths()["purelib"] + os.sep,
+                       sysconfig.get_paths()["platlib"] + os.sep})
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def is_internal(code: CodeType) -> bool:
     return known
 
 
-def _describe_file(filename: str) -> str:
+def describe_file(filename: str) -> str:
+    """How a report names a file: its base name, or `cell` for a notebook cell."""
     if "ipykernel_" in filename or filename.startswith("<ipython-input"):
         return "cell"
     return os.path.basename(filename)
@@ -71,7 +75,7 @@ def user_where(frame: FrameType | None) -> Where:
     if frame is None:
         return _NOWHERE
     code = frame.f_code
-    return Where(_describe_file(code.co_filename), frame.f_lineno, code.co_name)
+    return Where(describe_file(code.co_filename), frame.f_lineno, code.co_name)
 
 
 def exception_where(exc: BaseException) -> Where | None:
@@ -91,7 +95,12 @@ class Event:
     """Something the recorder saw that matters for gradients.
 
     kinds: `cut` (a value lost its history: `cause` says how), `join` (a value without history
-    entered a tracked op), `in_place`, `grad_read`, `to_non_leaf`, `backward`.
+    entered a tracked op), `in_place`, `grad_read`, `to_non_leaf`, `backward` (a tensor given
+    to backward() or autograd.grad(); `detail` is "raised" when that call failed),
+    `backward_error` (the exception that passed through it: `op` its type, `detail` its
+    message, `stack` the user's lines that were running; no_grad cuts keep theirs too),
+    `requires_grad` (set to `detail`). An `in_place` event's `detail` is "leaf" (refused on a
+    leaf that requires grad) or "optimizer.step" (made by an optimizer for the user's line).
     """
 
     index: int
@@ -111,6 +120,7 @@ class Event:
     producer: str = ""
     retain_graph: bool = False
     detail: str = ""
+    stack: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -188,6 +198,7 @@ class Recording:
         return f"<gradlab.Recording: {self.ops} torch calls, {listed}>"
 
 
+_GRAD_MODES = ("no_grad", "inference_mode")  # cuts made by a block: its line is on the stack
 _DTYPE_CHANGERS = {"to", "double", "float", "half", "bfloat16", "cuda", "cpu", "type"}
 _INTEGER_CASTS = {"long", "int", "short", "bool", "byte", "char"}
 _IN_PLACE_DUNDERS = {"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
@@ -223,8 +234,10 @@ def _category(name: str) -> str:
         category = "rewrap"
     elif name == "item" or name == "tolist":
         category = "item"
-    elif name == "backward":
+    elif name == "backward" or name == "grad":  # Tensor.backward, autograd.backward / .grad
         category = "backward"
+    elif name == "requires_grad_" or name == "requires_grad.__set__":
+        category = "requires_grad"
     elif name in _DTYPE_CHANGERS:
         category = "to"
     elif name.endswith((".__get__", ".__set__")):
@@ -388,7 +401,8 @@ class _Recorder(TorchFunctionMode):
             node = next((_grad_fn_name(s) for s in sources if s.grad_fn is not None), "")
             event = self._event("cut", op, user_where(frame), cause=cause, source_leaves=leaves,
                                 source_node=node, shape=_shape(sources[0]),
-                                dtype=str(sources[0].dtype).replace("torch.", ""))
+                                dtype=str(sources[0].dtype).replace("torch.", ""),
+                                stack=_user_stack(frame) if cause in _GRAD_MODES else ())
             index = event.index
             cuts = cuts | {index}
         for out in outputs:
@@ -414,14 +428,14 @@ class _Recorder(TorchFunctionMode):
         if category == "in_place" or (category == "op" and kwargs.get("inplace") is True):
             return self._in_place(func, name, args, kwargs, frame)
         if category == "backward":
-            self._backward(name, args, kwargs, None, frame)
+            return self._backward(func, name, args, kwargs, frame)
         if category == "rewrap" or (category == "grad_read" and not args[0].is_leaf):
             out = self._call_with_warnings_at(func, args, kwargs, frame)
         else:
             out = func(*args, **kwargs)
         if category == "op":
             self._op(name, args, kwargs, out, frame)
-        elif category != "backward":
+        else:
             getattr(self, "_" + category)(name, args, kwargs, out, frame)
         return out
 
@@ -516,14 +530,16 @@ class _Recorder(TorchFunctionMode):
                                 producer=producer, detail="leaf")
             raise
         where: Where | None = None
+        inside = ""
         for t, version, producer, required_grad in before:
             if _version(t) == version:
                 continue
             if where is None:
                 where = user_where(frame)
+                inside = _optimizer_step(frame)
             self._event("in_place", name, where, tensor=weakref.ref(t), shape=_shape(t),
                         dtype=str(t.dtype).replace("torch.", ""), version_before=version,
-                        version_after=_version(t), producer=producer)
+                        version_after=_version(t), producer=producer, detail=inside)
             if not t.requires_grad:
                 self._after_in_place_without_grad(name, t, args, kwargs, frame, required_grad)
             elif t.grad_fn is not None and self._provenance:
@@ -632,17 +648,58 @@ class _Recorder(TorchFunctionMode):
         elif source.requires_grad:
             self._cut("integer_dtype", name, [source], [out], frame)
 
-    def _backward(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
-                  frame: FrameType) -> None:
-        t = args[0]
-        retain = kwargs.get("retain_graph")
-        if retain is None and len(args) > 2:
-            retain = args[2]
-        create = kwargs.get("create_graph", args[3] if len(args) > 3 else False)
-        if isinstance(t, torch.Tensor):
-            self._event("backward", name, user_where(frame), tensor=weakref.ref(t),
-                        retain_graph=bool(retain or create), producer=_grad_fn_name(t))
+    def _backward(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  frame: FrameType) -> Any:
+        """Note the tensors given to backward() / autograd.grad(), and the exception that passes
+        through the call (re-raised unchanged: the code may catch it, gradlab still saw it)."""
+        first = args[0] if args else kwargs.get("tensors", kwargs.get("outputs"))
+        tensors = [first] if isinstance(first, torch.Tensor) else _tensors_out(first)
+        create = bool(kwargs.get("create_graph"))
+        retain = bool(kwargs.get("retain_graph")) or create
+        where = user_where(frame)
+        events = [self._event("backward", "autograd.grad" if name == "grad" else name, where,
+                              tensor=weakref.ref(t), retain_graph=retain,
+                              producer=_grad_fn_name(t))
+                  for t in tensors]
+        try:
+            return func(*args, **kwargs)
+        except Exception as error:
+            for event in events:
+                event.detail = "raised"
+            self._event("backward_error", type(error).__name__, where, detail=str(error),
+                        stack=_user_stack(frame))
+            raise
 
+    def _requires_grad(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                       frame: FrameType) -> None:
+        t = args[0]
+        value = args[1] if len(args) > 1 else kwargs.get("requires_grad", True)
+        if isinstance(t, torch.Tensor):
+            self._event("requires_grad", name, user_where(frame), tensor=weakref.ref(t),
+                        shape=_shape(t), detail=str(bool(value)))
+
+
+def _optimizer_step(frame: FrameType | None) -> str:
+    """`optimizer.step` when torch's optimizer code made this call for the user, else ""."""
+    while frame is not None and is_internal(frame.f_code):
+        if frame.f_code.co_filename.startswith(_OPTIM_DIR):
+            return "optimizer.step"
+        frame = frame.f_back
+    return ""
+
+
+def _user_stack(frame: FrameType | None) -> tuple[tuple[str, int], ...]:
+    """The (file, line) of each frame of user code running at `frame`, innermost first, up to
+    gradlab's own runner (installed libraries are not the user's code either)."""
+    stack: list[tuple[str, int]] = []
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(_GRADLAB_DIR) and stack:
+            break
+        if not is_internal(frame.f_code) and not name.startswith(_LIBRARY_DIRS):
+            stack.append((name, frame.f_lineno))
+        frame = frame.f_back
+    return tuple(stack)
 
 class record:
     """Record the torch calls made inside a `with` block; yields a `Recording`."""

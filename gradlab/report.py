@@ -14,7 +14,7 @@ __all__ = ["KINDS", "SEVERITIES", "ExceptionInfo", "Finding", "GradRow", "Report
 KINDS = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inference_mode",
          "detach", "data_attribute", "numpy_roundtrip", "rewrap", "in_place", "double_backward",
          "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "unused_parameter",
-         "non_differentiable", "integer_dtype")
+         "non_differentiable", "integer_dtype", "non_scalar_loss")
 SEVERITIES = ("error", "warning", "info")
 
 

@@ -374,6 +374,22 @@ def non_differentiable_fixed() -> dict[str, Any]:
     return locals()
 
 
+def non_scalar_loss_broken() -> dict[str, Any]:
+    x, y = data()
+    model = nn.Linear(3, 1)
+    errors = (model(x) - y) ** 2
+    errors.backward()
+    return locals()
+
+
+def non_scalar_loss_fixed() -> dict[str, Any]:
+    x, y = data()
+    model = nn.Linear(3, 1)
+    errors = (model(x) - y) ** 2
+    errors.backward(torch.ones_like(errors) / len(errors))
+    return locals()
+
+
 BROKEN_FIXED: dict[str, tuple[Scenario, Scenario, str]] = {
     "missing_requires_grad": (missing_requires_grad_broken, missing_requires_grad_fixed,
                               "warning"),
@@ -391,6 +407,7 @@ BROKEN_FIXED: dict[str, tuple[Scenario, Scenario, str]] = {
     "not_in_optimizer": (not_in_optimizer_broken, not_in_optimizer_fixed, "error"),
     "frozen_parameter": (frozen_parameter_broken, clean_fixed, "info"),
     "unused_parameter": (unused_parameter_broken, unused_parameter_fixed, "warning"),
+    "non_scalar_loss": (non_scalar_loss_broken, non_scalar_loss_fixed, "error"),
     "non_differentiable": (non_differentiable_broken, non_differentiable_fixed, "error"),
     "integer_dtype": (integer_dtype_broken, clean_fixed, "error"),
 }
@@ -402,6 +419,357 @@ MORE_BROKEN: dict[str, tuple[Scenario, Scenario, str]] = {
     "double_backward": (double_backward_predicted_broken, double_backward_fixed, "error"),
     "non_leaf_grad": (non_leaf_output_grad_broken, non_leaf_output_grad_fixed, "warning"),
 }
+
+
+
+# --- issue 16's patterns: real scripts as they really fail -----------------------------------
+def jacobian_vector_backward() -> dict[str, Any]:
+    """A non-scalar output with its weights given to backward(): no variable named loss."""
+    torch.manual_seed(0)
+    x = torch.linspace(-1, 1, 5, requires_grad=True)
+    y = torch.sin(x) * x
+    y.backward(torch.ones_like(y))
+    return locals()
+
+
+def autograd_grad_only() -> dict[str, Any]:
+    """A physics-style derivative with torch.autograd.grad and no variable named loss."""
+    torch.manual_seed(0)
+    t = torch.linspace(0, 1, 5, requires_grad=True)
+    position = t ** 3
+    (velocity,) = torch.autograd.grad(position.sum(), t, create_graph=True)
+    (acceleration,) = torch.autograd.grad(velocity.sum(), t)
+    return locals()
+
+
+def scaled_init(fixed: bool) -> dict[str, Any]:
+    """Xavier-style init written after requires_grad=True: w is the output of a division, a
+    non-leaf, so its .grad stays None and the manual update crashes."""
+    x, y = data(16, 4)
+    if fixed:
+        w = (torch.randn(4, 1) / np.sqrt(4)).requires_grad_()
+    else:
+        w = torch.randn(4, 1, requires_grad=True) / np.sqrt(4)
+    b = torch.zeros(1, requires_grad=True)
+    for _ in range(2):
+        loss = F.mse_loss(x @ w + b, y)
+        loss.backward()
+        with torch.no_grad():
+            w -= w.grad * 0.1
+            b -= b.grad * 0.1
+        w.grad.zero_()
+        b.grad.zero_()
+    return locals()
+
+
+def rebound_under_no_grad(fixed: bool) -> dict[str, Any]:
+    """The update rebinds w under no_grad: the new w is a leaf without requires_grad, so the
+    next backward leaves its .grad None and w.grad.zero_() crashes."""
+    x, y = data(16, 4)
+    w = torch.randn(4, 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for _ in range(2):
+        loss = F.mse_loss(x @ w + b, y)
+        loss.backward()
+        with torch.no_grad():
+            if fixed:
+                w -= 0.1 * w.grad
+            else:
+                w = w - 0.1 * w.grad
+            b -= 0.1 * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+    return locals()
+
+
+def numpy_loss(fixed: bool) -> dict[str, Any]:
+    """A loss computed with numpy on detached predictions: a numpy.float32 has no backward()."""
+    x, y = data(16, 4)
+    model = nn.Linear(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    if fixed:
+        loss = torch.mean((model(x) - y) ** 2)
+    else:
+        prediction = model(x).detach().numpy()
+        loss = np.mean((prediction - y.numpy()) ** 2)
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def item_loss(fixed: bool) -> dict[str, Any]:
+    """The loss accumulated as a Python number with .item(): a float has no backward()."""
+    x, y = data(16, 4)
+    model = nn.Linear(4, 1)
+    total = torch.zeros(()) if fixed else 0.0
+    for i in range(2):
+        part = F.mse_loss(model(x[i::2]), y[i::2])
+        total += part if fixed else part.item()
+    total.backward()
+    return locals()
+
+
+def swallowed_in_place(fixed: bool) -> dict[str, Any]:
+    """A loop that skips batches whose backward fails: every step fails, silently."""
+    x, y = data()
+    model = TwoLayer()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    skipped = 0
+    for _ in range(2):
+        optimizer.zero_grad()
+        h = torch.sigmoid(model.fc1(x))
+        if fixed:
+            h = h + 1
+        else:
+            h += 1
+        loss = F.mse_loss(model.fc2(h), y)
+        try:
+            loss.backward()
+        except RuntimeError:
+            skipped += 1
+            continue
+        optimizer.step()
+    return locals()
+
+
+def swallowed_double_backward(fixed: bool) -> dict[str, Any]:
+    """Two losses on one forward, the backward in a try (as in a notebook cell)."""
+    x, y = data()
+    model = TwoLayer()
+    hidden = model.fc1(x).tanh()
+    first = F.mse_loss(model.fc2(hidden), y)
+    second = hidden.pow(2).mean()
+    loss = first + second if fixed else first
+    if not fixed:
+        first.backward()
+    try:
+        (loss if fixed else second).backward()
+    except Exception as error:  # noqa: BLE001 - the script under test swallows it
+        message = str(error)
+    return locals()
+
+
+def frozen_model(fixed: bool) -> dict[str, Any]:
+    """Every parameter frozen: a fine-tuning script that forgot to unfreeze the head."""
+    x, y = data()
+    model = TwoLayer()
+    model.requires_grad_(False)
+    if fixed:
+        model.fc2.requires_grad_(True)
+    optimizer = torch.optim.SGD(model.fc2.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+def frozen_each_parameter_broken() -> dict[str, Any]:
+    x, y = data()
+    model = TwoLayer()
+    for p in model.parameters():
+        p.requires_grad = False
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+def maml_fast_weights(fixed: bool) -> dict[str, Any]:
+    """MAML's inner step under no_grad: the fast weights have no history, so the meta-loss
+    cannot reach the model's weights."""
+    x, y = data()
+    model = nn.Linear(3, 1)
+    meta_optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    inner = F.mse_loss(model(x), y)
+    grads = torch.autograd.grad(inner, list(model.parameters()), create_graph=True)
+    with torch.set_grad_enabled(fixed):
+        fast = [p - 0.1 * g for p, g in zip(model.parameters(), grads, strict=True)]
+    meta_loss = F.mse_loss(F.linear(x, fast[0], fast[1]), y)
+    meta_loss.backward()
+    meta_optimizer.step()
+    return locals()
+
+
+def validation_loss_backpropagated(fixed: bool) -> dict[str, Any]:
+    """The validation loss, computed under no_grad, is then used for an update."""
+    x, y = data()
+    model = TwoLayer()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.eval()
+    with torch.set_grad_enabled(fixed):
+        val_loss = F.mse_loss(model(x), y)
+    val_loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def integer_embedding(fixed: bool) -> dict[str, Any]:
+    """Trainable token ids: requires_grad_() on an integer tensor."""
+    torch.manual_seed(0)
+    tokens = torch.randint(0, 10, (4, 3))
+    if not fixed:
+        tokens.requires_grad_()
+    table = nn.Embedding(10, 2)
+    loss = table(tokens).sum()
+    loss.backward()
+    return locals()
+
+
+def step_between_backwards(fixed: bool) -> dict[str, Any]:
+    """optimizer.step() between two backward passes over one forward: the step changed the
+    weights the second backward needs."""
+    x, y = data()
+    model = TwoLayer()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    out = model(x)
+    first = F.mse_loss(out, y)
+    second = out.abs().mean()
+    first.backward(retain_graph=True)
+    if not fixed:
+        optimizer.step()
+    second.backward()
+    if fixed:
+        optimizer.step()
+    return locals()
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, in_place: bool) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.in_place = in_place
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.sigmoid(self.fc(x))
+        if self.in_place:
+            out += x
+        else:
+            out = out + x
+        return out
+
+
+def residual_in_place(fixed: bool) -> dict[str, Any]:
+    x, y = data(8, 4)
+    block = ResidualBlock(in_place=not fixed)
+    loss = F.mse_loss(block(x).sum(1, keepdim=True), y)
+    loss.backward()
+    return locals()
+
+
+def relu_inplace(fixed: bool) -> dict[str, Any]:
+    x, y = data()
+    fc1, fc2 = nn.Linear(3, 4), nn.Linear(4, 1)
+    hidden = torch.sigmoid(fc1(x))
+    loss = F.mse_loss(fc2(F.relu(hidden, inplace=not fixed)), y)
+    loss.backward()
+    return locals()
+
+
+def index_assignment(fixed: bool) -> dict[str, Any]:
+    x, y = data()
+    fc = nn.Linear(3, 3)
+    scores = torch.exp(fc(x))
+    if fixed:
+        scores = scores * torch.tensor([0.0, 1.0, 1.0])
+    else:
+        scores[:, 0] = 0
+    loss = F.mse_loss(scores.sum(1, keepdim=True), y)
+    loss.backward()
+    return locals()
+
+
+# issue 16's patterns: each broken with `fixed=False`, clean with `fixed=True`
+PATTERN_PAIRS: list[Scenario] = [
+    scaled_init, rebound_under_no_grad, numpy_loss, item_loss, swallowed_in_place,
+    swallowed_double_backward, frozen_model, maml_fast_weights, validation_loss_backpropagated,
+    integer_embedding, step_between_backwards, residual_in_place, relu_inplace, index_assignment,
+]
+
+
+class CachingNet(nn.Module):
+    """Keeps its last hidden activation for plotting, as many research models do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(3, 4), nn.Linear(4, 1)
+        self._last = torch.zeros(0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        hidden = torch.relu(self.fc1(x))
+        self._last = hidden
+        return self.fc2(hidden)
+
+
+def tensor_cached_in_forward() -> dict[str, Any]:
+    x, y = data()
+    model = CachingNet()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def numpy_targets_and_weights() -> dict[str, Any]:
+    """Targets and class weights computed with numpy, then turned into tensors."""
+    rng = np.random.default_rng(0)
+    torch.manual_seed(0)
+    features = torch.from_numpy(rng.normal(size=(12, 3)).astype(np.float32))
+    labels = rng.integers(0, 3, size=12)
+    counts = np.bincount(labels, minlength=3)
+    weight = torch.tensor(len(labels) / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    target = torch.from_numpy(labels).long()
+    model = nn.Linear(3, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.cross_entropy(model(features), target, weight=weight)
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def byol_ema_teacher() -> dict[str, Any]:
+    """An EMA teacher under no_grad feeding the student's loss (BYOL, mean teacher)."""
+    x, _ = data(8, 4)
+    student, teacher = nn.Linear(4, 2), nn.Linear(4, 2)
+    teacher.load_state_dict(student.state_dict())
+    teacher.requires_grad_(False)
+    optimizer = torch.optim.SGD(student.parameters(), lr=0.1)
+    with torch.no_grad():
+        target = teacher(x + 0.1)
+    loss = F.mse_loss(student(x), target)
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():
+        for t_param, s_param in zip(teacher.parameters(), student.parameters(), strict=True):
+            t_param.mul_(0.99).add_(s_param, alpha=0.01)
+    return locals()
+
+
+def metrics_under_no_grad() -> dict[str, Any]:
+    x, y = data(8, 3)
+    model = TwoLayer()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    output = model(x)
+    loss = F.mse_loss(output, y)
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():
+        mae = (output - y).abs().mean()
+        accuracy = ((output > 0) == (y > 0)).float().mean()
+    return locals()
+
+
+def wgan_gradient_penalty() -> dict[str, Any]:
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3)
+    real, fake = torch.randn(6, 3), torch.randn(6, 3)
+    mix = (0.3 * real + 0.7 * fake).requires_grad_(True)
+    (slope,) = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
+    penalty = ((slope.norm(2, dim=1) - 1) ** 2).mean()
+    loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return locals()
 
 
 # --- correct programs: gradlab must report no error and no warning --------------------------
@@ -681,7 +1049,9 @@ CORRECT: list[Scenario] = [
     retain_graph_on_purpose, gradient_penalty_create_graph, in_place_after_linear,
     in_place_on_a_product, slice_of_a_parameter, dqn_target_network, distillation_with_teacher,
     transformer_layer, embedding_lstm_classifier, logging_with_item_and_numpy,
-    step_between_two_losses_then_recompute,
+    step_between_two_losses_then_recompute, jacobian_vector_backward, autograd_grad_only,
+    tensor_cached_in_forward, numpy_targets_and_weights, byol_ema_teacher, metrics_under_no_grad,
+    wgan_gradient_penalty,
 ]
 
 ALL = sorted({f for pair in (*BROKEN_FIXED.values(), *MORE_BROKEN.values()) for f in pair[:2]}

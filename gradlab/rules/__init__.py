@@ -12,6 +12,7 @@ from collections.abc import Callable
 from gradlab.facts import Facts
 from gradlab.report import Finding
 from gradlab.rules import (
+    crash,
     cuts,
     double_backward,
     from_exception,
@@ -19,6 +20,7 @@ from gradlab.rules import (
     loss_without_history,
     non_leaf_grad,
     parameters,
+    swallowed,
 )
 
 __all__ = ["RULES", "Rule"]
@@ -31,8 +33,10 @@ RULES: tuple[Rule, ...] = (
     loss_without_history.check,
     in_place.check,
     double_backward.check,
+    crash.check,
     non_leaf_grad.check,
     from_exception.check,
+    swallowed.check,
     cuts.behind_cuts,
     parameters.check,
 )

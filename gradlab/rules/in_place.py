@@ -21,6 +21,7 @@ Use instead:
 
 from __future__ import annotations
 
+import math
 import re
 
 from gradlab.facts import Facts, where
@@ -49,7 +50,8 @@ def check(facts: Facts) -> list[Finding]:
         if change is not None:
             op = facts.graph.add(f"{change.op} (in place)", "in_place", detail=str(change.where))
             facts.graph.edges.append(Edge(op, probe.node_id, "in-place", where(change)))
-            what = f"{change.op} at {where(change)}" if where(change) else change.op
+            op = f"{change.detail}() ({change.op})" if change.detail else change.op
+            what = f"{op} at {where(change)}" if where(change) else op
         else:
             what = "an in-place op"
         mark = facts.graph.node(probe.node_id).marks
@@ -65,7 +67,7 @@ def check(facts: Facts) -> list[Finding]:
 def _pending_nodes(facts: Facts) -> set[str]:
     """The nodes a backward still to come will reach: those of losses not yet backwarded
     (all of them when the code failed, since its last backward did not finish)."""
-    backwarded = {id(t) for e in facts.events("backward")
+    backwarded = {id(t) for e in facts.backwards()
                   if e.tensor is not None and (t := e.tensor()) is not None}
     if facts.ctx.exception is not None:
         backwarded = set()
@@ -83,8 +85,10 @@ def _match(facts: Facts, probe: Probe) -> Event | None:
         return None
     shape = tuple(int(s) for s in found.group(1).split(",") if s.strip())
     producer, expected = found.group(2), int(found.group(4))
-    candidates = [e for e in facts.events("in_place")
-                  if e.shape == shape and e.version_before == expected]
+    candidates = [e for e in facts.events("in_place") if e.version_before == expected]
+    size = math.prod(shape)
+    candidates = ([e for e in candidates if e.shape == shape]  # else a view of it (w.t())
+                  or [e for e in candidates if math.prod(e.shape) == size])
     exact = [e for e in candidates if producer and e.producer.startswith(producer)]
     chosen = exact or candidates
     return chosen[0] if chosen else None

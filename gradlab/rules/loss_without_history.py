@@ -19,7 +19,7 @@ Use instead:
 
 from __future__ import annotations
 
-from gradlab.facts import Facts, group
+from gradlab.facts import Facts, group, where
 from gradlab.report import Finding
 
 __all__ = ["check"]
@@ -40,14 +40,24 @@ def check(facts: Facts) -> list[Finding]:
             found += history_free
             continue
         frozen = sorted(set(facts.names.frozen.values()))
+        if frozen and len(facts.names.frozen) == len(facts.names.params):
+            froze = [where(e) for e in facts.events("requires_grad") if e.detail == "False"
+                     and e.tensor is not None and (t := e.tensor()) is not None
+                     and id(t) in facts.names.frozen]  # the line that froze them, if seen
+            found.append(Finding(
+                "frozen_parameter", "error", tuple(group(frozen)), froze[-1] if froze else "",
+                f"{loss_name} has no autograd history: every parameter has requires_grad=False "
+                "(frozen), so nothing trains and backward() raises 'element 0 of tensors does "
+                "not require grad'.",
+                "unfreeze what should train: model.head.requires_grad_(True), or "
+                "p.requires_grad = True for its parameters"))
+            continue
         leaf_names = [facts.names.name(t) for k in sorted(leaves)
                       if facts.rec is not None and (t := facts.rec.leaf(k)) is not None]
-        reason = ("every parameter has requires_grad=False" if frozen
-                  else "nothing it was computed from requires grad")
         found.append(Finding(
-            "missing_requires_grad", "error", tuple(group(frozen) if frozen else leaf_names), "",
-            f"{loss_name} has no autograd history ({reason}), so backward() raises 'element 0 "
-            "of tensors does not require grad'.",
+            "missing_requires_grad", "error", tuple(leaf_names), "",
+            f"{loss_name} has no autograd history (nothing it was computed from requires "
+            "grad), so backward() raises 'element 0 of tensors does not require grad'.",
             "create trainable tensors with requires_grad=True (nn.Parameter in a module) and "
             "look for a cut between them and the loss."))
     return found

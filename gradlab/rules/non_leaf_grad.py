@@ -39,6 +39,8 @@ def check(facts: Facts) -> list[Finding]:
             continue
         reported.add(key)
         name = facts.tensor_name(event)
+        if any(f.kind == "non_leaf_grad" and name in f.names for f in facts.found):
+            continue  # the crash it caused is reported already
         convert = conversions.get(key)
         if convert is not None:
             message = (f"{name} is the result of .{convert.op}() at {where(convert)}, a "

@@ -1,0 +1,93 @@
+"""Swallowed errors: backward() or autograd.grad() raised, and the code caught it.
+
+What: an autograd error passed through a backward() / autograd.grad() call, and a `try` in the
+user's code caught it (a training loop that skips bad batches, a notebook cell that prints the
+error): named with the line that raised and the `except` that caught it.
+
+Why: the step that failed updated nothing, silently; the loop goes on with stale gradients.
+
+Known problems: an error that stopped the code is the exception's finding, not this one; a
+caught error that is not about autograd (gl.explain does not know it) is left alone.
+
+Example:
+    try:
+        loss.backward()
+    except RuntimeError as error:
+        print("skipped a batch:", error)
+
+Use instead:
+    fix what backward() complained about; catch only what you expect and re-raise the rest.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gradlab.explain import explain
+from gradlab.facts import Facts, source_tree, where
+from gradlab.report import Finding
+
+__all__ = ["check"]
+
+_CATCH_ALL = {"Exception", "BaseException", "RuntimeError"}
+
+
+def check(facts: Facts) -> list[Finding]:
+    """One finding per autograd error caught in the user's code, at the line that raised."""
+    found: dict[tuple[str, str], Finding] = {}
+    stopped = facts.ctx.exception
+    for event in facts.events("backward_error"):
+        if stopped is not None and str(stopped) == event.detail:
+            continue  # it stopped the code: the exception's own finding names it
+        explanation = explain(event.detail)
+        if explanation is None:
+            continue
+        at = where(event)
+        catcher = next((handler for file, line in event.stack
+                        if (handler := _handler_line(file, line, event.op)) is not None), None)
+        caught = (f"the except at {_place(at, catcher)} caught it" if catcher is not None
+                  else "it was caught")
+        first_line = event.detail.split("\n")[0].split(" Hint:")[0]
+        found.setdefault((explanation.kind, at), Finding(
+            explanation.kind, "error", (), at,
+            f"{event.op}: {first_line} -- {caught}, so the code went on as if the step had "
+            f"worked: {explanation.explanation}",
+            explanation.fix))
+    return list(found.values())
+
+
+def _place(raised_at: str, line: int) -> str:
+    """`file:line` of the handler, in the same form as the line that raised."""
+    if raised_at.startswith("line "):
+        return f"line {line}"
+    return f"{raised_at.rsplit(':', 1)[0]}:{line}" if raised_at else f"line {line}"
+
+
+def _handler_line(file: str, line: int, error_type: str) -> int | None:
+    """The line of the `except` that catches `error_type` raised at `line` of `file`: the
+    innermost `try` whose body holds the line, with a handler for that type."""
+    tree = source_tree(file)
+    if tree is None:
+        return None
+    best: tuple[int, int] | None = None  # (start of the try, handler line): innermost wins
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Try, ast.TryStar)) or not node.body:
+            continue
+        if not node.body[0].lineno <= line <= (node.body[-1].end_lineno or 0):
+            continue
+        handler = next((h for h in node.handlers if _catches(h, error_type)), None)
+        if handler is not None and (best is None or node.lineno > best[0]):
+            best = (node.lineno, handler.lineno)
+    return best[1] if best else None
+
+
+def _catches(handler: ast.ExceptHandler, error_type: str) -> bool:
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for caught in types:
+        if caught is None:
+            return True
+        name = caught.attr if isinstance(caught, ast.Attribute) else (
+            caught.id if isinstance(caught, ast.Name) else "")
+        if name in _CATCH_ALL or name == error_type:
+            return True
+    return False

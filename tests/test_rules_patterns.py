@@ -1,0 +1,253 @@
+"""Issue 16's patterns, each on a realistic script, broken and fixed: crashes autograd caused,
+losses under other names, swallowed errors, the right cause, integer dtypes, in-place blame."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import scenarios as S
+import test_guarantees as T
+import torch
+
+import gradlab as gl
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def line_of(text: str) -> str:
+    """Return `scenarios.py:N` for the first line of scenarios.py containing `text`."""
+    lines = Path(S.__file__).read_text(encoding="utf-8").splitlines()
+    return f"scenarios.py:{next(i for i, line in enumerate(lines, 1) if text in line)}"
+
+
+def line_in(function: Callable[..., Any], text: str) -> str:
+    """Return `scenarios.py:N` for the first line containing `text` in `function`."""
+    lines, start = inspect.getsourcelines(function)
+    return f"scenarios.py:{next(i for i, line in enumerate(lines, start) if text in line)}"
+
+
+def diagnose_quietly(scenario: Callable[[], Any]) -> gl.Report:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scenarios trigger torch's own warnings on purpose
+        return gl.diagnose(scenario)
+
+
+def broken(pattern: Callable[[bool], dict[str, Any]]) -> gl.Report:
+    return diagnose_quietly(lambda: pattern(False))
+
+
+def only_error(report: gl.Report) -> gl.Finding:
+    errors = [f for f in report.findings if f.severity == "error"]
+    assert len(errors) == 1, str(report)
+    return errors[0]
+
+
+@pytest.mark.parametrize("pattern", S.PATTERN_PAIRS, ids=lambda f: f.__name__)
+def test_broken_has_an_error_and_fixed_is_clean(pattern: Callable[[bool], Any]) -> None:
+    assert any(f.severity == "error" for f in broken(pattern).findings)
+    clean = diagnose_quietly(lambda: pattern(True))
+    assert clean.ok, str(clean)
+
+
+def outcome(run: Callable[[], Any]) -> tuple[dict[str, torch.Tensor | None], str, list[str]]:
+    """Run a scenario; return the gradients it left, what it raised (of any type) and warned."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            scope = run()
+            error = ""
+        except Exception as exc:  # noqa: BLE001 - the crashes are part of what is compared
+            scope = T.deepest_scenario_locals(exc)
+            error = f"{type(exc).__name__}: {exc}"
+    grads = {f"{name}.{p}": t.grad for name, value in scope.items()
+             if isinstance(value, torch.nn.Module) for p, t in value.named_parameters()}
+    grads.update({name: value.grad for name, value in scope.items()
+                  if isinstance(value, torch.Tensor) and value.is_leaf and value.requires_grad})
+    return grads, error, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["broken", "fixed"])
+@pytest.mark.parametrize("pattern", S.PATTERN_PAIRS, ids=lambda f: f.__name__)
+def test_recording_changes_no_gradient_error_or_warning(pattern: Callable[[bool], Any],
+                                                        fixed: bool) -> None:
+    plain = outcome(lambda: pattern(fixed))
+    with gl.record():
+        recorded = outcome(lambda: pattern(fixed))
+    assert recorded[1:] == plain[1:]
+    assert plain[0].keys() == recorded[0].keys()
+    for name, grad in plain[0].items():
+        other = recorded[0][name]
+        assert (grad is None) == (other is None), name
+        assert grad is None or other is None or torch.equal(grad, other), name
+
+
+# --- 1. crashes autograd caused --------------------------------------------------------------
+def test_none_grad_of_a_scaled_init_is_traced_to_the_non_leaf() -> None:
+    report = broken(S.scaled_init)
+    finding = only_error(report)
+    assert (finding.kind, finding.names) == ("non_leaf_grad", ("w",))
+    assert finding.where == line_in(S.scaled_init, "w -= w.grad * 0.1")
+    assert "DivBackward0" in finding.message and "not a leaf" in finding.message
+    assert report.exception is not None and report.exception.kind == "non_leaf_grad"
+    assert report.exception.type == "TypeError"
+
+
+def test_none_grad_after_a_rebinding_under_no_grad_names_the_block_line() -> None:
+    report = broken(S.rebound_under_no_grad)
+    finding = only_error(report)
+    assert (finding.kind, finding.names) == ("no_grad", ("w",))
+    assert finding.where == line_of("w = w - 0.1 * w.grad")
+    assert "'NoneType' object has no attribute 'zero_'" in finding.message
+
+
+def test_numpy_loss_is_traced_to_the_numpy_call() -> None:
+    report = broken(S.numpy_loss)
+    finding = only_error(report)
+    assert finding.kind == "numpy_roundtrip"
+    assert finding.where == line_of("prediction = model(x).detach().numpy()")
+    assert finding.names == ("model.weight", "model.bias")
+    assert "numpy.float32" in finding.message
+
+
+def test_item_loss_is_traced_to_item() -> None:
+    finding = only_error(broken(S.item_loss))
+    assert finding.kind == "rewrap" and ".item()" in finding.message
+    assert finding.where == line_of("total += part if fixed else part.item()")
+
+
+def test_a_crash_unrelated_to_autograd_is_still_refused() -> None:
+    def program() -> dict[str, object]:
+        x, _ = S.data()
+        scale = None
+        return {"loss": (x * scale).sum()}
+
+    with pytest.raises(ValueError, match="not about gradients: TypeError"):
+        gl.diagnose(program)
+
+
+SCRIPT_NONE_GRAD = """\
+import math
+import torch
+
+torch.manual_seed(0)
+x, y = torch.randn(16, 4), torch.randn(16, 1)
+w = torch.randn(4, 1, requires_grad=True) / math.sqrt(4)
+for epoch in range(2):
+    loss = ((x @ w - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.1 * w.grad
+    w.grad.zero_()
+"""
+
+
+def test_cli_names_the_none_grad_crash_instead_of_exit_3(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT_NONE_GRAD, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "gradlab", "check", str(script)],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "non_leaf_grad at train.py:11" in done.stdout
+    assert "DivBackward0" in done.stdout
+
+
+# --- 2. losses under other names -------------------------------------------------------------
+def test_a_non_scalar_output_given_to_backward_is_the_loss() -> None:
+    report = diagnose_quietly(S.jacobian_vector_backward)
+    assert report.losses == ("y",) and report.ok
+    assert [(row.name, row.state) for row in report.grads] == [("x", "norm")]
+
+
+def test_a_script_with_only_autograd_grad_is_analysed() -> None:
+    report = diagnose_quietly(S.autograd_grad_only)
+    assert report.ok and report.losses == ()
+
+
+def test_an_error_before_any_loss_is_still_a_finding() -> None:
+    report = broken(S.integer_embedding)
+    assert report.losses == ()
+    finding = only_error(report)
+    assert finding.kind == "integer_dtype"
+    assert finding.where == line_of("tokens.requires_grad_()")
+
+
+# --- 3. swallowed errors ---------------------------------------------------------------------
+def test_a_swallowed_in_place_error_names_where_it_was_raised_and_caught() -> None:
+    report = broken(S.swallowed_in_place)
+    assert report.exception is None
+    (swallowed,) = [f for f in report.findings if "caught it" in f.message]
+    assert swallowed.kind == "in_place" and swallowed.severity == "error"
+    assert swallowed.where == line_in(S.swallowed_in_place, "loss.backward()")
+    handler = line_in(S.swallowed_in_place, "except RuntimeError:")
+    assert f"the except at {handler} caught it" in swallowed.message
+    predicted = [f for f in report.findings if f is not swallowed]
+    assert [(f.kind, f.where) for f in predicted] == [("in_place", line_of("            h += 1"))]
+
+
+def test_a_swallowed_double_backward_is_reported() -> None:
+    report = broken(S.swallowed_double_backward)
+    finding = only_error(report)
+    assert finding.kind == "double_backward"
+    assert finding.where == line_of("(loss if fixed else second).backward()")
+    handler = line_in(S.swallowed_double_backward, "except Exception as error:")
+    assert f"the except at {handler} caught it" in finding.message
+
+
+# --- 4. the right cause ----------------------------------------------------------------------
+@pytest.mark.parametrize(("scenario", "froze"), [
+    (lambda: S.frozen_model(False), "model.requires_grad_(False)"),
+    (S.frozen_each_parameter_broken, "p.requires_grad = False"),
+], ids=["model.requires_grad_(False)", "p.requires_grad = False"])
+def test_a_wholly_frozen_model_is_frozen_parameter_not_missing_requires_grad(
+        scenario: Callable[[], Any], froze: str) -> None:
+    report = diagnose_quietly(scenario)
+    finding = only_error(report)
+    assert finding.kind == "frozen_parameter"
+    assert "missing_requires_grad" not in report.kinds()
+    assert finding.where == line_of(froze)
+
+
+def test_a_frozen_backbone_is_info() -> None:
+    report = diagnose_quietly(lambda: S.frozen_model(True))
+    assert [(f.kind, f.severity) for f in report.findings] == [("frozen_parameter", "info")]
+
+
+def test_maml_fast_weights_under_no_grad_name_the_block() -> None:
+    finding = only_error(broken(S.maml_fast_weights))
+    assert finding.kind == "no_grad"
+    assert finding.where == line_of("fast = [p - 0.1 * g for p, g in zip(")
+    assert finding.names == ("model.weight", "model.bias")
+
+
+def test_a_validation_loss_backpropagated_names_its_no_grad_block() -> None:
+    report = broken(S.validation_loss_backpropagated)
+    assert report.kinds("error") == ["no_grad", "no_grad"]
+    block = line_in(S.validation_loss_backpropagated, "with torch.set_grad_enabled(fixed):")
+    assert all(f"the block at {block}" in f.message for f in report.findings)
+
+
+# --- 6. in-place blame -----------------------------------------------------------------------
+def test_optimizer_step_between_two_backwards_blames_the_step_line() -> None:
+    finding = only_error(broken(S.step_between_backwards))
+    step = line_in(S.step_between_backwards, "        optimizer.step()")
+    assert (finding.kind, finding.where) == ("in_place", step)
+    assert "optimizer.step() (add_)" in finding.message
+
+
+@pytest.mark.parametrize(("pattern", "op", "text"), [
+    (S.residual_in_place, "add_", "out += x"),
+    (S.relu_inplace, "relu", "F.relu(hidden, inplace=not fixed)"),
+    (S.index_assignment, "__setitem__", "scores[:, 0] = 0"),
+], ids=["residual +=", "relu(inplace=True)", "index assignment"])
+def test_in_place_names_the_op_and_line(pattern: Callable[[bool], Any], op: str,
+                                        text: str) -> None:
+    finding = only_error(broken(pattern))
+    assert (finding.kind, finding.where) == ("in_place", line_of(text))
+    assert f"{op} at {line_of(text)}" in finding.message
