@@ -82,6 +82,11 @@ class Names(Labels):
                 for p in group_["params"]:
                     self.optimized.setdefault(id(p), set()).add(var)
                     self.tensors.setdefault(id(p), p)
+        for event in ctx.recording.of_kind("requires_grad") if ctx.recording else ():
+            t = event.tensor() if event.tensor is not None else None
+            if t is not None and event.detail == "False" and not t.requires_grad:
+                self.frozen.setdefault(id(t), self.name(t))  # frozen by the user's own line
+                self.tensors.setdefault(id(t), t)
 
     def _param(self, name: str, p: torch.Tensor, registered: bool) -> None:
         if id(p) in self.params:

@@ -572,6 +572,16 @@ def frozen_each_parameter_broken() -> dict[str, Any]:
     return locals()
 
 
+def frozen_tensor_broken() -> dict[str, Any]:
+    """A hand-written model whose only weight was frozen while debugging."""
+    x, y = data()
+    w = torch.randn(3, 1, requires_grad=True)
+    w.requires_grad_(False)
+    loss = F.mse_loss(x @ w, y)
+    loss.backward()
+    return locals()
+
+
 def maml_fast_weights(fixed: bool) -> dict[str, Any]:
     """MAML's inner step under no_grad: the fast weights have no history, so the meta-loss
     cannot reach the model's weights."""

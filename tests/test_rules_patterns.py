@@ -204,7 +204,8 @@ def test_a_swallowed_double_backward_is_reported() -> None:
 @pytest.mark.parametrize(("scenario", "froze"), [
     (lambda: S.frozen_model(False), "model.requires_grad_(False)"),
     (S.frozen_each_parameter_broken, "p.requires_grad = False"),
-], ids=["model.requires_grad_(False)", "p.requires_grad = False"])
+    (S.frozen_tensor_broken, "w.requires_grad_(False)"),
+], ids=["model.requires_grad_(False)", "p.requires_grad = False", "w.requires_grad_(False)"])
 def test_a_wholly_frozen_model_is_frozen_parameter_not_missing_requires_grad(
         scenario: Callable[[], Any], froze: str) -> None:
     report = diagnose_quietly(scenario)

@@ -40,7 +40,7 @@ def check(facts: Facts) -> list[Finding]:
             found += history_free
             continue
         frozen = sorted(set(facts.names.frozen.values()))
-        if frozen and len(facts.names.frozen) == len(facts.names.params):
+        if frozen and all(key in facts.names.frozen for key in facts.names.params):
             froze = [where(e) for e in facts.events("requires_grad") if e.detail == "False"
                      and e.tensor is not None and (t := e.tensor()) is not None
                      and id(t) in facts.names.frozen]  # the line that froze them, if seen
@@ -49,8 +49,8 @@ def check(facts: Facts) -> list[Finding]:
                 f"{loss_name} has no autograd history: every parameter has requires_grad=False "
                 "(frozen), so nothing trains and backward() raises 'element 0 of tensors does "
                 "not require grad'.",
-                "unfreeze what should train: model.head.requires_grad_(True), or "
-                "p.requires_grad = True for its parameters"))
+                "unfreeze what should train: requires_grad_(True) on it (on a module, e.g. "
+                "model.head.requires_grad_(True), it unfreezes every parameter)"))
             continue
         leaf_names = [facts.names.name(t) for k in sorted(leaves)
                       if facts.rec is not None and (t := facts.rec.leaf(k)) is not None]
