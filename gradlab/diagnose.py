@@ -256,7 +256,7 @@ def _check_target(target: Any) -> None:
 
 def notes(report: Report) -> list[str]:
     """What gradlab did not check, and why (shown under the findings)."""
-    hooked = [n.name for n in report.graph.nodes if HOOKED in n.marks]
+    hooked = [n.label for n in report.graph.nodes if HOOKED in n.marks]
     if not hooked:
         return []
     return [f"{', '.join(dict.fromkeys(hooked))} saved tensors through the program's "

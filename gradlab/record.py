@@ -368,10 +368,17 @@ def _call_as_plain(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
     warnings._showwarnmsg_impl = caught.append  # type: ignore[attr-defined]
     try:
         out = func(*args, **kwargs)
-    finally:
+    finally:  # what it warned before failing is shown too, as it would be without gradlab
         warnings.filters, warnings.showwarning, warnings._showwarnmsg_impl = saved  # type: ignore[attr-defined]
+        _reissue(caught, frame, func, warned)
     if torch.is_anomaly_enabled():
         _clean_anomaly_traceback(out, frame, func)
+    return out
+
+
+def _reissue(caught: list[warnings.WarningMessage], frame: FrameType, func: Any,
+             warned: list[Warned]) -> None:
+    """Issue the warnings a call raised again, at the place Python would have put them."""
     for w in caught:
         if w.filename in _DISPATCH_FILES:
             at = _plain_frame(frame, func)
@@ -383,7 +390,6 @@ def _call_as_plain(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
         warnings.warn_explicit(w.message, w.category, filename, lineno,
                                None if scope is None else scope.get("__name__"), registry,
                                scope, w.source)
-    return out
 
 
 def _clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
