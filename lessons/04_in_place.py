@@ -144,14 +144,16 @@ h.sum().backward()
 print("layer.weight.grad is None:", layer.weight.grad is None)
 
 # %% [markdown]
-# Which outputs are saved? Each backward node lists what it keeps as `_saved_...` attributes;
-# `_saved_result` is the op's own output. Sigmoid, tanh, exp and softmax keep theirs:
+# Which outputs are saved? Each backward node shows what it keeps as `_saved_...` attributes;
+# `_saved_result` is the op's own output. Sigmoid, tanh, exp and softmax keep theirs; `w * 2`
+# keeps only the constant (`_saved_other`):
 
 # %%
 w = torch.randn(3, requires_grad=True)
 for name, out in [("sigmoid", w.sigmoid()), ("tanh", w.tanh()), ("exp", w.exp()),
                   ("softmax", w.softmax(0)), ("w * 2", w * 2)]:
-    saved = [a for a in dir(out.grad_fn) if a.startswith("_saved_") and "sym" not in a]
+    saved = [a for a in dir(out.grad_fn) if a.startswith("_saved_") and "sym" not in a
+             and getattr(out.grad_fn, a) is not None]
     print(f"{name:<8} {type(out.grad_fn).__name__:<19} saves {saved}")
 
 # %% [markdown]
