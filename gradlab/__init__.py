@@ -15,6 +15,7 @@ from gradlab.record import Event, Recording, record
 from gradlab.render import LEGEND, GraphView, draw
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
+from gradlab.shows import ShowsError, shows_error
 from gradlab.widgets import CompareWidget, compare
 
 __version__ = "0.1.0"
@@ -22,6 +23,6 @@ __version__ = "0.1.0"
 __all__ = [
     "LEGEND", "CompareWidget", "Comparison", "Context", "Edge", "Event", "ExceptionInfo",
     "Explanation", "Feedback", "Finding", "GradGraph", "GradRow", "GraphView", "Node", "Recording",
-    "Report", "Result", "__version__", "analyse", "check", "compare", "diagnose", "draw",
-    "error_of", "explain", "load_ipython_extension", "record", "setup",
+    "Report", "Result", "ShowsError", "__version__", "analyse", "check", "compare", "diagnose",
+    "draw", "error_of", "explain", "load_ipython_extension", "record", "setup", "shows_error",
 ]

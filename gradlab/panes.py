@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from dataclasses import replace
 from html import escape
 
 import matplotlib
@@ -51,10 +52,10 @@ def graph_html(result: Result, big: bool = False) -> str:
 
 
 def findings_html(result: Result, font_size: str = "1em") -> str:
-    """The findings of the report."""
+    """The findings of the report; what the variant raised is the error pane's (shown once)."""
     if result.report is None:
         return ""
-    return report_html(result.report, font_size)
+    return report_html(replace(result.report, exception=None), font_size)
 
 
 def grads_html(result: Result) -> str:

@@ -201,3 +201,10 @@ def test_cell_magic_without_a_loss_says_what_to_name(
     out = capsys.readouterr()
     assert "%%gradlab: no loss found" in out.out + out.err
     assert "Traceback" not in out.out + out.err
+
+
+def test_an_exception_is_shown_once() -> None:
+    widget = gl.compare(s.double_backward_broken, s.double_backward_fixed)
+    shown = "".join(pane.value for pane in widget.panes.values())
+    assert shown.count("<b>raised</b>") == 1 and "Trying to backward" in shown
+    assert widget.static().data.count("<b>raised</b>") == 1
