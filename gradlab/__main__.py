@@ -92,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_cmd.add_argument("--loss", help="name of the loss variable (default: `loss`)")
     check_cmd.add_argument("--json", action="store_true", help="print findings as JSON")
     commands.add_parser("check-install", help="say what the course still needs")
+    from gradlab.grade import add_command, run_command
+
+    add_command(commands)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:
@@ -100,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradlab.install_check import main as install_main
 
         return install_main()
+    if args.command == "grade":
+        return run_command(args)
     return check(args.script, args.loss, args.json)
 
 
