@@ -254,6 +254,7 @@ def _parameter_lines(mine: _Run, ref: _Run, contract: Mapping[str, Any]) -> list
 def _grad_lines(mine: _Run, ref: _Run, silent: bool) -> list[str]:
     mine_params, ref_params = _parameters(mine.scope), _parameters(ref.scope)
     lines: list[str] = []
+    differing: list[str] = []
     ratios: dict[str, float] = {}
     for name, p in ref_params.items():
         q = mine_params.get(name)
@@ -278,17 +279,19 @@ def _grad_lines(mine: _Run, ref: _Run, silent: bool) -> list[str]:
             continue
         difference = _difference(q.grad, p.grad)
         if difference > TOLERANCE:
-            why = (" while the forward values match and no error was raised: autograd did not "
-                   "see part of what the forward pass did. Look for `.data` (a change behind "
-                   "autograd's back) or `.detach()` (a path the gradient does not take)"
-                   if silent else "")
-            zero = " (it is all zero)" if not q.grad.any() else ""
-            lines.append(f"`{name}.grad` differs from the reference by {_percent(difference)}"
-                         f"{zero}{why}.")
+            zero = " (all zero)" if not q.grad.any() else ""
+            differing.append(f"`{name}.grad` by {_percent(difference)}{zero}")
+    if differing:
+        why = (" while the forward values match and no error was raised: autograd did not see "
+               "part of what the forward pass did. Look for `.data` (a change behind autograd's "
+               "back) or `.detach()` (a path the gradient does not take)" if silent else "")
+        first, *others = differing
+        also = f" ({', '.join(others)})" if others else ""
+        lines.append(f"{first.replace(' by ', ' differs from the reference by ', 1)}{also}{why}.")
     for k in sorted(set(round(r, 3) for r in ratios.values())):
         names = ", ".join(f"`{n}.grad`" for n, r in ratios.items() if round(r, 3) == k)
-        why = ("gradients accumulate in `.grad`: a second backward over the same part of the "
-               "graph adds them again" if k > 1 else f"as if the loss were scaled by {k:g}")
+        why = ("backward ran more than once over this part of the graph, and gradients "
+               "accumulate in `.grad`" if k > 1 else f"as if the loss were scaled by {k:g}")
         lines.append(f"{names} {'is' if ',' not in names else 'are'} {k:g}× the reference's: "
                      f"{why}.")
     return lines
@@ -317,7 +320,11 @@ def _compare(key: str, exercise: Exercise, contract: Mapping[str, Any],
     if mine.problem:
         return _not_yet([mine.problem], report)
     if report.exception is not None:
-        return _not_yet([f"it raises {report.exception}", *_finding_lines(report)], report)
+        raised = report.exception
+        sentence = raised.first_line.split(". ")[0].rstrip(".")
+        means = f"\n    means: {raised.explanation}" if raised.explanation else ""
+        return _not_yet([f"it raises {raised.type}: {sentence}.{means}", *_finding_lines(report)],
+                        report)
     found = _finding_lines(report)
     named = {n for f in report.problems for n in f.names}
     lines = _comparison_lines(exercise, contract, mine, ref, silent=not found)

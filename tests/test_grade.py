@@ -160,6 +160,15 @@ def test_command_line_exit_codes(tmp_path: Path) -> None:
     assert "`fc.weight.grad` differs from the reference by" in not_yet.stdout
 
 
+def test_command_line_tips_on_a_right_answer_that_backwards_twice(tmp_path: Path) -> None:
+    answer = tmp_path / "answer.py"
+    answer.write_text(_edited("05", "    loss = loss_a + loss_b\n    loss.backward()",
+                              "    loss_a.backward(retain_graph=True)\n    loss_b.backward()"))
+    result = _cli("05", str(answer))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tip: `(loss_a + loss_b).backward()` gives the same gradients" in result.stdout
+
+
 @pytest.mark.parametrize(("source", "message"), [
     ("class Gate(nn.Module):\n    def forward(self, x)\n", "does not run: SyntaxError"),
     ("import nothing_like_this\n", "does not run: ModuleNotFoundError"),

@@ -27,8 +27,8 @@ def test_notebook_loads_the_solution_at_its_end_and_grades_it(key: str) -> None:
     body = "".join(cell["source"]).removeprefix(marker).strip()
     assert body == (NOTEBOOKS / "solutions" / f"{name}.py").read_text().strip()
     index = cells.index(cell)
-    recap = [i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## Recap")]
-    assert recap and recap[0] < index, "the solution sits after the recap, not under the exercise"
+    last = [i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## Next")]
+    assert last and last[0] < index, "the solution sits at the end, not under the exercise"
     feedback = cells[index + 1]
     assert f'gl.grade("{key}", globals())' in "".join(feedback["source"])
     assert "✔ solved" in json.dumps(feedback["outputs"], ensure_ascii=False)
