@@ -246,9 +246,41 @@ clean.write_text("import torch\n"
 # %% [markdown]
 # ## Your turn
 #
-# Run `%%gradlab` on one step of a training script of your own (paste the model and one step in a
-# cell), or run `python -m gradlab check your_script.py` in a terminal. Fix the first finding,
-# run again, repeat.
+# Fix every bug of `train_buggy.py` in one class: the cell below holds its `Net` as it is. Make
+# `scale` train, let the encoder and the hidden layer get their gradients, and remove what the
+# forward never uses; keep the layers' names and order. Then run the feedback cell under it.
+
+# %%
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(4, 32)
+        self.hidden = nn.Linear(32, 32)
+        self.head = nn.Linear(32, 1)
+        self.aux = nn.Linear(32, 1)            # left over from an old experiment
+        self.scale = torch.ones(1)             # meant to be learned
+
+    def forward(self, x):
+        with torch.no_grad():                  # "the encoder is cheap, save memory"
+            h = torch.tanh(self.encoder(x))
+        h = torch.relu(self.hidden(h))
+        h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))   # keep activations small
+        return self.scale * self.head(h)
+
+# %% [markdown]
+# **Feedback.** `gl.grade` builds your `Net` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 07 my_answer.py` does the same for a file that defines `Net`.
+# Stuck? A solution waits at the end of this notebook, after the checklist.
+
+# %%
+gl.grade("07", globals())
+
+# %% [markdown]
+# Then your own model: run `%%gradlab` on one step of a training script of your own (paste the
+# model and one step in a cell), or `python -m gradlab check your_script.py` in a terminal. Fix the
+# first finding, run again, repeat.
 #
 # ## The checklist
 #
@@ -273,3 +305,15 @@ clean.write_text("import torch\n"
 # ## Next
 #
 # [Lesson 08 · Fact check](08_fact_check.ipynb): what is often written about gradients, tested.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/07_debug_your_own.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/07_debug_your_own.py
+
+# %%
+gl.grade("07", globals())
