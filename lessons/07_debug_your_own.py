@@ -10,7 +10,6 @@
 # *Time:* about 20 minutes.
 
 # %%
-import sys
 import tempfile
 from pathlib import Path
 
@@ -224,11 +223,15 @@ print("final loss, fixed:", round(fixed_run.losses[-1], 4))
 # ## From a terminal, and in CI
 #
 # `python -m gradlab check SCRIPT` runs a script as `python SCRIPT` would, under the recorder,
-# finds its loss, models and optimizers, and prints the findings. (In a notebook, `!` runs a
-# shell command; `{sys.executable}` is this kernel's Python.)
+# finds its loss, models and optimizers, and prints the findings. In a terminal you type
+# `python -m gradlab check train_buggy.py`; here the cell calls `main`, the function that
+# command runs, in this kernel (no second Python that imports torch again), with the same
+# arguments, and prints what it returns: the command's exit code.
 
 # %%
-!{sys.executable} -m gradlab check train_buggy.py; echo "exit code: $?"
+from gradlab.__main__ import main as gradlab_command
+
+print("exit code:", gradlab_command(["check", "train_buggy.py"]))
 
 # %% [markdown]
 # The exit code is what CI looks at: **0** nothing found, **1** findings (as here), **2** a usage
@@ -241,7 +244,7 @@ clean.write_text("import torch\n"
                  "model = torch.nn.Linear(3, 1)\n"
                  "loss = model(torch.randn(4, 3)).pow(2).mean()\n"
                  "loss.backward()\n")
-!{sys.executable} -m gradlab check {clean}; echo "exit code: $?"
+print("exit code:", gradlab_command(["check", str(clean)]))
 
 # %% [markdown]
 # ## Your turn
