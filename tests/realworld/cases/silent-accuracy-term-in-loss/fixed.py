@@ -25,7 +25,7 @@ def soft_accuracy(out, yb):
 model = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 3))
 optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 x_train, y_train = torch.randn(32, 10), torch.randint(0, 3, (32,))
-for step in range(3):
+for _step in range(3):
     pred = model(x_train)
     loss = cross_entropy(pred, y_train) + (1 - soft_accuracy(pred, y_train))
     optimizer.zero_grad()

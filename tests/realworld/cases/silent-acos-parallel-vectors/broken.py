@@ -27,7 +27,7 @@ model = AngularLayer()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
 x = torch.tensor([[3.0, 4.0], [1.0, -1.0], [0.5, 2.0]])
 target = torch.randn(3, 2)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), target)
     loss.backward()

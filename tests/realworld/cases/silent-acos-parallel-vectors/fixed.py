@@ -16,7 +16,7 @@ class AngularLayer(nn.Module):
         xlen = x.pow(2).sum(1).pow(0.5).view(-1, 1)  # ||x||
         wlen = self.w.pow(2).sum(0).pow(0.5).view(1, -1)  # ||w||
         cos_theta = (x.mm(self.w) / xlen / wlen).clamp(-1, 1)
-        cos_2_theta = 2 * cos_theta**2 - 1  # cos(2x) = 2cos(x)^2 - 1: no acos, no infinite slope at +-1
+        cos_2_theta = 2 * cos_theta**2 - 1  # cos(2x) = 2cos(x)^2 - 1: no acos
         return cos_2_theta * xlen.view(-1, 1)
 
 
@@ -24,7 +24,7 @@ model = AngularLayer()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
 x = torch.tensor([[3.0, 4.0], [1.0, -1.0], [0.5, 2.0]])
 target = torch.randn(3, 2)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), target)
     loss.backward()

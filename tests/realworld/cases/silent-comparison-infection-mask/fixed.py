@@ -27,7 +27,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=1e-4)
 draws = torch.rand(100)
 transition_times = torch.randint(0, 10, (100,)).float()
 observed_deaths = torch.tensor(4.0)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = (model(draws, transition_times, t=5) - observed_deaths) ** 2
     loss.backward()

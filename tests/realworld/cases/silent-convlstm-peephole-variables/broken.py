@@ -44,7 +44,7 @@ cell = ConvLSTMCell(1, 2)
 optimizer = torch.optim.Adam(cell.parameters(), lr=1e-2)
 seq = torch.randn(3, 2, 1, 5, 5)  # (time, batch, channels, height, width)
 target = torch.randn(2, 2, 5, 5)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     h, c = cell.init_hidden(2, 2, (5, 5))
     for x in seq:

@@ -1,5 +1,5 @@
 # source: https://discuss.pytorch.org/t/positive-weights/19701
-# symptom: the non-negativity clamp, moved before backward, silently changes the first layer's gradient
+# symptom: the clamp, moved before backward, silently changes the first layer's gradient
 # expect: data_attribute, in_place
 import torch
 import torch.nn as nn
@@ -22,7 +22,7 @@ class NN_Linear_Model(nn.Module):
 mdl = NN_Linear_Model()
 loss_fn = nn.MSELoss()
 optimizer = torch.optim.SGD(mdl.parameters(), lr=0.1)
-for i in range(3):
+for _i in range(3):
     optimizer.zero_grad()
     y_pred = mdl(x)
     loss = loss_fn(y_pred, y)

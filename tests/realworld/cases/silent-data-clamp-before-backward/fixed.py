@@ -20,7 +20,7 @@ class NN_Linear_Model(nn.Module):
 mdl = NN_Linear_Model()
 loss_fn = nn.MSELoss()
 optimizer = torch.optim.SGD(mdl.parameters(), lr=0.1)
-for i in range(3):
+for _i in range(3):
     optimizer.zero_grad()
     y_pred = mdl(x)
     loss = loss_fn(y_pred, y)

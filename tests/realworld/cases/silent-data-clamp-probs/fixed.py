@@ -8,7 +8,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 x = torch.randn(8, 6) * 3
 target = (torch.rand(8, 5) > 0.5).float()
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     probs = torch.sigmoid(model(x))
     probs = probs.clamp(0.05, 0.95)  # keep log() away from 0, where autograd sees it

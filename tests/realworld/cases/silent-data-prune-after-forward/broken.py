@@ -1,5 +1,5 @@
 # source: https://github.com/pytorch/pytorch/issues/6990
-# symptom: no error, but the first layer's gradient is computed with the pruned weights of the second
+# symptom: no error, but the first layer's gradient uses the second layer's pruned weights
 # expect: data_attribute, in_place
 import torch
 import torch.nn as nn
@@ -9,7 +9,7 @@ model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 x, y = torch.randn(16, 4), torch.randn(16, 2)
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     out = model(x)
     # magnitude pruning of the last layer

@@ -7,7 +7,7 @@ model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 x, y = torch.randn(16, 4), torch.randn(16, 2)
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     # magnitude pruning of the last layer, before the forward that uses it
     weight = model[2].weight

@@ -22,7 +22,7 @@ class Dice(nn.Module):
 model = nn.Sequential(nn.Linear(5, 4), Dice(4), nn.Linear(4, 1))
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 x, y = torch.randn(16, 5), torch.randn(16, 1)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), y)
     loss.backward()

@@ -17,8 +17,9 @@ class DDGM(nn.Module):
 
     def forward(self, x):
         zs = [torch.sqrt(1.0 - self.beta) * x + torch.sqrt(self.beta) * torch.randn_like(x)]
-        for i in range(1, T):
-            zs.append(torch.sqrt(1.0 - self.beta) * zs[-1] + torch.sqrt(self.beta) * torch.randn_like(x))
+        for _ in range(1, T):
+            noise = torch.sqrt(self.beta) * torch.randn_like(x)
+            zs.append(torch.sqrt(1.0 - self.beta) * zs[-1] + noise)
         loss = 0.0
         for i in range(T - 1):  # each reverse step predicts the previous latent
             loss = loss + ((self.p_dnns[i](zs[i + 1]) - zs[i]) ** 2).mean()
@@ -30,7 +31,7 @@ decoder_net = nn.Sequential(nn.Linear(D, M), nn.LeakyReLU(), nn.Linear(M, D))
 model = DDGM(p_dnns, decoder_net, beta=torch.tensor(0.1))
 optimizer = torch.optim.Adamax(model.parameters(), lr=1e-2)
 x = torch.randn(32, D)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = model(x)
     loss.backward()

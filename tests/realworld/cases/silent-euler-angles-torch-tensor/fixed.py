@@ -11,7 +11,7 @@ target = torch.tensor(0.2)
 tensor_0 = torch.zeros(1)
 tensor_1 = torch.ones(1)
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     RX = torch.stack([
         torch.stack([tensor_1, tensor_0, tensor_0]),

@@ -20,7 +20,7 @@ model = Gate()
 optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
 x = torch.randn(8, 4) * 100
 target = torch.rand(8, 4)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), target)
     loss.backward()

@@ -23,7 +23,7 @@ def gmsd_loss(x, y, t=170 / (255**2)):
 y = torch.rand(1, 1, 8, 8)
 y_hat = torch.zeros(1, 1, 8, 8, requires_grad=True)
 optim = torch.optim.SGD([y_hat], lr=0.1)
-for i in range(3):
+for _i in range(3):
     optim.zero_grad()
     loss = gmsd_loss(y, torch.sigmoid(y_hat))
     loss.backward()

@@ -7,7 +7,8 @@ torch.manual_seed(0)
 def gradient_map(x, kernels):
     padding = kernels.size(-1) // 2
     grads = torch.nn.functional.conv2d(x, kernels, padding=padding)
-    return torch.sqrt(torch.sum(grads**2, dim=-3, keepdim=True) + 1e-12)  # eps: sqrt(0) has an infinite slope
+    # eps: the slope of sqrt at 0 is infinite
+    return torch.sqrt(torch.sum(grads**2, dim=-3, keepdim=True) + 1e-12)
 
 
 def gmsd_loss(x, y, t=170 / (255**2)):
@@ -21,7 +22,7 @@ def gmsd_loss(x, y, t=170 / (255**2)):
 y = torch.rand(1, 1, 8, 8)
 y_hat = torch.zeros(1, 1, 8, 8, requires_grad=True)
 optim = torch.optim.SGD([y_hat], lr=0.1)
-for i in range(3):
+for _i in range(3):
     optim.zero_grad()
     loss = gmsd_loss(y, torch.sigmoid(y_hat))
     loss.backward()

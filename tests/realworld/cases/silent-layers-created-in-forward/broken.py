@@ -25,7 +25,7 @@ class MyNet(nn.Module):
 model = MyNet()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 x, y = torch.randn(2, 3, 8, 8), torch.randn(2, 2, 2, 2)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), y)
     loss.backward()

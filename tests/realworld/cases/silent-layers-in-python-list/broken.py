@@ -12,8 +12,9 @@ class SNLINet(nn.Module):
     def __init__(self):
         super().__init__()
         self.hids = []
-        for li in range(options["n_layers"]):
-            self.hids.append([nn.Linear(options["n_hid"], options["n_hid"]), getattr(nn, options["act"])()])
+        for _li in range(options["n_layers"]):
+            self.hids.append([nn.Linear(options["n_hid"], options["n_hid"]),
+                              getattr(nn, options["act"])()])
         self.classifier = nn.Linear(options["n_hid"], 3)
 
     def forward(self, x):
@@ -25,7 +26,7 @@ class SNLINet(nn.Module):
 model = SNLINet()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.cross_entropy(model(x), y)
     loss.backward()

@@ -12,7 +12,7 @@ optimizer = optim.SGD(model.parameters(), lr=0.01)
 data = torch.tensor([[0.0, 80.0, -80.0]])
 target = torch.tensor([1])
 
-for i in range(3):
+for _i in range(3):
     optimizer.zero_grad()
     loss = crit(torch.log(sm(model(data))), target)
     loss.backward()

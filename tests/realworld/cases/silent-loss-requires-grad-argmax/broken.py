@@ -1,5 +1,5 @@
 # source: https://github.com/ronghuaiyang/arcface-pytorch/issues/56
-# symptom: `loss.requires_grad = True` silenced the error, but the loss never declines and the accuracy stays flat
+# symptom: `loss.requires_grad = True` silenced the error, but the loss does not decline
 # expect: non_differentiable
 import torch
 import torch.nn as nn
@@ -10,7 +10,7 @@ criterion = nn.MSELoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 data, label = torch.randn(32, 8), torch.randint(0, 4, (32,))
 
-for step in range(3):
+for _step in range(3):
     output = model(data)
     pred = output.argmax(dim=1)
     loss = criterion(pred.float(), label.float())

@@ -8,7 +8,7 @@ criterion = nn.CrossEntropyLoss()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 data, label = torch.randn(32, 8), torch.randint(0, 4, (32,))
 
-for step in range(3):
+for _step in range(3):
     output = model(data)
     pred = output.argmax(dim=1)  # for the accuracy only
     loss = criterion(output, label)  # the loss takes the logits

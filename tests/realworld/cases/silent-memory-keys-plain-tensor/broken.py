@@ -1,5 +1,5 @@
 # source: https://github.com/SimonThomine/RememberingNormality/issues/7
-# symptom: the memory keys and values stay at their random initial values; the metrics do not improve
+# symptom: the memory keys and values stay at their random initial values
 # expect: plain_tensor_attribute
 import torch
 import torch.nn as nn
@@ -22,7 +22,7 @@ class NormalityMemory(nn.Module):
 model = NormalityMemory()
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 feats = torch.randn(16, 8)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(feats), feats)
     loss.backward()

@@ -20,7 +20,7 @@ class NormalityMemory(nn.Module):
 model = NormalityMemory()
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 feats = torch.randn(16, 8)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(feats), feats)
     loss.backward()

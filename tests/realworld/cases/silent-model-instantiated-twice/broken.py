@@ -1,5 +1,5 @@
 # source: https://github.com/spro/practical-pytorch/issues/9
-# symptom: with optimizer.step() the loss does not go down; the optimizer holds the first model's weights
+# symptom: with optimizer.step() the loss does not go down; the optimizer holds another model
 # expect: not_in_optimizer
 import torch
 import torch.nn as nn
@@ -42,6 +42,6 @@ def train(category_tensor, line_tensor):
 rnn = RNN(n_letters, n_hidden, n_categories)
 line_tensor = torch.randn(4, 1, n_letters)
 category_tensor = torch.tensor([1])
-for iter in range(3):
+for _iter in range(3):
     output, loss = train(category_tensor, line_tensor)
 print(f"loss {loss.item():.3f}")

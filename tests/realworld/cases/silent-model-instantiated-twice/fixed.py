@@ -39,6 +39,6 @@ def train(category_tensor, line_tensor):
 
 line_tensor = torch.randn(4, 1, n_letters)
 category_tensor = torch.tensor([1])
-for iter in range(3):
+for _iter in range(3):
     output, loss = train(category_tensor, line_tensor)
 print(f"loss {loss.item():.3f}")

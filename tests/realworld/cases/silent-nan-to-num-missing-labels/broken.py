@@ -12,7 +12,7 @@ gt = torch.rand(6, 3) + 0.5
 gt[1, 2] = float("nan")  # a missing label
 gt[4, 0] = float("nan")
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     pred = model(x)
     loss = ((pred - gt) ** 2).nan_to_num(0).mean()

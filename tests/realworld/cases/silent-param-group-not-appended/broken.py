@@ -1,5 +1,5 @@
 # source: https://github.com/zjunlp/HVPNeT/issues/5
-# symptom: the crf and fc parameters are never updated: their parameter group never reaches the optimizer
+# symptom: the crf and fc parameters never change: their group never reaches the optimizer
 # expect: not_in_optimizer
 import torch
 import torch.nn as nn
@@ -34,7 +34,7 @@ for name, param in model.named_parameters():
         params["params"].append(param)
 optimizer = torch.optim.AdamW(parameters)
 tokens, labels = torch.randint(0, 20, (4, 5)), torch.randint(0, 9, (4, 4))
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.cross_entropy(model(tokens).transpose(1, 2), labels)
     loss.backward()

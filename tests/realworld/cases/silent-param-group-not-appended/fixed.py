@@ -33,7 +33,7 @@ for name, param in model.named_parameters():
 parameters.append(params)
 optimizer = torch.optim.AdamW(parameters)
 tokens, labels = torch.randint(0, 20, (4, 5)), torch.randint(0, 9, (4, 4))
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.cross_entropy(model(tokens).transpose(1, 2), labels)
     loss.backward()

@@ -26,7 +26,7 @@ class Way2(nn.Module):
 model = Way2("cpu", torch.float64)
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
 x, y = torch.randn(8, 5, dtype=torch.float64), torch.randn(8, 1, dtype=torch.float64)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), y)
     loss.backward()

@@ -9,7 +9,8 @@ np.random.seed(5)
 
 def create_mlp(ln):
     layers = nn.ModuleList()
-    for n, m in zip(ln[:-1], ln[1:]):
+    for i in range(0, len(ln) - 1):
+        n, m = ln[i], ln[i + 1]
         LL = nn.Linear(int(n), int(m), bias=True)
         W = np.random.normal(0.0, np.sqrt(2 / (m + n)), size=(m, n)).astype(np.float32)
         bt = np.zeros(m, dtype=np.float32)  # zero bias (Glorot): no unit starts switched off
@@ -37,7 +38,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 dense_x = torch.rand(8, 4)
 sparse_idx, offsets = torch.randint(0, 10, (8,)), torch.arange(8)
 target = torch.randint(0, 2, (8, 1)).float()
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.binary_cross_entropy(model(dense_x, sparse_idx, offsets), target)
     loss.backward()

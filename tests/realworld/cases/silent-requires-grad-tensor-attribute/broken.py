@@ -1,5 +1,5 @@
 # source: https://github.com/CWanli/RecoNet/issues/10
-# symptom: lam gets a .grad but stays all ones: it is not a Parameter, so the optimizer never sees it
+# symptom: lam gets a .grad but stays all ones: not a Parameter, so no optimizer sees it
 # expect: plain_tensor_attribute, not_in_optimizer
 import torch
 import torch.nn as nn
@@ -24,7 +24,7 @@ class TGMandTRM(nn.Module):
 model = TGMandTRM()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 x, y = torch.randn(8, 6), torch.randn(8, 6)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), y)
     loss.backward()

@@ -22,7 +22,7 @@ class TGMandTRM(nn.Module):
 model = TGMandTRM()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 x, y = torch.randn(8, 6), torch.randn(8, 6)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = nn.functional.mse_loss(model(x), y)
     loss.backward()

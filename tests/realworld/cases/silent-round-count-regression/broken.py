@@ -10,7 +10,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
 x = torch.randn(16, 4)
 y = torch.randint(0, 5, (16, 1)).float()  # counts: whole numbers
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     pred = torch.round(model(x))  # counts are integers, so round the prediction
     loss = nn.functional.mse_loss(pred, y)

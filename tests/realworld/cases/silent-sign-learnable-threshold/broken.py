@@ -26,7 +26,7 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 img = torch.rand(2, 1, 6, 6)
 labels = torch.randint(0, 2, (2, 6, 6))
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     recon, logits = model(img)
     loss = nn.functional.mse_loss(recon, img) + nn.functional.cross_entropy(logits, labels)

@@ -20,7 +20,7 @@ model = BoxHead()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 feats = torch.randn(4, 4)
 target_centers = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 0.2], [0.3, 0.3]])
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     pred = model(feats)
     distance = torch.sqrt(((pred - target_centers) ** 2).sum(-1).clamp(min=1e-7))

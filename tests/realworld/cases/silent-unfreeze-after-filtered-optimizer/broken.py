@@ -1,5 +1,5 @@
 # source: https://github.com/fastai/fastai/issues/2133
-# symptom: after unfreezing, the body gets gradients but never changes: the optimizer only holds the head
+# symptom: after unfreezing, the body gets gradients but never changes
 # expect: not_in_optimizer
 import torch
 import torch.nn as nn
@@ -14,7 +14,7 @@ x, y = torch.randn(16, 6), torch.randint(0, 2, (16,))
 
 
 def fit(steps):
-    for step in range(steps):
+    for _step in range(steps):
         optimizer.zero_grad()
         loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()

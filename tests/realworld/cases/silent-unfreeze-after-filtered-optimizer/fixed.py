@@ -12,7 +12,7 @@ x, y = torch.randn(16, 6), torch.randint(0, 2, (16,))
 
 
 def fit(steps):
-    for step in range(steps):
+    for _step in range(steps):
         optimizer.zero_grad()
         loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()

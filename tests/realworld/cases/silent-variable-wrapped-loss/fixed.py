@@ -21,7 +21,7 @@ class Brain(nn.Module):
 brain = Brain()
 optimizer = torch.optim.Adam(brain.parameters(), lr=1e-3)
 feats, targets = torch.randn(8, 20), torch.randint(0, 4, (8,))
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = brain.compute_objectives(brain.compute_forward(feats), targets)
     loss.backward()

@@ -21,7 +21,7 @@ class Compress(nn.Module):
 model = Compress()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
 x = torch.ones(3)
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     loss = model(x).sum()
     loss.backward()

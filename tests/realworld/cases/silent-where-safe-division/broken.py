@@ -11,7 +11,7 @@ x = torch.randn(6, 4)
 group = torch.tensor([0, 0, 1, 1, 0, 1])  # group 2 has no sample in this batch
 target = torch.tensor([0.5, -0.5, 0.0])
 
-for step in range(3):
+for _step in range(3):
     optimizer.zero_grad()
     score = model(x).squeeze(1)
     one_hot = nn.functional.one_hot(group, 3).float()
