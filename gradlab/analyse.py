@@ -54,6 +54,8 @@ def _grad_rows(facts: Facts) -> list[GradRow]:
             continue
         seen.add(id(t))
         grad = t.grad if t.is_leaf or t.retains_grad else None
+        if grad is not None and grad.layout != torch.strided:  # sparse: no norm of its own
+            grad = grad.to_dense()
         norm = None if grad is None else torch.linalg.vector_norm(grad).item()
         if norm is None:
             rows.append(GradRow(name, shape_text(t), "None"))
