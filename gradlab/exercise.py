@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 from gradlab.diagnose import diagnose
 from gradlab.report import Report
 
@@ -30,6 +32,17 @@ class Feedback:
 def check(attempt: Callable[[], Any], *, trained: Iterable[str] = ()) -> Feedback:
     """Run `attempt` through gradlab and say whether it is fixed: no error or warning finding,
     no exception, and every name in `trained` has a gradient that is not None or all zero."""
+    if not callable(attempt) or isinstance(attempt, torch.nn.Module):
+        raise TypeError("gl.check() takes your fixed function (zero arguments, returning "
+                        f"locals()), not {type(attempt).__name__}")
+    if isinstance(trained, str) or not isinstance(trained, Iterable):
+        raise TypeError("trained= takes a list of parameter names, e.g. trained=['weight']; "
+                        f"got {trained!r}")
+    trained = list(trained)
+    wrong = [name for name in trained if not isinstance(name, str)]
+    if wrong:
+        raise TypeError(f"trained= takes parameter names (str); {wrong[0]!r} is a "
+                        f"{type(wrong[0]).__name__}")
     try:
         report = diagnose(attempt)
     except (TypeError, ValueError) as error:
@@ -54,6 +67,9 @@ def check(attempt: Callable[[], Any], *, trained: Iterable[str] = ()) -> Feedbac
 def error_of(run: Callable[[], Any]) -> str:
     """Call `run` and return what it raised as `Type: first line of the message`, or `""` if it
     raised nothing: the way a fact check states what torch does."""
+    if not callable(run):
+        raise TypeError(f"gl.error_of() takes a zero-argument function to call, e.g. "
+                        f"gl.error_of(lambda: x.numpy()); got {type(run).__name__}")
     try:
         run()
     except Exception as error:  # noqa: BLE001 - any error is the answer being asked for

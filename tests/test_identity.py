@@ -148,10 +148,13 @@ def prog_saved_tensor_hooks_inside() -> dict[str, Any]:
     return locals()
 
 
+ADJACENCY = torch.eye(3).to_sparse()  # made before gradlab watches, as data loaded earlier
+
+
 def prog_sparse_after_numpy() -> dict[str, Any]:
     lin = nn.Linear(3, 3)
     x = torch.randn(3, 3)
-    adj = torch.eye(3).to_sparse()
+    adj = ADJACENCY
     metric = lin(x).detach().numpy().mean()
     loss = torch.sparse.mm(adj, lin(x)).sum()
     loss.backward()
@@ -176,6 +179,7 @@ def prog_torch_func_per_sample_grads() -> dict[str, Any]:
     def one_loss(p: dict[str, torch.Tensor], xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
         return F.mse_loss(torch.func.functional_call(model, p, (xi,)), yi)
 
+    before = float(model(x).detach().numpy().mean())  # numpy first, then functorch tensors
     grads = torch.func.vmap(torch.func.grad(one_loss), in_dims=(None, 0, 0))(params, x, y)
     metric = float(np.abs(grads["weight"].numpy()).mean())
     loss = F.mse_loss(model(x), y)
