@@ -12,8 +12,8 @@ import torch
 
 from gradlab.analyse import Context, analyse
 from gradlab.explain import explain
-from gradlab.record import Recording, Warned, exception_where, is_internal, record
 from gradlab.graph import HOOKED
+from gradlab.record import Recording, Warned, exception_where, is_internal, record
 from gradlab.report import Report
 from gradlab.warned import add_findings, shown
 
@@ -115,20 +115,20 @@ def warnings_seen() -> Iterator[list[Warned]]:
     the program's own filters (no catch_warnings, whose filter reset would show "default"
     warnings a second time). Warnings the program catches itself are its own business."""
     seen: list[Warned] = []
-    show = warnings._showwarnmsg  # type: ignore[attr-defined]
-    impl = warnings._showwarnmsg_impl  # type: ignore[attr-defined]
+    hooks: Any = warnings  # the display hooks are not in typeshed's stubs
+    show, impl = hooks._showwarnmsg, hooks._showwarnmsg_impl
 
     def tap(msg: warnings.WarningMessage) -> None:
-        if warnings._showwarnmsg_impl is impl:  # type: ignore[attr-defined]
+        if hooks._showwarnmsg_impl is impl:
             seen.append(Warned(msg.category.__name__, str(msg.message), msg.filename,
                                msg.lineno))
         show(msg)
 
-    warnings._showwarnmsg = tap  # type: ignore[attr-defined]
+    hooks._showwarnmsg = tap
     try:
         yield seen
     finally:
-        warnings._showwarnmsg = show  # type: ignore[attr-defined]
+        hooks._showwarnmsg = show
 
 
 def _as_scope(result: Any) -> dict[str, Any]:

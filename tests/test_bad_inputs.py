@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import scenarios as s
 import torch
 from torch import nn
 
 import gradlab as gl
-import scenarios as s
 
 
 def model_and_loss() -> tuple[nn.Module, torch.Tensor]:

@@ -414,7 +414,7 @@ def _snapshot(program: Program, after: Callable[[dict[str, Any]], None] | None,
                     run()
             else:
                 gl.diagnose(run)
-        except Exception:  # noqa: BLE001 - what the program raised is compared below
+        except Exception:  # what the program raised is compared below
             if "error" not in box:
                 raise  # gradlab itself failed
         if after is not None and "scope" in box:
@@ -440,7 +440,7 @@ def _same(a: Any, b: Any, tolerance: float, path: str) -> None:
             _same(a[k], b[k], tolerance, f"{path}.{k}")
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _same(x, y, tolerance, f"{path}[{i}]")
     elif isinstance(a, float) and tolerance:
         assert abs(a - b) <= tolerance, path
