@@ -191,6 +191,7 @@ def test_magic_syntax_error_is_shown_as_ipython_shows_it(
 
     shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "gradlab")
+    capsys.readouterr()
     shell.run_cell("%%gradlab\nx = (1,\n")
     out = capsys.readouterr()
     text = out.out + out.err
