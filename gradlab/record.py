@@ -525,7 +525,8 @@ class _Recorder(TorchFunctionMode):
                 _known[func] = known
         name, category = known
         self.recording.op_counts[name] += 1
-        if category == "ignore" or (category == "grad_read" and args[0].is_leaf):
+        if (category == "ignore" or (category == "grad_read" and args[0].is_leaf)
+                or torch.compiler.is_compiling()):  # torch.compile traces: stay out of its way
             return func(*args, **kwargs)  # nothing to record: the hot path stays short
         frame = sys._getframe(1)
         if category == "in_place" or (category == "op" and kwargs.get("inplace") is True):

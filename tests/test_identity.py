@@ -264,6 +264,24 @@ def prog_warnings_in_a_loop() -> dict[str, Any]:
     return locals()
 
 
+def prog_catches_its_own_warnings() -> dict[str, Any]:
+    w = torch.randn(3, requires_grad=True)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        h = w * 2
+        seen = h.grad
+    messages = [(w.category.__name__, str(w.message)[:40], w.lineno) for w in said]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            F.mse_loss(h, torch.ones(1, 1))
+        except UserWarning as error:
+            raised = str(error)[:40]
+    loss = h.sum()
+    loss.backward()
+    return locals()
+
+
 def prog_hooks_and_retain_grad() -> dict[str, Any]:
     w = torch.randn(3, requires_grad=True)
     h = w * 2
@@ -329,7 +347,8 @@ PROGRAMS: list[tuple[Program, Callable[[dict[str, Any]], None] | None]] = [
     (prog_multihead_attention, None), (prog_in_place_error, None),
     (prog_double_backward_error, None), (prog_anomaly_mode_error, None),
     (prog_non_leaf_grad_warning, None), (prog_warnings_in_a_loop, None),
-    (prog_hooks_and_retain_grad, None), (prog_autograd_grad_create_graph, None),
+    (prog_catches_its_own_warnings, None), (prog_hooks_and_retain_grad, None),
+    (prog_autograd_grad_create_graph, None),
     (prog_meta_and_complex, None), (prog_inference_mode_and_no_grad, None),
     (prog_gradient_accumulation, None),
 ]
