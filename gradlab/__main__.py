@@ -1,4 +1,5 @@
-"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]` and `check-install`.
+"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]`, `grade NN FILE` and
+`check-install`.
 
 `check` runs SCRIPT the way `python SCRIPT ARGS...` does, under the recorder, and prints what
 cut or corrupted its gradients. Exit codes of `check`: 0 no error or warning finding,
@@ -111,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_cmd.add_argument("--timeout", type=_positive, metavar="SECONDS",
                            help="stop the script after SECONDS and report what it ran")
     commands.add_parser("check-install", help="say what the course still needs")
+    from gradlab.grade import add_command, run_command
+
+    add_command(commands)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:
@@ -119,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradlab.install_check import main as install_main
 
         return install_main()
+    if args.command == "grade":
+        return run_command(args)
     return check(args.script, script_args, args.loss, args.json, args.timeout)
 
 

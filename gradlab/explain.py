@@ -86,7 +86,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "autograd records.",
                  "create it outside inference_mode, use torch.no_grad() instead, or .clone() it "
                  "outside inference_mode.")),
-    (re.compile(r"Only Tensors of floating point and complex dtype can require gradients"),
+    (re.compile(r"[Oo]nly Tensors of floating point (and complex )?dtype can require gradients"),
      Explanation("integer_dtype",
                  "integer and bool tensors cannot require grad: their values cannot change by "
                  "an infinitesimal step.",

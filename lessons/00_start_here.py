@@ -68,6 +68,28 @@ for row in report.grads:
     print(row)
 
 # %% [markdown]
+# ## The same program in torchviz
+#
+# Many PyTorch users draw graphs with [torchviz](https://github.com/szagoruyko/pytorchviz).
+# `make_dot` draws exactly what autograd recorded, walking back from the loss:
+
+# %%
+from torchviz import make_dot
+
+scope = one_cut()
+picture = make_dot(scope["loss"], params=dict(scope["model"].named_parameters()))
+picture
+
+# %% [markdown]
+# The difference in one line: **torchviz leaves out what was cut, gradlab draws it.** The first
+# layer is simply absent from the torchviz picture, with nothing to say a gradient was lost; the
+# gradlab graph above draws its weight and bias with the severed edge, its cause and its line.
+
+# %%
+for name, _ in scope["model"].named_parameters():
+    print(f"{name:<10} in the torchviz picture: {name in picture.source}")
+
+# %% [markdown]
 # ## How to use the toggle
 #
 # Each lesson puts a broken and a fixed program side by side. Click **fixed** and everything
@@ -75,7 +97,7 @@ for row in report.grads:
 # gradient table and the code, where ▶ marks the lines that differ. **rerun** runs the shown
 # program again.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 def no_cut():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
     x, y = torch.randn(8, 3), torch.randn(8, 1)
@@ -97,14 +119,16 @@ _ = toggle.show("broken")
 # **Projecting in a classroom?** `big=True` makes the type large, puts the graph at full width and
 # folds the code away (click *code* to open it):
 
-# %% tags=["nbval-ignore-output"]
+# %%
 gl.compare(one_cut, no_cut, title="no_grad around the hidden layer", big=True)
 
 # %% [markdown]
 # ## Which lesson do I need?
 #
-# `gl.explain` turns any autograd error or warning into plain words and names the lesson. Paste
-# the message you got:
+# `gl.explain` knows the autograd errors and warnings this course teaches (the ones in the table
+# above, and the others each lesson shows): it turns one into plain words and names the lesson.
+# Any other message gives `None`, as the last one below (an error of distributed training):
+# search its text in the PyTorch documentation and forums. Paste the message you got:
 
 # %%
 for message in [
@@ -113,9 +137,10 @@ for message in [
     "one of the variables needed for gradient computation has been modified by an inplace operation",
     "Trying to backward through the graph a second time",
     "Inference tensors cannot be saved for backward.",
+    "Expected to have finished reduction in the prior iteration before starting a new one.",
 ]:
     found = gl.explain(message)
-    print(f"{message[:45]:<47} → lesson {found.lesson}" if found else message)
+    print(f"{message[:45]:<47} → " + (f"lesson {found.lesson}" if found else "None: not known"))
 
 # %% [markdown]
 # No error at all, just a `None` gradient or a loss that does not move? Run your training step
@@ -131,6 +156,46 @@ model = nn.Linear(3, 1)
 w_extra = torch.randn(3, 1)
 x, y = torch.randn(8, 3), torch.randn(8, 1)
 loss = F.mse_loss(model(x) + x @ w_extra, y)
+
+# %% [markdown]
+# ## Words used in this course
+#
+# | word | means | shown in |
+# |---|---|---|
+# | **leaf** | a tensor autograd did not make: one you created, or an `nn.Parameter`. `t.is_leaf` says so; `backward()` fills `.grad` on leaves that require grad, and only on them. A tensor with `requires_grad=False`, and any result of an op under `no_grad`, is a leaf too | lesson 06 |
+# | **`grad_fn`** | the backward op that made a non-leaf (`MulBackward0` for `*`); a leaf has `grad_fn` `None`. The graph is these ops, linked back to the leaves | lessons 02, 06 |
+# | **saved tensor** | a value an op keeps for its backward: sigmoid keeps its output `s` to compute `s * (1 - s)`. Backward frees them (lesson 05) | lessons 04, 05 |
+# | **version counter** | `t._version`, a count every in-place change of `t` increments. Each saved tensor remembers its version; backward refuses if it changed | lesson 04 |
+# | **view** | a tensor that shares memory (and the version counter) with its base: slices, `.t()`, `.view()`, `.detach()` | lessons 03, 04 |
+# | **`AsStrided`** | the name torch gives in an error to a saved view it recreated from sizes and strides (`torch.as_strided`), such as the `weight.t()` that `nn.Linear` saves | lesson 04 |
+# | **severed edge** | gradlab's word: a value entered the loss with no gradient path back to where it came from | every lesson |
+#
+# Each, in one cell:
+
+# %%
+w = torch.randn(3, requires_grad=True)
+s = w.sigmoid()
+print("leaf:      w.is_leaf =", w.is_leaf, "| w.grad_fn =", w.grad_fn)
+print("grad_fn:   s.is_leaf =", s.is_leaf, "| s.grad_fn =", type(s.grad_fn).__name__)
+print("saved:     SigmoidBackward0 kept s:", torch.equal(s.grad_fn._saved_result, s))
+view = s[:2]
+print("view:      shares s's memory:", view.data_ptr() == s.data_ptr(), "| base is s:",
+      view._base is s)
+print("version:   s._version =", s._version, end=" → ")
+view.mul_(2)
+print(s._version, "after view.mul_(2)")
+layer, inputs = nn.Linear(3, 1), torch.randn(2, 3, requires_grad=True)
+out = layer(inputs)
+with torch.no_grad():
+    layer.weight.mul_(2)                      # changes the weight.t() that Linear saved
+with gl.shows_error(RuntimeError):
+    out.sum().backward()
+
+# %% [markdown]
+# The last line is how this course shows an intended error: `with gl.shows_error():` prints the
+# exception's type, its exact message and gradlab's explanation, and the notebook goes on (so
+# *Run All* reaches the end in every Jupyter frontend). If the block raised nothing, the cell
+# fails.
 
 # %% [markdown]
 # ## Is everything installed?

@@ -64,7 +64,8 @@ print(gl.diagnose(broken))
 # %% [markdown]
 # ## Look at the graph
 #
-# `gl.draw` shows what autograd recorded. Blue boxes are leaves that get `.grad`; the dashed red
+# `gl.draw` shows what autograd recorded. Blue boxes are *leaves* (tensors you created, not made
+# by an op) that get `.grad`; the dashed red
 # edge is where a value entered the loss without any gradient path back to where it came from.
 # The text under the picture says the same in words.
 
@@ -81,7 +82,7 @@ gl.draw(broken)
 # The fix is one line: wrap the tensor in `nn.Parameter`. Click **fixed** and watch the graph and
 # the gradient table change; **broken** brings the first version back.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 class FixedLine(Line):
     def __init__(self):
         super().__init__()
@@ -146,22 +147,50 @@ print("parameters:", list(half.parameters()))
 # %% [markdown]
 # ... but `w` is still not a parameter. With no other parameter, building the optimizer fails:
 
-# %% tags=["raises-exception"]
-torch.optim.SGD(half.parameters(), lr=0.1)
+# %%
+with gl.shows_error(ValueError):
+    torch.optim.SGD(half.parameters(), lr=0.1)
 
 # %% [markdown]
-# With other parameters next to it, nothing fails: the optimizer is built from the others and
-# silently skips `w`. That variant is in the next section, with its loss curve.
-#
-# **Only floating point tensors can require grad.** Gradients are real numbers; an integer
-# tensor cannot carry one:
+# With another parameter next to it, nothing fails: the optimizer is built from the others and
+# silently skips `w`. One step changes the bias and leaves `w` as it was, gradient and all:
 
-# %% tags=["raises-exception"]
-torch.arange(3).requires_grad_()
+# %%
+class HalfWithBias(HalfFixed):
+    def __init__(self):
+        super().__init__()
+        self.b = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return x @ self.w + self.b
+
+
+half = HalfWithBias()
+optimizer = torch.optim.SGD(half.parameters(), lr=0.1)
+w_before, b_before = half.w.clone(), half.b.clone()
+F.mse_loss(half(x), y).backward()
+optimizer.step()
+print("optimizer trains:", [name for name, _ in half.named_parameters()])
+print("w.grad computed:", half.w.grad is not None,
+      "| w changed:", not torch.equal(w_before, half.w),
+      "| b changed:", not torch.equal(b_before, half.b))
+
+# %% [markdown]
+# **Only floating point and complex tensors can require grad.** A gradient is a direction of
+# infinitesimal change; an integer tensor has none. torch words the error in two ways, depending
+# on how you ask:
+
+# %%
+with gl.shows_error(RuntimeError):
+    torch.arange(3).requires_grad_()
+with gl.shows_error(RuntimeError):
+    torch.tensor([1, 2], requires_grad=True)
+print("a complex tensor can:", torch.randn(2, dtype=torch.complex64).requires_grad_().requires_grad)
 
 # %% [markdown]
 # **Manual gradient descent** needs `requires_grad_()` on the tensors you update yourself, and the
-# update itself under `torch.no_grad()` (lesson 02 explains why):
+# update itself under `torch.no_grad()` (lesson 04 shows why: outside it, an in-place change of a
+# leaf that requires grad raises):
 
 # %%
 w = torch.zeros(3, 1).requires_grad_()
@@ -180,17 +209,32 @@ print("loss after 50 steps:", round(loss.item(), 4), "| w is still a leaf:", w.i
 # %% [markdown]
 # ## In the wild
 #
-# A deeper model keeps its hidden layers in a Python `list`. `nn.Module` only registers
-# sub-modules assigned directly or held in `nn.ModuleList` / `nn.Sequential`, so the hidden
-# layers' weights get gradients but are not in `model.parameters()`: the optimizer trains the
-# output layer alone. Nothing raises. The loss curves over 30 steps show the difference.
+# `nn.Module` registers a sub-module (its parameters join `model.parameters()`) when it is
+# assigned to an attribute, added with `add_module` or `register_module`, or held in an
+# `nn.ModuleList`, `nn.ModuleDict` or `nn.Sequential`. A plain Python `list` or `dict` hides it:
 
-# %% tags=["nbval-ignore-output"]
+# %%
+box = nn.Module()
+box.attribute = nn.Linear(1, 1)
+box.add_module("added", nn.Linear(1, 1))
+box.register_module("registered", nn.Linear(1, 1))
+box.module_list = nn.ModuleList([nn.Linear(1, 1)])
+box.module_dict = nn.ModuleDict({"a": nn.Linear(1, 1)})
+box.sequential = nn.Sequential(nn.Linear(1, 1))
+box.python_list = [nn.Linear(1, 1)]
+box.python_dict = {"a": nn.Linear(1, 1)}
+print(sorted({name.split(".")[0] for name, _ in box.named_parameters()}))
+
+# %% [markdown]
+# A deeper model gets its hidden layers in a Python `list`. Their weights get gradients but are
+# not in `model.parameters()`: the optimizer trains the output layer alone. Nothing raises. The
+# loss curves over 30 steps show the difference.
+
+# %%
 class Deep(nn.Module):
-    def __init__(self, registered):
+    def __init__(self, hidden):
         super().__init__()
-        layers = [nn.Linear(3, 16), nn.Linear(16, 16)]
-        self.hidden = nn.ModuleList(layers) if registered else layers
+        self.hidden = hidden
         self.out = nn.Linear(16, 1)
 
     def forward(self, x):
@@ -204,9 +248,9 @@ xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)   # a curve only the hidden layers can fit
 
 
-def training(registered):
+def layers_in_a_list():
     torch.manual_seed(0)
-    model = Deep(registered)
+    model = Deep([nn.Linear(3, 16), nn.Linear(16, 16)])
     optimizer = torch.optim.SGD(model.parameters(), lr=0.3)
 
     def step():
@@ -220,7 +264,23 @@ def training(registered):
     return locals()
 
 
-wild = gl.compare(lambda: training(registered=False), lambda: training(registered=True),
+def layers_in_a_module_list():
+    torch.manual_seed(0)
+    model = Deep(nn.ModuleList([nn.Linear(3, 16), nn.Linear(16, 16)]))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.3)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(xs), ys)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    return locals()
+
+
+wild = gl.compare(layers_in_a_list, layers_in_a_module_list,
                   title="layers in a Python list vs nn.ModuleList", train_steps=30)
 wild
 
@@ -235,7 +295,7 @@ _ = wild.show("broken")
 # What gradlab says about the broken version, and the final losses of both:
 
 # %%
-print(gl.diagnose(lambda: training(registered=False)))
+print(gl.diagnose(layers_in_a_list))
 print("final loss, list:      ", round(broken_run.losses[-1], 4))
 print("final loss, ModuleList:", round(fixed_run.losses[-1], 4))
 
@@ -260,7 +320,7 @@ print(gl.diagnose(fine_tune))
 # ## Your turn
 #
 # `Scaled` should learn a scale factor and a linear layer, but its `scale` never trains. Fix the
-# class in the cell below, then run the feedback cell.
+# class in the cell below, then run the feedback cell under it.
 
 # %%
 class Scaled(nn.Module):
@@ -272,29 +332,15 @@ class Scaled(nn.Module):
     def forward(self, x):
         return self.scale * self.linear(x)
 
-
-def attempt():
-    model = Scaled()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
 # %% [markdown]
-# Feedback: this cell runs your `attempt` through gradlab and says what is still cut.
+# **Feedback.** `gl.grade` builds your `Scaled` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 01 my_answer.py` does the same for a file that defines `Scaled`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.check(attempt, trained=["scale"])
-
-# %% [markdown]
-# A solution (run `%load solutions/01_missing_requires_grad.py` in a cell to load it), and the
-# same check on it:
-
-# %%
-# %load solutions/01_missing_requires_grad.py
-
-# %%
-gl.check(attempt, trained=["scale"])
+gl.grade("01", globals())
 
 # %% [markdown]
 # ## Recap
@@ -310,13 +356,63 @@ gl.check(attempt, trained=["scale"])
 # | `optimizer got an empty parameter list` | your weights are plain tensors |
 # | loss falls slowly, some layers never change | layers in a Python list, or missing from the optimizer |
 # | `Only Tensors of floating point ... can require gradients` | an integer tensor where a weight should be |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does `torch.randn(3, 1, requires_grad=True)` on a module get a gradient but never train?
-# 2. What is the difference between a frozen parameter and a plain tensor attribute?
-# 3. How would you list, in one line, the tensors an optimizer updates?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# It is a leaf with `requires_grad=True`, so `backward()` fills its `.grad`. But a module registers
+# only the `nn.Parameter`s (and sub-modules) assigned to it: a plain tensor is not in
+# `model.parameters()`, so the optimizer built from them never updates it (and `state_dict()` does
+# not save it). *Why* shows it under **The half-fix**.
+#
+# </details>
+
+# %% [markdown]
+# 2. What is the difference between a frozen parameter and a plain tensor attribute?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# A frozen parameter (an `nn.Parameter` after `requires_grad_(False)`) is still registered: it is in
+# `model.parameters()` and `state_dict()`, `model.to(torch.float64)` converts it, and
+# `requires_grad_(True)` unfreezes it. A plain tensor attribute is none of these: not listed, not
+# saved, and `model.to(torch.float64)` leaves it float32. *In the wild* freezes a layer on
+# purpose under **Frozen on purpose is fine**.
+#
+# </details>
+
+# %% [markdown]
+# 3. How would you list, in one line, the tensors an optimizer updates?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# `[p.shape for group in optimizer.param_groups for p in group["params"]]`: the optimizer holds
+# its tensors in `param_groups`. To see them by name before building it:
+# `[name for name, p in model.named_parameters() if p.requires_grad]`.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 02 · The `no_grad` block](02_no_grad_block.ipynb): gradients switched off by a context
 # manager, on purpose or not.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/01_missing_requires_grad.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/01_missing_requires_grad.py
+
+# %%
+gl.grade("01", globals())

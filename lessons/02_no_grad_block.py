@@ -73,7 +73,7 @@ gl.draw(broken)
 #
 # The fix: compute the hidden layer outside the `no_grad` block.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 class FixedTwoLayer(TwoLayer):
     def forward(self, x):
         h = torch.relu(self.fc1(x))
@@ -102,7 +102,8 @@ _ = toggle.show("broken")
 # ## Why
 #
 # **Grad mode is a switch.** Inside `no_grad`, `torch.is_grad_enabled()` is `False` and an op does
-# not record how its output was made, even when its inputs require grad:
+# not record how its output was made, even when its inputs require grad. That record is the
+# output's `grad_fn`: the backward op that links it to its inputs (`MulBackward0` for `*`).
 
 # %%
 w = torch.randn(3, requires_grad=True)
@@ -120,11 +121,12 @@ print("h.requires_grad:", h.requires_grad, "| h.grad_fn:", h.grad_fn)
 # `no_grad`, the loss has no history at all, and `backward()` raises (it does not quietly leave
 # `.grad` at `None`):
 
-# %% tags=["raises-exception"]
+# %%
 net = nn.Linear(3, 1)
 with torch.no_grad():
     loss = F.mse_loss(net(x), y)
-loss.backward()
+with gl.shows_error(RuntimeError):
+    loss.backward()
 
 # %% [markdown]
 # **`@torch.no_grad()` on a method does the same, less visibly.** The decorator wraps the whole
@@ -148,22 +150,27 @@ print("output requires grad:", Encoder()(x).requires_grad)
 # tensors, and autograd refuses to save them for a later backward. Feeding features computed in
 # inference mode into a layer that trains raises as soon as that layer needs them:
 
-# %% tags=["raises-exception"]
+# %%
 backbone, head = nn.Linear(3, 8), nn.Linear(8, 1)
 with torch.inference_mode():
     features = backbone(x)
-loss = F.mse_loss(head(features), y)
+print("features.is_inference():", features.is_inference())
+with gl.shows_error(RuntimeError):
+    loss = F.mse_loss(head(features), y)
 
 # %% [markdown]
 # **`model.eval()` does not turn gradients off.** It switches layers such as dropout and batch
-# norm to their evaluation behaviour (dropout stops zeroing values); grad mode is untouched:
+# norm to their evaluation behaviour (dropout stops zeroing values, batch norm uses its running
+# statistics instead of the batch's); grad mode is untouched:
 
 # %%
-net = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.Linear(8, 1))
-ones = torch.ones(6)
+net = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.BatchNorm1d(8), nn.Linear(8, 1))
+ones, batch = torch.ones(6), torch.randn(16, 8)
 print("dropout in train mode:", net[1](ones).tolist())
+norm_train = net[2](batch)
 net.eval()
 print("dropout in eval mode: ", net[1](ones).tolist())
+print("batch norm gives the same output after eval():", torch.allclose(norm_train, net[2](batch)))
 print("after eval(), output requires grad:", net(x).requires_grad)
 
 # %% [markdown]
@@ -186,13 +193,13 @@ for training in (True, False):
 # meant to train with the head. Over 30 steps the broken model can only fit what the head alone
 # can do.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 torch.manual_seed(0)  # the same data, whatever ran before
 xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)
 
 
-def training(extractor_trains):
+def extractor_under_no_grad():
     torch.manual_seed(0)
     extractor = nn.Sequential(nn.Linear(3, 8), nn.Tanh())
     head = nn.Linear(8, 1)
@@ -200,7 +207,7 @@ def training(extractor_trains):
 
     def step():
         optimizer.zero_grad()
-        with torch.set_grad_enabled(extractor_trains):
+        with torch.no_grad():
             features = extractor(xs)
         loss = F.mse_loss(head(features), ys)
         loss.backward()
@@ -211,7 +218,25 @@ def training(extractor_trains):
     return locals()
 
 
-wild = gl.compare(lambda: training(False), lambda: training(True),
+def extractor_trained():
+    torch.manual_seed(0)
+    extractor = nn.Sequential(nn.Linear(3, 8), nn.Tanh())
+    head = nn.Linear(8, 1)
+    optimizer = torch.optim.SGD([*extractor.parameters(), *head.parameters()], lr=0.3)
+
+    def step():
+        optimizer.zero_grad()
+        features = extractor(xs)
+        loss = F.mse_loss(head(features), ys)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    return locals()
+
+
+wild = gl.compare(extractor_under_no_grad, extractor_trained,
                   title="feature extractor under no_grad", train_steps=30)
 wild
 
@@ -229,7 +254,8 @@ print("final loss, extractor trained:      ", round(fixed_run.losses[-1], 4))
 # ## When `no_grad` is right
 #
 # `no_grad` is the right tool whenever you do **not** want a gradient: an evaluation loop, the
-# target of a DQN-style update, an exponential moving average of weights, or a manual update.
+# target of a deep Q-network (DQN) update, an exponential moving average (EMA) of weights, or a
+# manual update.
 # gradlab stays quiet on these:
 
 # %%
@@ -269,25 +295,15 @@ class Classifier(nn.Module):
     def forward(self, x):
         return self.head(self.encode(x))
 
-
-def attempt():
-    model = Classifier()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
-# %%
-gl.check(attempt, trained=["encoder.weight", "encoder.bias"])
-
 # %% [markdown]
-# A solution (`%load solutions/02_no_grad_block.py`), and the same check on it:
+# **Feedback.** `gl.grade` builds your `Classifier` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 02 my_answer.py` does the same for a file that defines `Classifier`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/02_no_grad_block.py
-
-# %%
-gl.check(attempt, trained=["encoder.weight", "encoder.bias"])
+gl.grade("02", globals())
 
 # %% [markdown]
 # ## Recap
@@ -302,13 +318,64 @@ gl.check(attempt, trained=["encoder.weight", "encoder.bias"])
 # | some layers' `.grad` is `None`, the rest fine | a `no_grad` block or decorator between them and the loss |
 # | `element 0 of tensors does not require grad` | the whole forward ran without grad mode |
 # | `Inference tensors cannot be saved for backward` | `inference_mode` output fed to a layer that trains |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does a `no_grad` block inside `forward` not raise any error?
-# 2. What does `model.eval()` change, and what does it not change?
-# 3. Name two places in a training script where `no_grad` belongs.
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# Inside `no_grad` the ops still compute their values; they only record no history (the result has
+# `requires_grad=False` and no `grad_fn`). As long as something after the block requires grad (the
+# head's weights), the loss has a `grad_fn` and `backward()` runs: it fills the head's `.grad` and
+# never reaches the encoder, whose `.grad` stays `None`. Only when nothing in the loss requires grad
+# does backward raise: *Why* shows it under **When nothing else requires grad, backward fails**.
+#
+# </details>
+
+# %% [markdown]
+# 2. What does `model.eval()` change, and what does it not change?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# It sets `training=False` on every sub-module: dropout stops zeroing values, batch norm uses (and
+# stops updating) its running statistics. It does not touch grad mode or `requires_grad`: outputs
+# still require grad and `backward()` still fills `.grad`. *Why* shows it under **`model.eval()`
+# does not turn gradients off**.
+#
+# </details>
+
+# %% [markdown]
+# 3. Name two places in a training script where `no_grad` belongs.
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# The evaluation loop (no backward follows, the graph would only cost memory), targets that must
+# not be trained through (a DQN target, an exponential moving average of weights), and manual
+# weight updates: outside `no_grad`, `w -= lr * w.grad` on a leaf raises *a leaf Variable that
+# requires grad is being used in an in-place operation*. *When `no_grad` is right* shows them.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 03 · `.detach()` and the numpy round-trip](03_detach_and_numpy.ipynb): cutting the
 # gradient by hand, on purpose or not.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/02_no_grad_block.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/02_no_grad_block.py
+
+# %%
+gl.grade("02", globals())

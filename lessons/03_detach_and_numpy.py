@@ -27,7 +27,7 @@ x, y = torch.randn(16, 3), torch.randn(16, 1)
 #
 # A model that squashes its hidden layer with a numpy function. The first run stops with an error:
 
-# %% tags=["raises-exception"]
+# %%
 class Squash(nn.Module):
     def __init__(self):
         super().__init__()
@@ -40,7 +40,8 @@ class Squash(nn.Module):
         return self.fc2(h)
 
 
-Squash()(x)
+with gl.shows_error(RuntimeError):
+    Squash()(x)
 
 # %% [markdown]
 # The message even says what to type: `tensor.detach().numpy()`. Doing exactly that, the error
@@ -89,7 +90,7 @@ gl.draw(broken)
 #
 # The fix: `torch.tanh` does in torch what `np.tanh` did in numpy, and autograd knows its derivative.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 class TorchSquash(Squash):
     def forward(self, x):
         h = torch.tanh(self.fc1(x))
@@ -137,14 +138,18 @@ back = torch.from_numpy(np.tanh(array))
 print("is_leaf:", back.is_leaf, "| requires_grad:", back.requires_grad)
 
 # %% [markdown]
-# **`.data` cuts silently, and skips the safety check.** `.detach()` shares the version counter
-# with the original, so an in-place change through it is still caught at backward:
+# **`.data` cuts silently, and skips the safety check.** Every tensor has a *version counter*
+# (`t._version`) that each in-place change increments, and sigmoid keeps its output as a *saved
+# tensor* for its backward, with the version it had (lesson 04). `.detach()` shares the version
+# counter with the original, so an in-place change through it is still caught at backward:
 
-# %% tags=["raises-exception"]
+# %%
 w = torch.randn(3, requires_grad=True)
 s = w.sigmoid()                 # sigmoid saves its output for backward
 s.detach().mul_(0)
-s.sum().backward()
+print("s._version after s.detach().mul_(0):", s._version)
+with gl.shows_error(RuntimeError):
+    s.sum().backward()
 
 # %% [markdown]
 # The same change through `.data` is not caught. Backward runs and returns a wrong gradient:
@@ -154,6 +159,7 @@ s.sum().backward()
 w = torch.randn(3, requires_grad=True)
 s = w.sigmoid()
 s.data.mul_(0)
+print("s._version after s.data.mul_(0):", s._version)
 s.sum().backward()
 print("w.grad:", w.grad)
 print("true gradient:", torch.sigmoid(w) * (1 - torch.sigmoid(w)))
@@ -165,9 +171,12 @@ print("true gradient:", torch.sigmoid(w) * (1 - torch.sigmoid(w)))
 
 # %%
 a, b = torch.randn((), requires_grad=True), torch.randn((), requires_grad=True)
+print("a.item() is a", type(a.item()).__name__)
+torch.set_warn_always(True)     # torch gives this warning once per process; a re-run shows it too
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     rebuilt = torch.tensor([a, b])
+torch.set_warn_always(False)
 print("warning:", str(caught[0].message).splitlines()[0])
 print("torch.tensor: grad_fn =", rebuilt.grad_fn)
 print("torch.stack:  grad_fn =", type(torch.stack([a, b]).grad_fn).__name__)
@@ -236,29 +245,24 @@ print("gradcheck:", torch.autograd.gradcheck(NumpyTanh.apply, (h,)))
 # A training loop whose model clips its hidden layer with numpy. The first layer never moves;
 # over 30 steps the loss shows it.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 torch.manual_seed(0)  # the same data, whatever ran before
 xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)
 
 
 class Clipped(nn.Module):
-    def __init__(self, in_torch):
+    def __init__(self, clip):
         super().__init__()
-        self.fc1, self.fc2, self.in_torch = nn.Linear(3, 8), nn.Linear(8, 1), in_torch
+        self.fc1, self.fc2, self.clip = nn.Linear(3, 8), nn.Linear(8, 1), clip
 
     def forward(self, x):
-        h = self.fc1(x)
-        if self.in_torch:
-            h = torch.clamp(h, -1, 1)
-        else:
-            h = torch.tensor(np.clip(h.detach().numpy(), -1, 1))
-        return self.fc2(h)
+        return self.fc2(self.clip(self.fc1(x)))
 
 
-def training(in_torch):
+def clip_in_numpy():
     torch.manual_seed(0)
-    model = Clipped(in_torch)
+    model = Clipped(lambda h: torch.tensor(np.clip(h.detach().numpy(), -1, 1)))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.3)
 
     def step():
@@ -272,8 +276,23 @@ def training(in_torch):
     return locals()
 
 
-wild = gl.compare(lambda: training(False), lambda: training(True),
-                  title="np.clip vs torch.clamp", train_steps=30)
+def clip_in_torch():
+    torch.manual_seed(0)
+    model = Clipped(lambda h: torch.clamp(h, -1, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.3)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(xs), ys)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    return locals()
+
+
+wild = gl.compare(clip_in_numpy, clip_in_torch, title="np.clip vs torch.clamp", train_steps=30)
 wild
 
 # %% tags=["remove-cell"]
@@ -290,8 +309,9 @@ print("final loss, torch.clamp:", round(fixed_run.losses[-1], 4))
 # ## When detaching is right
 #
 # Cutting the gradient on purpose is everyday work: the discriminator step of a GAN trains on
-# `fake.detach()`, truncated backpropagation through time detaches the hidden state between
-# chunks, and a TD target is computed without gradient. gradlab raises no error or warning on
+# `fake.detach()`, truncated backpropagation through time (BPTT) detaches an RNN's hidden state
+# between chunks, and in reinforcement learning a temporal-difference (TD) target is computed
+# without gradient. gradlab raises no error or warning on
 # them: it notes each cut as *info* ("may be intended") and says why it thinks so.
 
 # %%
@@ -336,7 +356,7 @@ for case in (gan_discriminator_step, truncated_bptt, td_target):
 # ## Your turn
 #
 # `Soft` should train both layers, but the first one never learns. Fix it so that everything
-# stays in torch, then run the feedback cell.
+# stays in torch, then run the feedback cell under it.
 
 # %%
 class Soft(nn.Module):
@@ -350,25 +370,15 @@ class Soft(nn.Module):
         h = torch.tensor(np.exp(-np.abs(h)))
         return self.fc2(h)
 
-
-def attempt():
-    model = Soft()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
-# %%
-gl.check(attempt, trained=["fc1.weight", "fc1.bias"])
-
 # %% [markdown]
-# A solution (`%load solutions/03_detach_and_numpy.py`), and the same check on it:
+# **Feedback.** `gl.grade` builds your `Soft` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 03 my_answer.py` does the same for a file that defines `Soft`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/03_detach_and_numpy.py
-
-# %%
-gl.check(attempt, trained=["fc1.weight", "fc1.bias"])
+gl.grade("03", globals())
 
 # %% [markdown]
 # ## Recap
@@ -385,12 +395,62 @@ gl.check(attempt, trained=["fc1.weight", "fc1.bias"])
 # | `Can't call numpy() on Tensor that requires grad` | do it in torch; `.detach()` would cut the gradient |
 # | `Converting a tensor with requires_grad=True to a scalar` | `torch.tensor([...])` rebuilt a tensor: use `torch.stack` |
 # | `.grad` is `None` upstream of a helper function | look for `.numpy()`, `.item()` or `.detach()` inside it |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does `.detach().numpy()` make the error go away, and what does it cost?
-# 2. What does `.detach()` check that `.data` does not?
-# 3. How would you use a numpy-only function in a model that must train through it?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# `numpy()` refuses a tensor that requires grad, because numpy cannot record history. `.detach()`
+# returns a tensor without history, so `numpy()` accepts it. The cost: the tensor made back from the
+# array (`torch.tensor`, `torch.from_numpy`) has no `grad_fn`, so every weight before it gets
+# `.grad` `None`, silently. *The symptom* and *Look at the graph* show both halves.
+#
+# </details>
+
+# %% [markdown]
+# 2. What does `.detach()` check that `.data` does not?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# In-place changes. Both give the same values, without history, in the same memory; `.detach()`
+# also shares the version counter, so changing the detached tensor in place makes a backward that
+# saved the original raise *modified by an inplace operation*. Through `.data` the change is
+# invisible: backward runs and returns a wrong gradient. *Why* shows both under **`.data` cuts
+# silently**.
+#
+# </details>
+
+# %% [markdown]
+# 3. How would you use a numpy-only function in a model that must train through it?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# Write a `torch.autograd.Function`: its `forward` may call numpy on the detached input, and its
+# `backward` returns the gradient you derive by hand. `torch.autograd.gradcheck` compares that
+# backward with finite differences. *Stay in torch* builds one, `NumpyTanh`.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 04 · In-place changes](04_in_place.ipynb): when changing a tensor breaks backward.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/03_detach_and_numpy.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/03_detach_and_numpy.py
+
+# %%
+gl.grade("03", globals())

@@ -25,9 +25,10 @@ x, y = torch.randn(16, 3), torch.randn(16, 1)
 #
 # A network with a sigmoid followed by a ReLU that saves memory with `inplace=True`. Backward stops:
 
-# %% tags=["raises-exception"]
+# %%
 model = nn.Sequential(nn.Linear(3, 8), nn.Sigmoid(), nn.ReLU(inplace=True), nn.Linear(8, 1))
-F.mse_loss(model(x), y).backward()
+with gl.shows_error(RuntimeError):
+    F.mse_loss(model(x), y).backward()
 
 # %% [markdown]
 # ## The smallest broken program
@@ -57,7 +58,7 @@ gl.draw(broken)
 #
 # The fix: the out-of-place `nn.ReLU()`.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 def fixed():
     model = nn.Sequential(nn.Linear(3, 8), nn.Sigmoid(), nn.ReLU(), nn.Linear(8, 1))
     loss = F.mse_loss(model(x), y)
@@ -84,7 +85,7 @@ _ = toggle.show("broken")
 # %% [markdown]
 # ## Why
 #
-# **Every tensor has a version counter** that each in-place op increments:
+# **Every tensor has a version counter** (`t._version`) that each in-place op increments:
 
 # %%
 t = torch.zeros(3)
@@ -96,8 +97,8 @@ print("after t[0] = 5:", t._version)
 
 # %% [markdown]
 # **Backward needs some forward values.** The derivative of sigmoid is computed from its output,
-# `s * (1 - s)`, so `SigmoidBackward0` saves that output together with its version. `show_saved=True`
-# draws what each node saved (orange):
+# `s * (1 - s)`, so `SigmoidBackward0` keeps that output, a *saved tensor*, together with its
+# version. `show_saved=True` draws what each node saved (orange):
 
 # %%
 def saved():
@@ -113,11 +114,12 @@ gl.draw(saved, show_saved=True)
 # **At backward the versions are compared.** If the saved tensor was changed in place since, the
 # derivative would be computed from wrong values, so autograd refuses. Read the error word by word:
 
-# %% tags=["raises-exception"]
+# %%
 w = torch.randn(3, requires_grad=True)
 e = w.exp()        # exp saves its output: d/dw exp(w) = exp(w)
 e[0] = 0           # in place: version 0 -> 1
-e.sum().backward()
+with gl.shows_error(RuntimeError):
+    e.sum().backward()
 
 # %% [markdown]
 # - `[torch.FloatTensor [3]]`: the saved tensor's type and shape;
@@ -142,6 +144,19 @@ h.sum().backward()
 print("layer.weight.grad is None:", layer.weight.grad is None)
 
 # %% [markdown]
+# Which outputs are saved? Each backward node shows what it keeps as `_saved_...` attributes;
+# `_saved_result` is the op's own output. Sigmoid, tanh, exp and softmax keep theirs; `w * 2`
+# keeps only the constant (`_saved_other`):
+
+# %%
+w = torch.randn(3, requires_grad=True)
+for name, out in [("sigmoid", w.sigmoid()), ("tanh", w.tanh()), ("exp", w.exp()),
+                  ("softmax", w.softmax(0)), ("w * 2", w * 2)]:
+    saved = [a for a in dir(out.grad_fn) if a.startswith("_saved_") and "sym" not in a
+             and getattr(out.grad_fn, a) is not None]
+    print(f"{name:<8} {type(out.grad_fn).__name__:<19} saves {saved}")
+
+# %% [markdown]
 # **gradlab predicts it** by reading each node's saved tensors (`grad_fn._saved_result` and the
 # like), which runs PyTorch's own version check without running backward. The finding names the
 # node that saved the tensor, the op that changed it and its line:
@@ -160,18 +175,24 @@ print(gl.diagnose(predicted))
 # %% [markdown]
 # **A leaf that requires grad cannot be changed in place** while autograd watches:
 
-# %% tags=["raises-exception"]
+# %%
 w = torch.randn(3, requires_grad=True)
-w += 1
+with gl.shows_error(RuntimeError):
+    w += 1
 
 # %% [markdown]
-# Under `torch.no_grad()` the same update is allowed and `w` stays a leaf. That is how every
-# optimizer updates weights:
+# Under `torch.no_grad()` the same update is allowed and `w` stays a leaf. Optimizers update
+# weights the same way: `optimizer.step()` changes `w` in place (its version goes up) without
+# that error, and `w` stays a leaf:
 
 # %%
 with torch.no_grad():
     w += 1
-print("is_leaf:", w.is_leaf, "| requires_grad:", w.requires_grad)
+print("is_leaf:", w.is_leaf, "| requires_grad:", w.requires_grad, "| version:", w._version)
+optimizer = torch.optim.SGD([w], lr=0.1)
+w.grad = torch.ones(3)
+optimizer.step()
+print("after optimizer.step(): is_leaf:", w.is_leaf, "| version:", w._version)
 
 # %% [markdown]
 # **PyTorch's own tool**, anomaly mode, records where each op was called during the forward and,
@@ -202,8 +223,8 @@ print("anomaly mode adds:", str(caught[-1].message).splitlines()[0])
 # changes the weights in place, and the second backward fails. Recomputing the forward after the
 # step fixes it.
 
-# %% tags=["nbval-ignore-output"]
-def two_losses(recompute):
+# %%
+def step_then_reuse():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3))
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
@@ -211,14 +232,26 @@ def two_losses(recompute):
     first_loss = out.pow(2).mean()
     first_loss.backward(retain_graph=True)
     optimizer.step()
-    if recompute:
-        out = net(x)
     second_loss = out.abs().mean()
     second_loss.backward()
     return locals()
 
 
-wild = gl.compare(lambda: two_losses(recompute=False), lambda: two_losses(recompute=True),
+def step_then_recompute():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3))
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    out = net(x)
+    first_loss = out.pow(2).mean()
+    first_loss.backward(retain_graph=True)
+    optimizer.step()
+    out = net(x)
+    second_loss = out.abs().mean()
+    second_loss.backward()
+    return locals()
+
+
+wild = gl.compare(step_then_reuse, step_then_recompute,
                   title="optimizer.step() before the second backward")
 wild
 
@@ -231,10 +264,28 @@ _ = wild.show("broken")
 print(wild.show("broken").report)
 
 # %% [markdown]
+# The message names `output 0 of AsStrided`. The second `Linear` saved `weight.t()`, the weight
+# transposed: a *view*, a tensor that shares the weight's memory and its version counter. When
+# autograd recreates a saved view for the check it describes it by sizes and strides, as
+# `torch.as_strided` does, hence the name. `optimizer.step()` changed the weight, so the view's
+# version moved too:
+
+# %%
+layer = nn.Linear(3, 4)
+out = layer(torch.randn(2, 3, requires_grad=True))
+saved = out.grad_fn._saved_mat2
+print("saved weight.t():", torch.equal(saved, layer.weight.t()),
+      "| a view of the weight:", saved._base is layer.weight)
+with torch.no_grad():
+    layer.weight.mul_(2)
+with gl.shows_error(RuntimeError):
+    out.sum().backward()
+
+# %% [markdown]
 # ## Your turn
 #
 # `Gate` multiplies its input by a learned gate, then clamps the gate's output in place. Backward
-# fails. Make it out-of-place, then run the feedback cell.
+# fails. Make it out-of-place, then run the feedback cell under it.
 
 # %%
 class Gate(nn.Module):
@@ -247,25 +298,15 @@ class Gate(nn.Module):
         g.clamp_(0.1, 0.9)
         return g * x.sum(1, keepdim=True)
 
-
-def attempt():
-    model = Gate()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
-# %%
-gl.check(attempt, trained=["fc.weight", "fc.bias"])
-
 # %% [markdown]
-# A solution (`%load solutions/04_in_place.py`), and the same check on it:
+# **Feedback.** `gl.grade` builds your `Gate` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 04 my_answer.py` does the same for a file that defines `Gate`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/04_in_place.py
-
-# %%
-gl.check(attempt, trained=["fc.weight", "fc.bias"])
+gl.grade("04", globals())
 
 # %% [markdown]
 # ## Recap
@@ -281,12 +322,63 @@ gl.check(attempt, trained=["fc.weight", "fc.bias"])
 # | `modified by an inplace operation ... output 0 of Sigmoid` | something changed sigmoid's output in place |
 # | `is at version 2; expected version 1` | changed once more after it was saved |
 # | `a leaf Variable that requires grad is being used in an in-place operation` | update weights under `torch.no_grad()` |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why is `h.relu_()` after `nn.Linear` fine but after `nn.Sigmoid` not?
-# 2. What does a tensor's `_version` count?
-# 3. Why does `optimizer.step()` between a forward and its backward break the backward?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# `Linear`'s backward needs its input and weight, not its output, so changing the output in place
+# changes nothing backward saved. Sigmoid's derivative is computed from its output
+# (`s * (1 - s)`), so `SigmoidBackward0` saves the output, and `relu_()` on it makes backward raise
+# *modified by an inplace operation ... output 0 of Sigmoid*. *Why* shows it under **Backward needs
+# some forward values** and **Harmless in-place ops**.
+#
+# </details>
+
+# %% [markdown]
+# 2. What does a tensor's `_version` count?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# The in-place changes of its memory: each in-place op (`add_`, `+=`, `t[0] = 5`) adds one,
+# out-of-place ops add nothing, and a view shares the counter of the tensor it views. Autograd notes
+# the version when it saves a tensor and compares at backward. *Why* prints it under **Every tensor
+# has a version counter**.
+#
+# </details>
+
+# %% [markdown]
+# 3. Why does `optimizer.step()` between a forward and its backward break the backward?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# `step()` changes the weights in place (under `no_grad`), so their version goes up. A layer whose
+# input requires grad saved its weight, to pass the gradient on to that input; backward finds the
+# newer version and raises *modified by an inplace operation*. (A first layer fed plain data saved
+# no weight, so there the step goes unnoticed.) *In the wild* shows it.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 05 · Backward twice](05_double_backward.ipynb): when the graph is already gone.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/04_in_place.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/04_in_place.py
+
+# %%
+gl.grade("04", globals())

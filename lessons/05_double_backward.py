@@ -25,20 +25,32 @@ x, y = torch.randn(16, 3), torch.randn(16, 1)
 #
 # Two losses computed from the same hidden layer, each with its own `backward()`:
 
-# %% tags=["raises-exception"]
+# %%
 model = nn.Linear(3, 1)
 h = torch.tanh(model(x))
 F.mse_loss(h, y).backward()
-h.pow(2).mean().backward()
+with gl.shows_error(RuntimeError):
+    h.pow(2).mean().backward()
 
 # %% [markdown]
-# Even the smallest graph does it: `backward()` twice on the same `(w * 2).sum()` raises too.
+# The error comes from a *saved tensor*, a value a node keeps for its backward (tanh keeps its
+# output). A graph that saved nothing does not raise at all: `backward()` twice on the same
+# `(w + 1).sum()` runs and silently doubles `w.grad`, the more dangerous case. `(w * 2).sum()`
+# raises, because `MulBackward0` saved the constant `2`:
 
-# %% tags=["raises-exception"]
+# %%
+w = torch.randn(3, requires_grad=True)
+total = (w + 1).sum()
+total.backward()
+total.backward()
+print("(w + 1).sum(), twice: no error, w.grad =", w.grad)
+
 w = torch.randn(3, requires_grad=True)
 total = (w * 2).sum()
+print("MulBackward0 saved:", total.grad_fn.next_functions[0][0]._saved_other)
 total.backward()
-total.backward()
+with gl.shows_error(RuntimeError):
+    total.backward()
 
 # %% [markdown]
 # ## The smallest broken program
@@ -73,7 +85,7 @@ gl.draw(broken)
 # The better fix: add the losses and call `backward()` once. Autograd walks the shared part once
 # and each parameter gets the sum of both gradients.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 def broken_with_backward():
     model = nn.Linear(3, 1)
     h = torch.tanh(model(x))
@@ -149,7 +161,7 @@ def grads(two_backwards):
 print("same gradients:", torch.allclose(grads(True), grads(False)))
 
 # %% [markdown]
-# The third fix is a fresh forward for each loss: slower, but no graph is shared.
+# The third fix is a fresh forward for each loss: no graph is shared.
 #
 # PyTorch's documentation: [`Tensor.backward`](https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html)
 # (`retain_graph`, `create_graph`) and [`torch.autograd.grad`](https://pytorch.org/docs/stable/generated/torch.autograd.grad.html).
@@ -161,16 +173,15 @@ print("same gradients:", torch.allclose(grads(True), grads(False)))
 # frees it; the generator loss then needs it again. The fix is `fake.detach()` in the
 # discriminator loss: the discriminator step does not need the generator's gradients.
 
-# %% tags=["nbval-ignore-output"]
-def gan_step(detach_for_d):
+# %%
+def gan_fake_reused():
     torch.manual_seed(0)
     G, D = nn.Linear(2, 3), nn.Linear(3, 1)
     opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
     opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
     real, z = torch.randn(8, 3), torch.randn(8, 2)
     fake = G(z)
-    d_input = fake.detach() if detach_for_d else fake
-    loss_d = F.softplus(-D(real)).mean() + F.softplus(D(d_input)).mean()
+    loss_d = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
     opt_d.zero_grad()
     loss_d.backward()
     opt_d.step()
@@ -181,7 +192,25 @@ def gan_step(detach_for_d):
     return locals()
 
 
-gan = gl.compare(lambda: gan_step(False), lambda: gan_step(True),
+def gan_fake_detached():
+    torch.manual_seed(0)
+    G, D = nn.Linear(2, 3), nn.Linear(3, 1)
+    opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
+    opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
+    real, z = torch.randn(8, 3), torch.randn(8, 2)
+    fake = G(z)
+    loss_d = F.softplus(-D(real)).mean() + F.softplus(D(fake.detach())).mean()
+    opt_d.zero_grad()
+    loss_d.backward()
+    opt_d.step()
+    loss_g = F.softplus(-D(fake)).mean()
+    opt_g.zero_grad()
+    loss_g.backward()
+    opt_g.step()
+    return locals()
+
+
+gan = gl.compare(gan_fake_reused, gan_fake_detached,
                  title="GAN: fake reused vs fake.detach() for D")
 gan
 
@@ -251,7 +280,7 @@ print(gl.diagnose(gradient_penalty))
 # ## Your turn
 #
 # `two_heads` trains one body with two heads and backwards each head's loss separately. Make it
-# run with a single backward, then run the feedback cell.
+# run with a single backward, then run the feedback cell under it.
 
 # %%
 def two_heads():
@@ -265,17 +294,14 @@ def two_heads():
     loss_b.backward()
     return locals()
 
-# %%
-gl.check(two_heads, trained=["body.weight", "head_a.weight", "head_b.weight"])
-
 # %% [markdown]
-# A solution (`%load solutions/05_double_backward.py`), and the same check on it:
+# **Feedback.** `gl.grade` runs your `two_heads` and the reference solution's on the same seed and the
+# exercise's own `x`, `y`, and compares `features`, `loss_a`, `loss_b`, every parameter's gradient and what gradlab
+# finds. In a terminal, `python -m gradlab grade 05 my_answer.py` does the same for a file that
+# defines `two_heads`. Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/05_double_backward.py
-
-# %%
-gl.check(two_heads, trained=["body.weight", "head_a.weight", "head_b.weight"])
+gl.grade("05", globals())
 
 # %% [markdown]
 # ## Recap
@@ -291,12 +317,62 @@ gl.check(two_heads, trained=["body.weight", "head_a.weight", "head_b.weight"])
 # | `Trying to backward through the graph a second time` | a second backward reaches nodes the first one freed |
 # | the error appears at step 2 of a loop | state carried from step 1 (hidden state, a cached tensor) |
 # | gradients twice as large as expected | two backwards accumulated into `.grad` |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does autograd free saved tensors after backward?
-# 2. Why is `(loss_a + loss_b).backward()` better than `retain_graph=True`?
-# 3. In a GAN, which loss needs `fake.detach()`, and why not the other?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# To save memory: the saved tensors (the activations) are most of a training step's memory, and the
+# usual loop runs one backward per forward, so each node drops them once backward has used them.
+# After that, a second backward through the node, or reading a saved tensor, raises *Trying to
+# backward through the graph a second time (or directly access saved tensors after they have
+# already been freed)*. *Why* shows it under **Backward frees what it used**.
+#
+# </details>
+
+# %% [markdown]
+# 2. Why is `(loss_a + loss_b).backward()` better than `retain_graph=True`?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# Both give the same gradients, since `.grad` adds them up. But the sum goes back through the shared
+# body once, the two calls twice (a hook on `features` fires once against twice), and it needs no
+# graph kept alive between two calls. The feedback cell of *Your turn* accepts both, with a tip.
+#
+# </details>
+
+# %% [markdown]
+# 3. In a GAN, which loss needs `fake.detach()`, and why not the other?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# The discriminator's: `D(fake.detach())` trains only D, gives the generator no `.grad`, and leaves
+# the generator's graph for its own backward. The generator's loss must not detach: G learns only
+# through D's judgement of `fake`; with `fake.detach()` its `.grad` stays `None`. *In the wild*
+# shows the GAN.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 06 · `.grad` on a non-leaf](06_non_leaf_grad.ipynb): the gradient that was computed and not kept.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/05_double_backward.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/05_double_backward.py
+
+# %%
+gl.grade("05", globals())

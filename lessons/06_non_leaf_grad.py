@@ -79,7 +79,7 @@ gl.draw(broken)
 #
 # `output.retain_grad()` before `backward()` asks autograd to keep this intermediate gradient.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 def fixed():
     model = nn.Linear(3, 1)
     output = model(x)
@@ -101,18 +101,24 @@ _ = toggle.show("broken")
 # %% [markdown]
 # ## Why
 #
-# **Leaves are where the graph starts**: tensors you created (with `requires_grad=True`, or as
-# `nn.Parameter`). They have no `grad_fn`. Every result of an op on them is a non-leaf with a
-# `grad_fn`:
+# **Leaves are where the graph starts**: every tensor autograd did not make. That is each tensor
+# you created (with or without `requires_grad`), each `nn.Parameter`, and also each result of an
+# op run under `no_grad`, or on inputs none of which requires grad. Leaves have no `grad_fn`, the
+# backward op that made a tensor. A result of an op on a tensor that requires grad, with grad
+# mode on, is a non-leaf with a `grad_fn`:
 
 # %%
 w = torch.randn(3, requires_grad=True)
 h = w * 2
-print("w: is_leaf", w.is_leaf, "| grad_fn", w.grad_fn)
-print("h: is_leaf", h.is_leaf, "| grad_fn", type(h.grad_fn).__name__)
+with torch.no_grad():
+    constant = w * 2
+print("w:                 is_leaf", w.is_leaf, "| grad_fn", w.grad_fn)
+print("h = w * 2:         is_leaf", h.is_leaf, "| grad_fn", type(h.grad_fn).__name__)
+print("w * 2 in no_grad:  is_leaf", constant.is_leaf, "| grad_fn", constant.grad_fn)
+print("torch.randn(3) * 2: is_leaf", (torch.randn(3) * 2).is_leaf)
 
 # %% [markdown]
-# **Backward fills `.grad` of leaves only.** Intermediate gradients are computed and passed on, then
+# **Backward fills `.grad` of leaves only** (those that require grad). Intermediate gradients are computed and passed on, then
 # dropped, to save memory. Three ways to keep one, each on a fresh graph where `h = 2 * w`, so
 # the gradient of `(h ** 2).sum()` with respect to `h` is `2 * h`:
 
@@ -158,8 +164,8 @@ print("h.grad after autograd.grad and backward:", h.grad)
 # ## In the wild: the dtype and device trap
 #
 # Moving a fresh weight to another dtype or device *after* asking for its gradient makes a copy:
-# the copy is what you keep, and it is a non-leaf. (On a machine with a GPU, `.cuda()` and
-# `.to("cuda")` do the same; a dtype change shows it on any machine.)
+# the copy is what you keep, and it is a non-leaf. A dtype change shows it on any machine; so
+# does a move to `"meta"` (a device with shapes but no data), standing in for `.cuda()`:
 
 # %%
 w = torch.randn(3, requires_grad=True).double()
@@ -168,22 +174,28 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     print("w.is_leaf:", w.is_leaf, "| w.grad:", w.grad)
 print("warning:", first_warning(caught))
+moved = torch.randn(3, requires_grad=True).to("meta")
+print("after .to('meta'): is_leaf", moved.is_leaf, "| grad_fn", type(moved.grad_fn).__name__)
 
 # %% [markdown]
 # gradlab names the copy, the call and its line:
 
-# %% tags=["nbval-ignore-output"]
-def dtype_trap(create_in_place):
-    if create_in_place:
-        w = torch.randn(3, dtype=torch.float64, requires_grad=True)
-    else:
-        w = torch.randn(3, requires_grad=True).double()
+# %%
+def double_after_creation():
+    w = torch.randn(3, requires_grad=True).double()
     loss = (w * 2).sum()
     loss.backward()
     return locals()
 
 
-trap = gl.compare(lambda: dtype_trap(False), lambda: dtype_trap(True),
+def dtype_at_creation():
+    w = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    loss = (w * 2).sum()
+    loss.backward()
+    return locals()
+
+
+trap = gl.compare(double_after_creation, dtype_at_creation,
                   title=".double() after requires_grad vs dtype= at creation")
 trap
 
@@ -196,20 +208,24 @@ _ = trap.show("broken")
 print(trap.show("broken").report)
 
 # %% [markdown]
-# The same holds for `nn.Parameter`: `.to(...)` on a parameter returns a plain `Tensor`, a
-# non-leaf. `module.to(...)` converts the module's parameters *in place*, so they stay leaves:
+# The same holds for `nn.Parameter`, when the dtype or device really changes: `.to(...)` then
+# returns a plain `Tensor`, a non-leaf. When nothing changes, `.to(...)` returns the parameter
+# itself, and the trap stays hidden until the day it does. `module.to(...)` converts the module's
+# parameters *in place*, so they stay leaves:
 
 # %%
-moved = nn.Parameter(torch.randn(3)).to(torch.float64)
-print("Parameter.to:", type(moved).__name__, "| is_leaf:", moved.is_leaf)
+p = nn.Parameter(torch.randn(3))
+same, moved = p.to(torch.float32), p.to(torch.float64)
+print("Parameter.to(float32):", type(same).__name__, "| is p:", same is p)
+print("Parameter.to(float64):", type(moved).__name__, "| is_leaf:", moved.is_leaf)
 layer = nn.Linear(3, 1).to(torch.float64)
-print("module.to:   ", type(layer.weight).__name__, "| is_leaf:", layer.weight.is_leaf)
+print("module.to:            ", type(layer.weight).__name__, "| is_leaf:", layer.weight.is_leaf)
 
 # %% [markdown]
 # ## Your turn
 #
 # `inspect` wants the gradient of the loss with respect to the hidden layer `h`. Make `h.grad`
-# available, then run the feedback cell.
+# available, then run the feedback cell under it.
 
 # %%
 def inspect():
@@ -221,18 +237,14 @@ def inspect():
     hidden_grad = h.grad
     return locals()
 
-# %%
-gl.check(inspect)
-
 # %% [markdown]
-# A solution (`%load solutions/06_non_leaf_grad.py`), and the same check on it:
+# **Feedback.** `gl.grade` runs your `inspect` and the reference solution's on the same seed and the
+# exercise's own `x`, `y`, and compares `h`, the loss, `hidden_grad`, every parameter's gradient and what gradlab
+# finds. In a terminal, `python -m gradlab grade 06 my_answer.py` does the same for a file that
+# defines `inspect`. Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/06_non_leaf_grad.py
-
-# %%
-print(gl.check(inspect))
-print("hidden_grad shape:", tuple(inspect()["hidden_grad"].shape))
+gl.grade("06", globals())
 
 # %% [markdown]
 # ## Recap
@@ -248,14 +260,63 @@ print("hidden_grad shape:", tuple(inspect()["hidden_grad"].shape))
 # | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` | that tensor came out of an op: `retain_grad()` or `autograd.grad` |
 # | `.grad` is `None` on a weight you moved with `.to()` / `.double()` | you kept the copy, a non-leaf |
 # | `you can only change requires_grad flags of leaf variables` | the same confusion: a non-leaf where a leaf was meant |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does PyTorch not keep intermediate gradients by default?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# Memory: each intermediate gradient is as large as its tensor, and the optimizer needs only the
+# leaves' (the parameters'). So backward passes intermediate gradients on and drops them; `.grad` of
+# a non-leaf stays `None`, with a UserWarning when you read it. *Why* shows it under **Backward
+# fills `.grad` of leaves only**.
+#
+# </details>
+
+# %% [markdown]
 # 2. What is the difference between `torch.randn(3, requires_grad=True).double()` and
 #    `torch.randn(3, dtype=torch.float64, requires_grad=True)`?
-# 3. When would you prefer `torch.autograd.grad` over `retain_grad()`?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# The first is the output of an op: a non-leaf (`grad_fn=ToCopyBackward0`) whose `.grad` stays
+# `None`; the float32 leaf it came from is kept nowhere, so its gradient is lost to you. The second
+# is a float64 leaf: backward fills its `.grad`. *In the wild: the dtype and device trap* shows it.
+#
+# </details>
+
+# %% [markdown]
+# 3. When would you prefer `torch.autograd.grad` over `retain_grad()`?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# When you want the gradient as a value and nothing else: `torch.autograd.grad(loss, h)` returns it
+# and leaves every `.grad` untouched (the parameters' too), and with `create_graph=True` it can be
+# differentiated again (a gradient penalty). `retain_grad()` needs a full `backward()`, which also
+# fills every parameter's `.grad`.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # That completes the six failure modes. [Lesson 07 · Debug your own model](07_debug_your_own.ipynb)
 # puts them together in one training script.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/06_non_leaf_grad.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/06_non_leaf_grad.py
+
+# %%
+gl.grade("06", globals())

@@ -10,7 +10,6 @@
 # *Time:* about 20 minutes.
 
 # %%
-import sys
 import tempfile
 from pathlib import Path
 
@@ -36,7 +35,8 @@ from train_buggy import Net, make_data, train
 print(inspect.getsource(Net))
 
 # %% [markdown]
-# It runs without an error. Its loss falls a little, then stalls:
+# It runs without an error, and its loss falls, slowly: after 60 steps it is still at half its
+# first value (the fixed model, at the end of this notebook, gets about fifty times lower):
 
 # %%
 x, y = make_data()
@@ -68,8 +68,38 @@ loss.backward()
 # 1. `scale` is a plain tensor (lesson 01), so it is not in `model.parameters()`.
 # 2. The encoder runs under `torch.no_grad()` (lesson 02).
 # 3. The hidden layer's output goes through `np.clip` (lesson 03).
-# 4. `aux` is never used: harmless here, but under `DistributedDataParallel` it stops training with
-#    an "unused parameters" error on the first step. gradlab names it on one machine.
+# 4. `aux` is never used: harmless here, but under `DistributedDataParallel` (DDP) it stops
+#    training. The first backward runs; the error comes at the start of the second iteration.
+#    gradlab names it on one machine, before you launch a cluster.
+#
+# The cell below shows that with DDP itself: one process on this CPU (the `gloo` backend, meeting
+# itself through a file instead of the network), a model with an unused `aux` layer, two
+# iterations. `gl.explain` does not know this message, so only torch's words are printed:
+
+# %%
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+
+class WithAux(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head, self.aux = nn.Linear(4, 1), nn.Linear(4, 1)    # aux: never used
+
+    def forward(self, x):
+        return self.head(x)
+
+
+rendezvous = Path(tempfile.mkdtemp()) / "rendezvous"
+dist.init_process_group("gloo", init_method=f"file://{rendezvous}", rank=0, world_size=1)
+try:
+    ddp = DistributedDataParallel(WithAux())
+    F.mse_loss(ddp(x), y).backward()
+    print("iteration 1: forward and backward ran")
+    with gl.shows_error(RuntimeError):
+        F.mse_loss(ddp(x), y).backward()
+finally:
+    dist.destroy_process_group()
 
 # %% [markdown]
 # ## Fix them one at a time
@@ -140,10 +170,10 @@ gl.draw(lambda: step(Fixed))
 #
 # The toggle trains both versions for 60 steps.
 
-# %% tags=["nbval-ignore-output"]
-def training(model_class):
+# %%
+def train_the_script():
     torch.manual_seed(0)
-    model = model_class()
+    model = Net()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
 
     def step():
@@ -157,7 +187,23 @@ def training(model_class):
     return locals()
 
 
-toggle = gl.compare(lambda: training(Net), lambda: training(Fixed),
+def train_with_the_fixes():
+    torch.manual_seed(0)
+    model = Fixed()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    loss = step()
+    return locals()
+
+
+toggle = gl.compare(train_the_script, train_with_the_fixes,
                     title="train_buggy.py: the script vs all three fixes", train_steps=60)
 toggle
 
@@ -177,11 +223,15 @@ print("final loss, fixed:", round(fixed_run.losses[-1], 4))
 # ## From a terminal, and in CI
 #
 # `python -m gradlab check SCRIPT` runs a script as `python SCRIPT` would, under the recorder,
-# finds its loss, models and optimizers, and prints the findings. (In a notebook, `!` runs a
-# shell command; `{sys.executable}` is this kernel's Python.)
+# finds its loss, models and optimizers, and prints the findings. In a terminal you type
+# `python -m gradlab check train_buggy.py`; here the cell calls `main`, the function that
+# command runs, in this kernel (no second Python that imports torch again), with the same
+# arguments, and prints what it returns: the command's exit code.
 
 # %%
-!{sys.executable} -m gradlab check train_buggy.py; echo "exit code: $?"
+from gradlab.__main__ import main as gradlab_command
+
+print("exit code:", gradlab_command(["check", "train_buggy.py"]))
 
 # %% [markdown]
 # The exit code is what CI looks at: **0** nothing found, **1** findings (as here), **2** a usage
@@ -194,14 +244,46 @@ clean.write_text("import torch\n"
                  "model = torch.nn.Linear(3, 1)\n"
                  "loss = model(torch.randn(4, 3)).pow(2).mean()\n"
                  "loss.backward()\n")
-!{sys.executable} -m gradlab check {clean}; echo "exit code: $?"
+print("exit code:", gradlab_command(["check", str(clean)]))
 
 # %% [markdown]
 # ## Your turn
 #
-# Run `%%gradlab` on one step of a training script of your own (paste the model and one step in a
-# cell), or run `python -m gradlab check your_script.py` in a terminal. Fix the first finding,
-# run again, repeat.
+# Fix every bug of `train_buggy.py` in one class: the cell below holds its `Net` as it is. Make
+# `scale` train, let the encoder and the hidden layer get their gradients, and remove what the
+# forward never uses; keep the layers' names and order. Then run the feedback cell under it.
+
+# %%
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(4, 32)
+        self.hidden = nn.Linear(32, 32)
+        self.head = nn.Linear(32, 1)
+        self.aux = nn.Linear(32, 1)            # left over from an old experiment
+        self.scale = torch.ones(1)             # meant to be learned
+
+    def forward(self, x):
+        with torch.no_grad():                  # "the encoder is cheap, save memory"
+            h = torch.tanh(self.encoder(x))
+        h = torch.relu(self.hidden(h))
+        h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))   # keep activations small
+        return self.scale * self.head(h)
+
+# %% [markdown]
+# **Feedback.** `gl.grade` builds your `Net` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 07 my_answer.py` does the same for a file that defines `Net`.
+# Stuck? A solution waits at the end of this notebook, after the checklist.
+
+# %%
+gl.grade("07", globals())
+
+# %% [markdown]
+# Then your own model: run `%%gradlab` on one step of a training script of your own (paste the
+# model and one step in a cell), or `python -m gradlab check your_script.py` in a terminal. Fix the
+# first finding, run again, repeat.
 #
 # ## The checklist
 #
@@ -220,8 +302,21 @@ clean.write_text("import torch\n"
 #
 # **It raises**
 # - [ ] `modified by an inplace operation`: lesson 04. `backward through the graph a second
-#   time`: lesson 05. Any other autograd message: `gl.explain(error)`.
+#   time`: lesson 05. Any other message: `gl.explain(error)` explains the ones this course teaches
+#   and returns `None` for the rest.
 #
 # ## Next
 #
 # [Lesson 08 · Fact check](08_fact_check.ipynb): what is often written about gradients, tested.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/07_debug_your_own.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/07_debug_your_own.py
+
+# %%
+gl.grade("07", globals())

@@ -82,7 +82,8 @@ print("verdict: false")
 # ## 4 · "`h *= 2.0` on the output of `nn.Linear` breaks backward"
 #
 # Nothing that backward needs was changed: `Linear` saves its input, and `mul` by a constant saves
-# nothing. It fails only when the changed tensor was saved, like the output of `sigmoid`.
+# the constant (`_saved_other`), not `h` (`_saved_self` is `None`). It fails only when the changed
+# tensor was saved, like the output of `sigmoid`.
 # → lesson [04](04_in_place.ipynb).
 
 # %%
@@ -93,6 +94,8 @@ def in_place_after(activation):
     h.sum().backward()
 
 
+doubled = nn.Linear(3, 2)(torch.randn(4, 3)) * 2.0
+print("h * 2.0 saved: other =", doubled.grad_fn._saved_other, "| self =", doubled.grad_fn._saved_self)
 after_linear = gl.error_of(lambda: in_place_after(lambda t: t))
 after_sigmoid = gl.error_of(lambda: in_place_after(torch.sigmoid))
 assert after_linear == "" and after_sigmoid.startswith("RuntimeError: one of the variables")

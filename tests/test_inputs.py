@@ -127,17 +127,19 @@ def torch_messages() -> dict[str, str]:
         (x * t).sum().backward()
     catch("inference_mode", inference)
     catch("integer_dtype", lambda: torch.tensor([1, 2], requires_grad=True))
+    catch("integer_dtype_requires_grad_", lambda: torch.arange(3).requires_grad_())
     catch("non_leaf_grad", lambda: (x * 2).grad)
     catch("non_leaf_requires_grad", lambda: (x * 2).requires_grad_(False))
     return found
 
 
-EXPECTED_KIND = {"in_place_leaf": "in_place", "non_leaf_requires_grad": "non_leaf_grad"}
+EXPECTED_KIND = {"in_place_leaf": "in_place", "non_leaf_requires_grad": "non_leaf_grad",
+                 "integer_dtype_requires_grad_": "integer_dtype"}
 
 
 def test_explain_covers_every_autograd_message_of_this_torch() -> None:
     messages = torch_messages()
-    assert len(messages) == 9
+    assert len(messages) == 10
     for kind, text in messages.items():
         explanation = gl.explain(text)
         assert explanation is not None, text
