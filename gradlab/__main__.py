@@ -1,4 +1,5 @@
-"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]` and `check-install`.
+"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]`, `grade NN FILE` and
+`check-install`.
 
 `check` runs SCRIPT the way `python SCRIPT ARGS...` does, under the recorder, and prints what
 cut or corrupted its gradients. Exit codes of `check`: 0 no error or warning finding,

@@ -68,6 +68,9 @@ def _grad_rows(facts: Facts) -> list[GradRow]:
 
 def analyse(ctx: Context) -> Report:
     """Walk the loss graphs, join them with the recording, run the rules; return the Report."""
+    if not isinstance(ctx, Context):
+        raise TypeError("gl.analyse() takes a gl.Context; to check a loss or a function, call "
+                        f"gl.diagnose() (got {type(ctx).__name__})")
     # The walk makes thousands of small objects next to torch's many long-lived ones; the
     # cyclic collector's pauses would cost more than the analysis itself. Nothing made here
     # forms a cycle, and collection resumes at the end.

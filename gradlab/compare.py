@@ -119,6 +119,10 @@ class Comparison:
                                 f"returns locals(), not {type(fn).__name__}")
         if not isinstance(train_steps, int) or train_steps < 0:
             raise ValueError(f"train_steps= takes a whole number >= 0, not {train_steps!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise TypeError(f"seed= takes a whole number, not {seed!r}")
+        if loss is not None and not isinstance(loss, str):
+            raise TypeError(f"loss= takes the name of the loss variable (a str), not {loss!r}")
         self.functions = {"broken": broken, "fixed": fixed}
         self.train_steps = train_steps
         self.seed = seed
@@ -197,5 +201,9 @@ class Comparison:
         first = scope.get("loss")
         losses = [_number(first)] if isinstance(first, torch.Tensor) else []
         while len(losses) < self.train_steps:
-            losses.append(_number(step()))
+            value = step()
+            if not isinstance(value, (torch.Tensor, int, float)) or isinstance(value, bool):
+                raise TypeError("step() must return the loss (a tensor or a number); it "
+                                f"returned {type(value).__name__}: end it with `return loss`")
+            losses.append(_number(value))
         return losses

@@ -133,20 +133,20 @@ def warnings_seen() -> Iterator[list[Warned]]:
     the program's own filters (no catch_warnings, whose filter reset would show "default"
     warnings a second time). Warnings the program catches itself are its own business."""
     seen: list[Warned] = []
-    show = warnings._showwarnmsg  # type: ignore[attr-defined]
-    impl = warnings._showwarnmsg_impl  # type: ignore[attr-defined]
+    hooks: Any = warnings  # the display hooks are not in typeshed's stubs
+    show, impl = hooks._showwarnmsg, hooks._showwarnmsg_impl
 
     def tap(msg: warnings.WarningMessage) -> None:
-        if warnings._showwarnmsg_impl is impl:  # type: ignore[attr-defined]
+        if hooks._showwarnmsg_impl is impl:
             seen.append(Warned(msg.category.__name__, str(msg.message), msg.filename,
                                msg.lineno))
         show(msg)
 
-    warnings._showwarnmsg = tap  # type: ignore[attr-defined]
+    hooks._showwarnmsg = tap
     try:
         yield seen
     finally:
-        warnings._showwarnmsg = show  # type: ignore[attr-defined]
+        hooks._showwarnmsg = show
 
 
 def _as_scope(result: Any) -> dict[str, Any]:

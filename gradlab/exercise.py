@@ -11,6 +11,9 @@ __all__ = ["error_of"]
 def error_of(run: Callable[[], Any]) -> str:
     """Call `run` and return what it raised as `Type: first line of the message`, or `""` if it
     raised nothing: the way a fact check states what torch does."""
+    if not callable(run):
+        raise TypeError(f"gl.error_of() takes a zero-argument function to call, e.g. "
+                        f"gl.error_of(lambda: x.numpy()); got {type(run).__name__}")
     try:
         run()
     except Exception as error:  # noqa: BLE001 - any error is the answer being asked for

@@ -372,6 +372,12 @@ def grade(exercise: str, namespace: Mapping[str, Any]) -> Feedback:
     reference solution (in a notebook: `globals()`) and the reference itself on the same seed and
     data, and compare the forward values, every gradient, the exercise's own quantities and
     gradlab's findings."""
+    if not isinstance(exercise, (str, int)) or isinstance(exercise, bool):
+        raise TypeError(f"gl.grade() takes the exercise's number, e.g. gl.grade('04', globals()); "
+                        f"got {exercise!r}")
+    if not isinstance(namespace, Mapping):
+        raise TypeError("gl.grade() takes the namespace that holds your answer as its second "
+                        f"argument: gl.grade('04', globals()); got {type(namespace).__name__}")
     key, spec = _exercise(exercise)
     contract = _reference(key)
     missing = [n for n in contract if n not in namespace]

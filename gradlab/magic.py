@@ -29,7 +29,11 @@ class GradlabMagics(Magics):
         shell = self.shell
         assert shell is not None, "%%gradlab runs inside IPython"
         source = shell.transform_cell(cell)
-        code = compile(source, shell.compile.cache(source), "exec")
+        try:
+            code = compile(source, shell.compile.cache(source), "exec")
+        except SyntaxError:  # the cell's own mistake: shown as IPython shows it, no gradlab frames
+            shell.showsyntaxerror()
+            return
         namespace: dict[str, Any] = shell.user_ns
 
         def run() -> dict[str, Any]:
@@ -51,4 +55,7 @@ class GradlabMagics(Magics):
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register `%%gradlab` (called by `%load_ext gradlab`)."""
+    if not hasattr(ipython, "register_magics"):
+        raise TypeError("load_ipython_extension() takes the IPython shell; in a notebook run "
+                        f"`%load_ext gradlab` instead (got {type(ipython).__name__})")
     ipython.register_magics(GradlabMagics)

@@ -372,16 +372,17 @@ def _call_as_plain(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
     anomaly mode's forward traceback has no recorder frames. Every warning is also noted in
     `warned`, whatever the program's filters do with it."""
     caught: list[warnings.WarningMessage] = []
-    saved = warnings.filters, warnings.showwarning, warnings._showwarnmsg_impl  # type: ignore[attr-defined]
+    hooks: Any = warnings  # the display hooks below are not in typeshed's stubs
+    saved = hooks.filters, hooks.showwarning, hooks._showwarnmsg_impl
     # catch without catch_warnings(): that bumps the filters' version, which would make the
     # program's "default" warnings show again
-    warnings.filters = [("always", None, Warning, None, 0)]  # type: ignore[attr-defined]
-    warnings.showwarning = warnings._showwarning_orig  # type: ignore[attr-defined]
-    warnings._showwarnmsg_impl = caught.append  # type: ignore[attr-defined]
+    hooks.filters = [("always", None, Warning, None, 0)]
+    hooks.showwarning = hooks._showwarning_orig
+    hooks._showwarnmsg_impl = caught.append
     try:
         out = func(*args, **kwargs)
     finally:  # what it warned before failing is shown too, as it would be without gradlab
-        warnings.filters, warnings.showwarning, warnings._showwarnmsg_impl = saved  # type: ignore[attr-defined]
+        hooks.filters, hooks.showwarning, hooks._showwarnmsg_impl = saved
         _reissue(caught, frame, func, warned)
     if torch.is_anomaly_enabled():
         _clean_anomaly_traceback(out, frame, func)
@@ -392,6 +393,7 @@ def _reissue(caught: list[warnings.WarningMessage], frame: FrameType, func: Any,
              warned: list[Warned]) -> None:
     """Issue the warnings a call raised again, at the place Python would have put them."""
     for w in caught:
+        scope: dict[str, Any] | None
         if w.filename in _DISPATCH_FILES:
             at = _plain_frame(frame, func)
             filename, lineno, scope = at.f_code.co_filename, at.f_lineno, at.f_globals
@@ -536,7 +538,8 @@ class _Recorder(TorchFunctionMode):
                 _known[func] = known
         name, category = known
         self.recording.op_counts[name] += 1
-        if category == "ignore" or (category == "grad_read" and args[0].is_leaf):
+        if (category == "ignore" or (category == "grad_read" and args[0].is_leaf)
+                or torch.compiler.is_compiling()):  # torch.compile traces: stay out of its way
             return func(*args, **kwargs)  # nothing to record: the hot path stays short
         frame = sys._getframe(1)
         if category == "in_place" or (category == "op" and kwargs.get("inplace") is True):

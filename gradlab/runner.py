@@ -31,7 +31,8 @@ from typing import Any
 from gradlab.diagnose import run_recorded
 from gradlab.record import Recording, Warned
 
-__all__ = ["EXIT_CODES", "NotASource", "ScriptRun", "TimedOut", "run_script", "syntax_error_text"]
+__all__ = ["EXIT_CODES", "NotASource", "ScriptRun", "TimedOut", "check_source", "run_script",
+           "syntax_error_text"]
 
 EXIT_CODES = """exit codes: 0 no error or warning finding; 1 findings; 2 usage error (no such file,
 not a Python source file, bad option); 3 the script failed for a reason unrelated to autograd
@@ -61,9 +62,9 @@ class ScriptRun:
     timed_out: bool = False
 
 
-def compile_script(path: str) -> Any:
-    """Read and compile `path` as Python would; NotASource for what Python could not read,
-    SyntaxError for a syntax error in it."""
+def check_source(path: str) -> None:
+    """Read and compile `path` as Python would, before anything runs: NotASource for what
+    Python could not read, the script's SyntaxError for a syntax error in it."""
     if not os.path.isfile(path):
         raise NotASource(f"no such file: {path}")
     with open(path, "rb") as handle:
@@ -77,7 +78,7 @@ def compile_script(path: str) -> Any:
         raise NotASource(f"{path} is not a Python source file Python can read: {problem} "
                          "(save it as UTF-8, or declare its encoding: # -*- coding: latin-1 -*-)"
                          ) from None
-    return compile(data, path, "exec", dont_inherit=True)
+    compile(data, path, "exec", dont_inherit=True)
 
 
 def syntax_error_text(error: SyntaxError) -> str:
@@ -150,7 +151,7 @@ def run_script(path: str, args: Sequence[str] = (), *, timeout: float | None = N
     """Run the script at `path` with `args` under the recorder, as `python` would run it.
 
     Raises NotASource (a usage error) or the script's SyntaxError before anything runs."""
-    compile_script(path)
+    check_source(path)
     stopped: list[BaseException] = []
 
     def run() -> dict[str, Any]:

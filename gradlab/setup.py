@@ -18,6 +18,9 @@ def setup(seed: int = 0) -> None:
     of the cyclic garbage collector's sight with `gc.freeze()`: a full collection over them
     takes 0.15 s or more and would land in the middle of a toggle flip. Objects made later are
     collected as usual."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise TypeError(f"gl.setup() takes a whole-number seed from 0 to 2**32 - 1, e.g. "
+                        f"gl.setup(0); got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

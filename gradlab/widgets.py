@@ -51,6 +51,14 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
     flips it from code (what a hidden notebook cell does under nbval)."""
 
     def __init__(self, comparison: Comparison, *, title: str | None, big: bool) -> None:
+        if not isinstance(comparison, Comparison):
+            raise TypeError("CompareWidget takes a gl.Comparison; gl.compare(broken, fixed) "
+                            f"builds both (got {type(comparison).__name__})")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title= takes a str (or None), not {type(title).__name__}: "
+                            f"gl.compare(..., title='{title}')")
+        if not isinstance(big, bool):
+            raise TypeError(f"big= takes True or False, not {big!r}")
         self.comparison = comparison
         self.title = title
         self.big = big
@@ -212,6 +220,8 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
 
     def close(self) -> None:
         """Close the widget and every widget inside it, and forget the cached results."""
+        if "comparison" not in vars(self):  # __init__ rejected its arguments: nothing to close
+            return
         self.comparison.clear()
         self._html.clear()
         self._result = None

@@ -243,6 +243,7 @@ def double_backward_predicted_broken() -> dict[str, Any]:
 
 
 def broadcast_loss_broken() -> dict[str, Any]:
+    torch.manual_seed(0)
     model = nn.Linear(3, 1)
     x, y = data()
     loss = F.mse_loss(model(x), y.squeeze(1))  # (8, 1) against (8,): broadcasts to (8, 8)
@@ -251,6 +252,7 @@ def broadcast_loss_broken() -> dict[str, Any]:
 
 
 def broadcast_loss_fixed() -> dict[str, Any]:
+    torch.manual_seed(0)
     model = nn.Linear(3, 1)
     x, y = data()
     loss = F.mse_loss(model(x), y)

@@ -148,10 +148,13 @@ def prog_saved_tensor_hooks_inside() -> dict[str, Any]:
     return locals()
 
 
+ADJACENCY = torch.eye(3).to_sparse()  # made before gradlab watches, as data loaded earlier
+
+
 def prog_sparse_after_numpy() -> dict[str, Any]:
     lin = nn.Linear(3, 3)
     x = torch.randn(3, 3)
-    adj = torch.eye(3).to_sparse()
+    adj = ADJACENCY
     metric = lin(x).detach().numpy().mean()
     loss = torch.sparse.mm(adj, lin(x)).sum()
     loss.backward()
@@ -176,6 +179,7 @@ def prog_torch_func_per_sample_grads() -> dict[str, Any]:
     def one_loss(p: dict[str, torch.Tensor], xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
         return F.mse_loss(torch.func.functional_call(model, p, (xi,)), yi)
 
+    before = float(model(x).detach().numpy().mean())  # numpy first, then functorch tensors
     grads = torch.func.vmap(torch.func.grad(one_loss), in_dims=(None, 0, 0))(params, x, y)
     metric = float(np.abs(grads["weight"].numpy()).mean())
     loss = F.mse_loss(model(x), y)
@@ -260,6 +264,24 @@ def prog_warnings_in_a_loop() -> dict[str, Any]:
     return locals()
 
 
+def prog_catches_its_own_warnings() -> dict[str, Any]:
+    w = torch.randn(3, requires_grad=True)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        h = w * 2
+        seen = h.grad
+    messages = [(w.category.__name__, str(w.message)[:40], w.lineno) for w in said]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            F.mse_loss(h, torch.ones(1, 1))
+        except UserWarning as error:
+            raised = str(error)[:40]
+    loss = h.sum()
+    loss.backward()
+    return locals()
+
+
 def prog_hooks_and_retain_grad() -> dict[str, Any]:
     w = torch.randn(3, requires_grad=True)
     h = w * 2
@@ -325,7 +347,8 @@ PROGRAMS: list[tuple[Program, Callable[[dict[str, Any]], None] | None]] = [
     (prog_multihead_attention, None), (prog_in_place_error, None),
     (prog_double_backward_error, None), (prog_anomaly_mode_error, None),
     (prog_non_leaf_grad_warning, None), (prog_warnings_in_a_loop, None),
-    (prog_hooks_and_retain_grad, None), (prog_autograd_grad_create_graph, None),
+    (prog_catches_its_own_warnings, None), (prog_hooks_and_retain_grad, None),
+    (prog_autograd_grad_create_graph, None),
     (prog_meta_and_complex, None), (prog_inference_mode_and_no_grad, None),
     (prog_gradient_accumulation, None),
 ]
@@ -410,7 +433,7 @@ def _snapshot(program: Program, after: Callable[[dict[str, Any]], None] | None,
                     run()
             else:
                 gl.diagnose(run)
-        except Exception:  # noqa: BLE001 - what the program raised is compared below
+        except Exception:  # what the program raised is compared below
             if "error" not in box:
                 raise  # gradlab itself failed
         if after is not None and "scope" in box:
@@ -436,7 +459,7 @@ def _same(a: Any, b: Any, tolerance: float, path: str) -> None:
             _same(a[k], b[k], tolerance, f"{path}.{k}")
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _same(x, y, tolerance, f"{path}[{i}]")
     elif isinstance(a, float) and tolerance:
         assert abs(a - b) <= tolerance, path
