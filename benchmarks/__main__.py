@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks import course, engine, flips, render
+from benchmarks import corpus, course, engine, flips, render
 from benchmarks.common import machine, run
 
 
 def main() -> None:
     figures = run(lambda: engine.measure() + render.measure() + flips.measure()
-                  + course.measure())
+                  + course.measure() + corpus.measure())
     out = Path(__file__).with_name("results.json")
     out.write_text(json.dumps({"machine": machine(), "figures": [f.to_dict() for f in figures]},
                               indent=2) + "\n", encoding="utf-8")

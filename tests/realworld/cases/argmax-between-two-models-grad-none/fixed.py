@@ -1,0 +1,21 @@
+# source: https://github.com/pytorch/pytorch/issues/1339
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+first_model = nn.Linear(4, 3)
+second_model = nn.Linear(3, 2)
+x = torch.randn(5, 4)
+target = torch.randint(0, 2, (5,))
+y_p = first_model(x)
+# argmax has no useful derivative: pass the differentiable class probabilities on instead
+y_p = torch.softmax(y_p, 1)
+out = second_model(y_p)
+loss = nn.functional.cross_entropy(out, target)
+first_model.zero_grad()
+second_model.zero_grad()
+loss.backward()
+for param in second_model.parameters():
+    print("grad data:", param.grad.data.norm())
+for param in first_model.parameters():
+    print("grad data:", param.grad.data.norm())

@@ -1,0 +1,29 @@
+# source: https://github.com/speechbrain/speechbrain/issues/1040
+import torch
+from torch import nn
+
+
+class SpeakerRecognition(nn.Module):
+    def __init__(self, freeze_params=True):
+        super().__init__()
+        self.embedding_model = nn.Sequential(nn.Linear(10, 6), nn.ReLU(), nn.Linear(6, 4))
+        if freeze_params:
+            for p in self.parameters():
+                p.requires_grad = False
+
+    @classmethod
+    def from_hparams(cls, **kwargs):
+        return cls(**kwargs)
+
+    def encode_batch(self, wavs):
+        return self.embedding_model(wavs)
+
+
+torch.manual_seed(0)
+verification = SpeakerRecognition.from_hparams(freeze_params=False)
+optimizer = torch.optim.Adam(verification.parameters(), lr=1e-4)
+wavs, target = torch.randn(3, 10), torch.randn(3, 4)
+loss = ((verification.encode_batch(wavs) - target) ** 2).mean()
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
