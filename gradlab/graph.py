@@ -161,13 +161,13 @@ def _probe(node: Any) -> tuple[tuple[str, ...], str, str]:
         _saved_names[type(node)] = names
     saved: list[str] = []
     for attr in names:
-        raw = getattr(node, "_raw" + attr, None)
-        if any(getattr(r, "unpack_hook", None) is not None
-               for r in (raw if isinstance(raw, (list, tuple)) else [raw])):
-            # the program's saved-tensor hooks: reading would run its unpack hook, which may
-            # expect to run once, in backward
-            return tuple(saved), "hooked", ""
-        try:
+        try:  # a freed graph raises here already, on the raw saved tensor
+            raw = getattr(node, "_raw" + attr, None)
+            if any(getattr(r, "unpack_hook", None) is not None
+                   for r in (raw if isinstance(raw, (list, tuple)) else [raw])):
+                # the program's saved-tensor hooks: reading would run its unpack hook, which
+                # may expect to run once, in backward
+                return tuple(saved), "hooked", ""
             value = getattr(node, attr)
         except RuntimeError as error:
             text = str(error)

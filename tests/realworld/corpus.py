@@ -251,6 +251,12 @@ def _grads(scope: dict[str, Any]) -> dict[str, torch.Tensor | None]:
     return grads
 
 
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal values, with NaN equal to NaN (a silent NaN gradient must stay the same NaN)."""
+    return (a.shape == b.shape and a.dtype == b.dtype
+            and bool(torch.where(a.isnan(), b.isnan(), a == b).all()))
+
+
 def identity_problems(path: Path) -> list[str]:
     """What differs between running `path` plainly and under `gradlab.record()` (empty: nothing)."""
     plain, watched = run(path), run(path, recorded=True)
@@ -264,7 +270,7 @@ def identity_problems(path: Path) -> list[str]:
     for name in sorted(grads_a.keys() & grads_b.keys()):
         ga, gb = grads_a[name], grads_b[name]
         if (ga is None) != (gb is None) or (ga is not None and gb is not None
-                                           and not torch.equal(ga, gb)):
+                                           and not _same(ga, gb)):
             problems.append(f"{name}.grad differs")
     return problems
 
