@@ -35,7 +35,8 @@ gl.setup()
 #
 # Below, a small network computes its hidden layer inside `torch.no_grad()`. `gl.draw` runs the
 # function, watches the forward pass and draws the autograd graph, read from the top (the
-# weights) down to the loss (green):
+# weights) down to the loss (green). New words (leaf, `grad_fn`, saved tensor, version counter,
+# view) are explained under [Words used in this course](#Words-used-in-this-course) below.
 
 # %%
 def one_cut():
