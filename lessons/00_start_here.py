@@ -167,7 +167,7 @@ loss = F.mse_loss(model(x) + x @ w_extra, y)
 # | **`grad_fn`** | the backward op that made a non-leaf (`MulBackward0` for `*`); a leaf has `grad_fn` `None`. The graph is these ops, linked back to the leaves | lessons 02, 06 |
 # | **saved tensor** | a value an op keeps for its backward: sigmoid keeps its output `s` to compute `s * (1 - s)`. Backward frees them (lesson 05) | lessons 04, 05 |
 # | **version counter** | `t._version`, a count every in-place change of `t` increments. Each saved tensor remembers its version; backward refuses if it changed | lesson 04 |
-# | **view** | a tensor that shares memory (and the version counter) with its base: slices, `.t()`, `.view()`, `.detach()` | lessons 03, 04 |
+# | **view** | a tensor that shares memory (and the version counter) with its base tensor: a slice `t[:2]`, `t.t()`, `t.view(...)`. (`t.detach()` shares both too, without history) | lessons 03, 04 |
 # | **`AsStrided`** | the name torch gives in an error to a saved view it recreated from sizes and strides (`torch.as_strided`), such as the `weight.t()` that `nn.Linear` saves | lesson 04 |
 # | **severed edge** | gradlab's word: a value entered the loss with no gradient path back to where it came from | every lesson |
 #
