@@ -75,11 +75,12 @@ for row in report.grads:
 # `make_dot` draws exactly what autograd recorded, walking back from the loss:
 
 # %%
+from IPython.display import SVG
 from torchviz import make_dot
 
 scope = one_cut()
 picture = make_dot(scope["loss"], params=dict(scope["model"].named_parameters()))
-picture
+SVG(picture.pipe(format="svg"))
 
 # %% [markdown]
 # The difference in one line: **torchviz leaves out what was cut, gradlab draws it.** The first
