@@ -36,6 +36,7 @@ check-install:
 	@$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) gradlab/install_check.py
 
 lab: install
+	$(BIN)/jupyter trust notebooks/*.ipynb
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 test: install

@@ -7,8 +7,9 @@ draw the autograd graph with the severed edges, and flip between a broken and a 
 from gradlab.analyse import Context, analyse
 from gradlab.compare import Comparison, Result
 from gradlab.diagnose import diagnose
-from gradlab.exercise import Feedback, check, error_of
+from gradlab.exercise import error_of
 from gradlab.explain import Explanation, explain
+from gradlab.grade import Feedback, grade
 from gradlab.graph import Edge, GradGraph, Node
 from gradlab.magic import load_ipython_extension
 from gradlab.record import Event, Recording, record
@@ -23,6 +24,6 @@ __version__ = "0.1.0"
 __all__ = [
     "LEGEND", "CompareWidget", "Comparison", "Context", "Edge", "Event", "ExceptionInfo",
     "Explanation", "Feedback", "Finding", "GradGraph", "GradRow", "GraphView", "Node", "Recording",
-    "Report", "Result", "ShowsError", "__version__", "analyse", "check", "compare", "diagnose",
-    "draw", "error_of", "explain", "load_ipython_extension", "record", "setup", "shows_error",
+    "Report", "Result", "ShowsError", "__version__", "analyse", "compare", "diagnose", "draw",
+    "error_of", "explain", "grade", "load_ipython_extension", "record", "setup", "shows_error",
 ]

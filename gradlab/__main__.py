@@ -1,7 +1,9 @@
-"""Command line: `python -m gradlab check SCRIPT [--loss NAME] [--json]` and `check-install`.
+"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]` and `check-install`.
 
-Exit codes of `check`: 0 no error or warning findings, 1 findings, 2 usage error or missing
-file, 3 the script failed for a reason unrelated to autograd.
+`check` runs SCRIPT the way `python SCRIPT ARGS...` does, under the recorder, and prints what
+cut or corrupted its gradients. Exit codes of `check`: 0 no error or warning finding,
+1 findings, 2 usage error (no such file, not a Python source file, bad option), 3 the script
+failed for a reason unrelated to autograd (a SyntaxError included).
 """
 
 from __future__ import annotations
@@ -9,89 +11,109 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 __all__ = ["main"]
 
 
-def _run_script(path: str) -> Any:
-    """Run a script like `python SCRIPT` under the recorder; return (scope, recording, error,
-    warnings)."""
-    from gradlab.diagnose import run_recorded
-
-    with open(path, encoding="utf-8") as handle:
-        code = compile(handle.read(), path, "exec")
-    scope: dict[str, Any] = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}
-    argv, sys.argv = sys.argv, [path]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    try:
-        def run() -> dict[str, Any]:
-            exec(code, scope)
-            return scope
-        found, rec, error, caught = run_recorded(run)
-    finally:
-        sys.argv = argv
-        sys.path.pop(0)
-    if error is not None:
-        found = {**scope, **_deepest_script_locals(error, path)}
-    return found, rec, error, caught
+def _say(text: str) -> None:
+    print(f"gradlab check: {text}", file=sys.stderr)
 
 
-def _deepest_script_locals(error: BaseException, path: str) -> dict[str, Any]:
-    tb = error.__traceback__
-    found: dict[str, Any] = {}
-    while tb is not None:
-        frame = tb.tb_frame
-        if frame.f_code.co_filename == path and frame.f_code.co_name != "<module>":
-            found = dict(frame.f_locals)
-        tb = tb.tb_next
-    return found
-
-
-def check(path: str, loss: str | None, as_json: bool) -> int:
+def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
+          timeout: float | None) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
     from gradlab.analyse import analyse
-    from gradlab.diagnose import _context_from_scope, unrelated_error
+    from gradlab.diagnose import _context_from_scope, notes, unrelated_error
     from gradlab.explain import explain
+    from gradlab.runner import NotASource, run_script, syntax_error_text
+    from gradlab.warned import add_findings
 
-    if not os.path.isfile(path):
-        print(f"gradlab check: no such file: {path}", file=sys.stderr)
-        return 2
-    if as_json:  # the script's own prints go to stderr: stdout carries only the JSON
-        with contextlib.redirect_stdout(sys.stderr):
-            scope, rec, error, caught = _run_script(path)
-    else:
-        scope, rec, error, caught = _run_script(path)
-    if error is not None and explain(error) is None:
-        print(f"gradlab check: the script failed for a reason unrelated to autograd: "
-              f"{unrelated_error(error)}", file=sys.stderr)
-        return 3
     try:
-        ctx = _context_from_scope(scope, loss=loss, model=None, optimizer=None, recording=rec,
-                                  exception=error, caught=caught)
+        if as_json:  # the script's own prints go to stderr: stdout carries only the JSON
+            with contextlib.redirect_stdout(sys.stderr):
+                run = run_script(path, args, timeout=timeout)
+        else:
+            run = run_script(path, args, timeout=timeout)
+    except NotASource as problem:
+        _say(str(problem))
+        return 2
+    except SyntaxError as error:  # the script's own syntax error, shown as Python shows it
+        print(syntax_error_text(error), end="", file=sys.stderr)
+        return 3
+    if run.error is not None and explain(run.error) is None:
+        _say(f"the script failed for a reason unrelated to autograd: "
+             f"{unrelated_error(run.error)}")
+        return 3
+    if run.timed_out:
+        _say(f"the script was stopped after {timeout:g} s (--timeout); the report covers "
+             "what it ran until then")
+    elif run.exited:
+        _say(f"the script called sys.exit({run.exit_status!r}); the report covers what it ran "
+             "until then")
+    try:
+        ctx = _context_from_scope(run.scope, loss=loss, model=None, optimizer=None,
+                                  recording=run.recording, exception=run.error,
+                                  caught=run.warned)
     except ValueError as problem:
-        print(f"gradlab check: {problem}", file=sys.stderr)
+        if run.exited or run.timed_out:  # stopped before a loss existed: nothing to judge
+            _say(f"nothing to check: {problem}")
+            return 3 if run.timed_out or run.exit_status not in (None, 0) else 2
+        _say(str(problem))
         return 2
     report = analyse(ctx)
+    report.notes = notes(report)
+    add_findings(report, run.warned)
     if as_json:
         print(json.dumps([f.to_dict() for f in report.findings], indent=2))
     else:
         print(report)
+    if report.ok and run.exited and run.exit_status not in (None, 0):
+        _say(f"the script exited with status {run.exit_status!r}")
+        return 3
     return 0 if report.ok else 1
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"--timeout takes a number of seconds > 0, not {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    from gradlab.runner import EXIT_CODES
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    script_args: list[str] = []
+    if "--" in argv:  # what follows `--` is the script's own command line
+        cut = argv.index("--")
+        argv, script_args = argv[:cut], argv[cut + 1:]
     parser = argparse.ArgumentParser(prog="python -m gradlab",
                                      description="Find where PyTorch gradients go missing.")
     commands = parser.add_subparsers(dest="command", required=True)
-    check_cmd = commands.add_parser("check", help="run a script and report severed gradients")
-    check_cmd.add_argument("script")
+    check_cmd = commands.add_parser(
+        "check", help="run a script as python does and report severed gradients",
+        description="Run SCRIPT as `python SCRIPT ARGS...` does, under gradlab's recorder, "
+                    "and report where gradients were cut or corrupted.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="python -m gradlab check SCRIPT [--loss NAME] [--json] [--timeout SECONDS] "
+              "[-- ARGS...]")
+    check_cmd.add_argument("script", help="the Python script to run")
     check_cmd.add_argument("--loss", help="name of the loss variable (default: `loss`)")
-    check_cmd.add_argument("--json", action="store_true", help="print findings as JSON")
+    check_cmd.add_argument("--json", action="store_true",
+                           help="print findings as JSON (the script's prints go to stderr)")
+    check_cmd.add_argument("--timeout", type=_positive, metavar="SECONDS",
+                           help="stop the script after SECONDS and report what it ran")
     commands.add_parser("check-install", help="say what the course still needs")
+    from gradlab.grade import add_command, run_command
+
+    add_command(commands)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:
@@ -100,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradlab.install_check import main as install_main
 
         return install_main()
-    return check(args.script, args.loss, args.json)
+    if args.command == "grade":
+        return run_command(args)
+    return check(args.script, script_args, args.loss, args.json, args.timeout)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,17 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def _rng_state() -> tuple[Any, Any, Any]:
+    return random.getstate(), np.random.get_state(), torch.get_rng_state()
+
+
+def _set_rng_state(state: tuple[Any, Any, Any]) -> None:
+    """Training later continues the random streams where the run left them: same curve."""
+    random.setstate(state[0])
+    np.random.set_state(state[1])
+    torch.set_rng_state(state[2])
+
+
 class Comparison:
     """Runs the broken and the fixed function on demand and caches what each shows."""
 
@@ -116,14 +127,37 @@ class Comparison:
         self.changed = {"broken": changed_lines(self.code["broken"], self.code["fixed"]),
                         "fixed": changed_lines(self.code["fixed"], self.code["broken"])}
         self._cache: dict[str, Result] = {}
+        # variant -> (scope whose step() is due, random state at the end of its run)
+        self._untrained: dict[str, tuple[dict[str, Any], tuple[Any, Any, Any]]] = {}
 
-    def run(self, variant: str, *, fresh: bool = False) -> Result:
-        """The Result of one variant: from the cache, or (`fresh`) recomputed from scratch."""
+    def run(self, variant: str, *, fresh: bool = False, train: bool = True) -> Result:
+        """The Result of one variant: from the cache, or (`fresh`) recomputed from scratch.
+        `train=False` leaves the loss curve for a later `run` or `train` (a flip shows the
+        graph first)."""
         if variant not in VARIANTS:
             raise ValueError(f"variant must be 'broken' or 'fixed', not {variant!r}")
         if fresh or variant not in self._cache:
+            self._untrained.pop(variant, None)
             self._cache[variant] = self._compute(variant)
+        if train:
+            self.train(variant)
         return self._cache[variant]
+
+    def trained(self, variant: str) -> bool:
+        """True when the variant's loss curve is recorded (or it has none)."""
+        return variant not in self._untrained
+
+    def train(self, variant: str) -> None:
+        """Record the loss curve of a variant computed with `train=False`."""
+        due = self._untrained.pop(variant, None)
+        if due is None:
+            return
+        result = self._cache[variant]
+        _set_rng_state(due[1])
+        try:
+            result.losses = self._train(due[0])
+        except Exception as exc:  # noqa: BLE001 - shown in the panel like a failed run
+            result.failure = f"{type(exc).__name__}: {exc}"
 
     def cached(self, variant: str) -> bool:
         """True when flipping to `variant` needs no computation."""
@@ -131,10 +165,9 @@ class Comparison:
 
     def clear(self, variant: str | None = None) -> None:
         """Forget the result of `variant`, or of both."""
-        if variant is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(variant, None)
+        for v in VARIANTS if variant is None else (variant,):
+            self._cache.pop(v, None)
+            self._untrained.pop(v, None)
 
     def _compute(self, variant: str) -> Result:
         fn = self.functions[variant]
@@ -146,17 +179,21 @@ class Comparison:
             del recording, error
             result.view = draw(result.report)
             if self.train_steps:
-                result.losses = self._train(scope)
+                self._check_step(scope)
+                self._untrained[variant] = (scope, _rng_state())
         except Exception as exc:  # noqa: BLE001 - shown in the panel: a callback must not die silently
             result.failure = f"{type(exc).__name__}: {exc}"
         return result
 
-    def _train(self, scope: dict[str, Any]) -> list[float]:
-        step = scope.get("step")
-        if not callable(step):
+    @staticmethod
+    def _check_step(scope: dict[str, Any]) -> None:
+        if not callable(scope.get("step")):
             raise ValueError("with train_steps, the function must define step(): one "
                              "optimizer step that returns the loss, and call it once "
                              "(loss = step())")
+
+    def _train(self, scope: dict[str, Any]) -> list[float]:
+        step = scope["step"]
         first = scope.get("loss")
         losses = [_number(first)] if isinstance(first, torch.Tensor) else []
         while len(losses) < self.train_steps:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import torch
 
 from gradlab.analyse import Context, analyse
 from gradlab.explain import explain
-from gradlab.record import Recording, exception_where, is_internal, record
+from gradlab.record import Recording, Warned, exception_where, is_internal, record
+from gradlab.graph import HOOKED
 from gradlab.report import Report
+from gradlab.warned import add_findings, shown
 
-__all__ = ["diagnose", "diagnose_scope", "find_losses", "run_recorded"]
+__all__ = ["diagnose", "diagnose_scope", "find_losses", "notes", "run_recorded", "warnings_seen"]
 
 Target = torch.Tensor | Callable[[], Any]
 
@@ -51,6 +55,9 @@ def _has_weights(module: torch.nn.Module) -> bool:
 def find_losses(scope: Mapping[str, Any], loss: str | None) -> list[tuple[str, torch.Tensor]]:
     """Return the losses in `scope`: the name given, else every scalar named like `loss`."""
     tensors = {k: v for k, v in scope.items() if isinstance(v, torch.Tensor)}
+    if loss is not None and not isinstance(loss, str):
+        raise TypeError(f"loss= takes the name of the loss variable, a str such as 'loss', "
+                        f"not {type(loss).__name__}")
     if loss is not None:
         if loss not in tensors:
             raise ValueError(f"no tensor named {loss!r} to use as the loss; tensors found: "
@@ -63,6 +70,9 @@ def find_losses(scope: Mapping[str, Any], loss: str | None) -> list[tuple[str, t
                if v.numel() == 1 and v.is_floating_point() and v.grad_fn is not None]
     if len(scalars) == 1:
         return scalars
+    for k, v in tensors.items():
+        if "loss" in k.lower():
+            _check_loss(v, k)  # a loss that is not reduced yet: say so, not "no loss found"
     raise ValueError("no loss found: name the loss variable `loss` (or anything containing "
                      "'loss'), or pass loss='name'; scalar tensors found: "
                      f"{', '.join(k for k, v in tensors.items() if v.numel() == 1) or 'none'}")
@@ -70,7 +80,7 @@ def find_losses(scope: Mapping[str, Any], loss: str | None) -> list[tuple[str, t
 
 def _check_loss(t: torch.Tensor, name: str) -> torch.Tensor:
     if t.numel() != 1:
-        raise ValueError(f"the loss {name!r} must be a scalar, but has shape {tuple(t.shape)}: "
+        raise ValueError(f"the loss {name!r} must be a scalar; got shape {list(t.shape)}: "
                          "reduce it with .sum() or .mean() before backward()")
     return t
 
@@ -78,7 +88,7 @@ def _check_loss(t: torch.Tensor, name: str) -> torch.Tensor:
 def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: Any,
                         optimizer: Any, recording: Recording | None,
                         exception: BaseException | None,
-                        caught: Iterable[str]) -> Context:
+                        caught: Iterable[Warned]) -> Context:
     try:
         losses = find_losses(scope, loss)
     except ValueError:
@@ -96,36 +106,62 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
     known = {id(o) for _, o in optimizers}
     optimizers += [(k, v) for k, v in scope.items()
                    if isinstance(v, torch.optim.Optimizer) and id(v) not in known]
-    return Context(losses, modules, optimizers, dict(scope), recording, exception, list(caught))
+    return Context(losses, modules, optimizers, dict(scope), recording, exception, shown(caught))
+
+
+@contextlib.contextmanager
+def warnings_seen() -> Iterator[list[Warned]]:
+    """Note each warning the program shows, as it shows: whether and how it shows stays with
+    the program's own filters (no catch_warnings, whose filter reset would show "default"
+    warnings a second time). Warnings the program catches itself are its own business."""
+    seen: list[Warned] = []
+    show = warnings._showwarnmsg  # type: ignore[attr-defined]
+    impl = warnings._showwarnmsg_impl  # type: ignore[attr-defined]
+
+    def tap(msg: warnings.WarningMessage) -> None:
+        if warnings._showwarnmsg_impl is impl:  # type: ignore[attr-defined]
+            seen.append(Warned(msg.category.__name__, str(msg.message), msg.filename,
+                               msg.lineno))
+        show(msg)
+
+    warnings._showwarnmsg = tap  # type: ignore[attr-defined]
+    try:
+        yield seen
+    finally:
+        warnings._showwarnmsg = show  # type: ignore[attr-defined]
+
+
+def _as_scope(result: Any) -> dict[str, Any]:
+    if isinstance(result, torch.Tensor):
+        return {"loss": result}
+    if not isinstance(result, Mapping):
+        raise TypeError("the function given to gradlab must return locals() (or a dict) with "
+                        f"the loss, models and optimizers; it returned {type(result).__name__}")
+    bad = [k for k in result if not isinstance(k, str)]
+    if bad:
+        raise TypeError("the dict returned to gradlab must map variable names (str) to "
+                        f"values; it has the key {bad[0]!r} ({type(bad[0]).__name__}): "
+                        "return locals(), or a dict such as {'loss': loss, 'model': model}")
+    return dict(result)
 
 
 def run_recorded(run: Callable[[], Any], code: Any = None) -> tuple[
-        dict[str, Any], Recording, BaseException | None, list[str]]:
+        dict[str, Any], Recording, BaseException | None, list[Warned]]:
     """Run `run()` under `record()`; return its scope, the recording, what it raised and warned.
 
     The scope is the dict it returned, or the locals of its frame (`code`) if it raised.
     """
     scope: dict[str, Any] = {}
     error: BaseException | None = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with record() as rec:
-            try:
-                result = run()
-            except Exception as exc:  # noqa: BLE001 - the user's code failing is what we diagnose
-                error = exc
-                scope = _frame_locals(exc, code)
-            else:
-                if isinstance(result, torch.Tensor):
-                    scope = {"loss": result}
-                elif isinstance(result, Mapping):
-                    scope = dict(result)
-                else:
-                    raise TypeError("the function given to gradlab must return locals() (or a "
-                                    "dict) with the loss, models and optimizers; it returned "
-                                    f"{type(result).__name__}")
-    messages = [str(w.message).split("\n")[0] for w in caught]
-    return scope, rec, error, messages
+    with warnings_seen() as caught, record() as rec:
+        try:
+            result = run()
+        except Exception as exc:  # noqa: BLE001 - the user's code failing is what we diagnose
+            error = exc
+            scope = _frame_locals(exc, code)
+        else:
+            scope = _as_scope(result)
+    return scope, rec, error, caught + rec.warned
 
 
 def _frame_locals(exc: BaseException, code: Any) -> dict[str, Any]:
@@ -180,10 +216,13 @@ def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
         ctx = _context_from_scope({"loss": target}, loss=None, model=model,
                                   optimizer=optimizer, recording=recording, exception=None,
                                   caught=())
-        return analyse(ctx)
-    if not callable(target):
-        raise TypeError("gl.diagnose() takes a loss tensor or a zero-argument function that "
-                        f"returns locals(); got {type(target).__name__}")
+        report = analyse(ctx)
+        report.notes = notes(report)
+        return report
+    _check_target(target)
+    if loss is not None and not isinstance(loss, str):
+        raise TypeError(f"loss= takes the name of the loss variable, a str such as 'loss', "
+                        f"not {type(loss).__name__}")
     if recording is not None:
         raise ValueError("pass recording= only with a loss tensor; a function is recorded by "
                          "gl.diagnose itself")
@@ -195,8 +234,38 @@ def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
         del scope, error
 
 
+def _check_target(target: Any) -> None:
+    if isinstance(target, torch.nn.Module):
+        raise TypeError(f"gl.diagnose() got the model ({type(target).__name__}), not the loss: "
+                        "pass a function that computes the loss and returns locals(), e.g. "
+                        "gl.diagnose(run) where run() ends with `return locals()`, or the loss "
+                        "tensor")
+    if not callable(target):
+        raise TypeError("gl.diagnose() takes a loss tensor or a zero-argument function that "
+                        f"returns locals(); got {type(target).__name__}")
+    needed: list[str] = []
+    with contextlib.suppress(TypeError, ValueError):  # builtins without a signature
+        needed = [p.name for p in inspect.signature(target).parameters.values()
+                  if p.default is p.empty
+                  and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if needed:
+        raise TypeError(f"gl.diagnose() calls the function with no arguments, but it needs "
+                            f"{', '.join(needed)}: wrap it, e.g. gl.diagnose(lambda: "
+                            f"{getattr(target, '__name__', 'f')}(...))")
+
+
+def notes(report: Report) -> list[str]:
+    """What gradlab did not check, and why (shown under the findings)."""
+    hooked = [n.label for n in report.graph.nodes if HOOKED in n.marks]
+    if not hooked:
+        return []
+    return [f"{', '.join(dict.fromkeys(hooked))} saved tensors through the program's "
+            "saved-tensor hooks: gradlab did not read them (that runs the unpack hook), so it "
+            "cannot predict an in-place or double-backward error there before backward runs."]
+
+
 def diagnose_scope(scope: dict[str, Any], rec: Recording, error: BaseException | None,
-                   caught: Iterable[str], *, loss: str | None = None, model: Any = None,
+                   caught: Iterable[Warned], *, loss: str | None = None, model: Any = None,
                    optimizer: Any = None) -> Report:
     """Analyse what `run_recorded` returned: the scope, the recording, what was raised."""
     if error is not None and explain(error) is None:
@@ -208,6 +277,8 @@ def diagnose_scope(scope: dict[str, Any], rec: Recording, error: BaseException |
     ctx = _context_from_scope(scope, loss=loss, model=model, optimizer=optimizer,
                               recording=rec, exception=error, caught=caught)
     try:
-        return analyse(ctx)
+        report = analyse(ctx)
     finally:
         del ctx
+    report.notes = notes(report)
+    return add_findings(report, caught)

@@ -1,54 +1,11 @@
-"""`gl.check`: feedback on a learner's fix, in words; `gl.error_of`: what a snippet raises."""
+"""`gl.error_of`: what a snippet raises, in one line (the way a fact check states it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from gradlab.diagnose import diagnose
-from gradlab.report import Report
-
-__all__ = ["Feedback", "check", "error_of"]
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """Whether an exercise is solved, and what is still cut if not."""
-
-    fixed: bool
-    lines: tuple[str, ...]
-    report: Report
-
-    def __str__(self) -> str:
-        return "\n".join(self.lines)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def check(attempt: Callable[[], Any], *, trained: Iterable[str] = ()) -> Feedback:
-    """Run `attempt` through gradlab and say whether it is fixed: no error or warning finding,
-    no exception, and every name in `trained` has a gradient that is not None or all zero."""
-    try:
-        report = diagnose(attempt)
-    except (TypeError, ValueError) as error:
-        return Feedback(False, (f"✘ not yet: gradlab could not run your version: {error}",),
-                        Report())
-    states = {row.name: row.state for row in report.grads}
-    missing = [name for name in trained if states.get(name) != "norm"]
-    lines: list[str] = []
-    if report.exception is not None:
-        lines.append(f"it still raises {report.exception.type}: {report.exception.first_line}")
-    lines += [f"{f.kind}: {f.message}" for f in report.problems]
-    lines += [f"{name}.grad is {states.get(name, 'not found')}" for name in missing]
-    if lines:
-        return Feedback(False, ("✘ not yet fixed:", *(f"  - {line}" for line in lines)), report)
-    names = list(trained)
-    trained_text = (f" ({', '.join(names)} {'gets' if len(names) == 1 else 'get'} a gradient)"
-                    if names else "")
-    return Feedback(True, (f"✔ fixed: nothing between the weights and the loss is cut"
-                           f"{trained_text}.",), report)
+__all__ = ["error_of"]
 
 
 def error_of(run: Callable[[], Any]) -> str:

@@ -24,6 +24,7 @@ LESSONS = {
     "in_place": "04_in_place",
     "double_backward": "05_double_backward",
     "non_leaf_grad": "06_non_leaf_grad",
+    "broadcast_loss": "07_debug_your_own",
 }
 
 

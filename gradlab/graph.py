@@ -3,6 +3,8 @@
 `walk()` follows `loss.grad_fn.next_functions` once, numbers nodes in traversal order (stable
 output, no memory addresses) and probes every node's saved tensors: reading `_saved_*` runs
 PyTorch's own version and freed-buffer checks, so stale and freed saves are found before backward.
+A save behind the program's saved-tensor hooks is never read (that would run its unpack hook):
+the node is marked and no prediction is made for it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import torch
 
 from gradlab.record import Recording
 
-__all__ = ["Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
+__all__ = ["HOOKED", "Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
+
+HOOKED = "saved-tensor hooks: not read"
 
 
 class Node(NamedTuple):
@@ -118,7 +122,8 @@ class GradGraph:
 
 @dataclass(frozen=True)
 class Probe:
-    """What reading a node's saved tensors told: a stale (changed in place) or freed save."""
+    """What reading a node's saved tensors told: a stale (changed in place) or freed save, or
+    `hooked`: saved through the program's saved-tensor hooks, so not read."""
 
     node_id: str
     node_name: str
@@ -156,6 +161,12 @@ def _probe(node: Any) -> tuple[tuple[str, ...], str, str]:
         _saved_names[type(node)] = names
     saved: list[str] = []
     for attr in names:
+        raw = getattr(node, "_raw" + attr, None)
+        if any(getattr(r, "unpack_hook", None) is not None
+               for r in (raw if isinstance(raw, (list, tuple)) else [raw])):
+            # the program's saved-tensor hooks: reading would run its unpack hook, which may
+            # expect to run once, in backward
+            return tuple(saved), "hooked", ""
         try:
             value = getattr(node, attr)
         except RuntimeError as error:
@@ -236,7 +247,8 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                     module_of.get(consumer, ""))
                 saved, problem, message = _probe(node) if probe else ((), "", "")
                 marks = (stale_mark(message),) if problem == "stale" else (
-                    ("freed",) if problem == "freed" else ())
+                    ("freed",) if problem == "freed" else (
+                        (HOOKED,) if problem == "hooked" else ()))
                 node_id = graph.add(node_name(node), "op", saved=saved, marks=marks,
                                     module=module_label)
                 module_of[node_id] = module_label

@@ -1,11 +1,13 @@
 """HTML fragments of a Result: code, graph, findings, gradients, error, loss curve.
 
-The widget puts them in `HTML` panes; the static fallback lays them out side by side. Text
-meaning never rests on colour alone, and nothing here needs a kernel or a network to show.
+The widget puts them in `HTML` panes; the static fallback lays them out side by side, with
+pictures as PNG images (sanitizers of untrusted notebooks strip inline SVG). Text meaning never
+rests on colour alone, and nothing here needs a kernel or a network to show.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import shutil
 from dataclasses import replace
@@ -18,8 +20,10 @@ from gradlab.compare import VARIANTS, Comparison, Result
 from gradlab.render import DOT_MISSING
 from gradlab.report import report_html
 
-__all__ = ["code_html", "curve_html", "exception_html", "grads_html", "graph_html",
-           "result_html", "static_html"]
+__all__ = ["STATIC_NOTE", "code_html", "curve_html", "exception_html", "grads_html",
+           "graph_html", "result_html", "static_html"]
+
+STATIC_NOTE = "Static view: run the cell to make the toggle live."
 
 _CHANGED = "background:rgba(255,200,0,0.35);font-weight:bold"
 
@@ -38,17 +42,33 @@ def code_html(result: Result, changed: set[int], *, folded: bool = False) -> str
             f"(▶ marks what differs)</summary><pre style=\"margin:0\">{body}</pre></details>")
 
 
-def graph_html(result: Result, big: bool = False) -> str:
-    """The drawn graph as inline SVG (`big`: at the pane's full width), or its text summary
-    when `dot` is missing."""
+def graph_html(result: Result, big: bool = False, *, static: bool = False) -> str:
+    """The drawn graph as inline SVG (`big`: large type, legend beside it; `static`: a PNG
+    image), or its text summary when `dot` is missing."""
     if result.view is None:
         return "<p>no graph: the code did not run to a loss.</p>"
-    summary = f"<pre>{escape(result.view.summary())}</pre>"
+    summary = result.view.summary()
     if shutil.which("dot") is None:
-        return f"<p><b>{escape(DOT_MISSING)}</b></p>{summary}"
-    size = "width:100%" if big else "max-width:100%"
-    svg = result.view.svg().replace("<svg ", f'<svg style="{size};height:auto" ', 1)
-    return f'<div class="gradlab-graph">{svg}</div>'
+        return f"<p><b>{escape(DOT_MISSING)}</b></p><pre>{escape(summary)}</pre>"
+    if static:
+        return f'<div class="gradlab-graph">{_img(result.view.png(), summary)}</div>'
+    if not big:
+        return f'<div class="gradlab-graph">{_fit(result.view.svg())}</div>'
+    view = result.view.for_projector()
+    return ('<div class="gradlab-graph" style="display:flex;flex-wrap:wrap;gap:0.5em;'
+            f'align-items:flex-start"><div style="max-width:100%">{_fit(view.svg())}</div>'
+            f'<div class="gradlab-legend">{_fit(view.legend_svg())}</div></div>')
+
+
+def _fit(svg: str) -> str:
+    """An inline SVG at its own size, shrunk to the pane when wider: never a sideways scroll."""
+    return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}" '
+            'style="max-width:100%;height:auto">')
 
 
 def findings_html(result: Result, font_size: str = "1em") -> str:
@@ -87,8 +107,9 @@ def exception_html(result: Result) -> str:
             f"{explanation}</p>")
 
 
-def curve_html(results: list[Result], big: bool = False) -> str:
-    """Both variants' losses over the training steps, as one inline SVG plot."""
+def curve_html(results: list[Result], big: bool = False, *, static: bool = False) -> str:
+    """Both variants' losses over the training steps, as one inline SVG plot (`static`: a PNG
+    image), never wider than the pane."""
     if not any(r.losses for r in results):
         return ""
     with matplotlib.rc_context({"svg.hashsalt": "gradlab", "font.size": 14 if big else 10}):
@@ -102,26 +123,31 @@ def curve_html(results: list[Result], big: bool = False) -> str:
         axes.set_xlabel("optimizer step")
         axes.set_ylabel("loss")
         axes.legend()
+        if static:
+            png = io.BytesIO()
+            figure.savefig(png, format="png", metadata={"Software": None}, facecolor="white")
+            return f'<div class="gradlab-curve">{_img(png.getvalue(), "loss curves")}</div>'
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
-    return f'<div class="gradlab-curve">{buffer.getvalue()}</div>'
+    return f'<div class="gradlab-curve">{_fit(buffer.getvalue())}</div>'
 
 
 def result_html(result: Result, changed: set[int], *, folded: bool = False,
-                font_size: str = "1em") -> str:
+                font_size: str = "1em", static: bool = False) -> str:
     """One variant as a whole: error, findings, graph, gradients, code."""
     return "".join((f'<div style="font-size:{font_size}">', exception_html(result),
-                    findings_html(result), graph_html(result), grads_html(result),
+                    findings_html(result), graph_html(result, static=static), grads_html(result),
                     code_html(result, changed, folded=folded), "</div>"))
 
 
 def static_html(comparison: Comparison, title: str | None = None) -> str:
-    """Both variants side by side: what a page without a kernel shows."""
+    """Both variants side by side, pictures as PNG: what a page without a kernel shows."""
     results = [comparison.run(v) for v in VARIANTS]
     columns = "".join(
         f'<div style="flex:1 1 28em;min-width:0"><h4>{escape(r.variant)}</h4>'
-        f"{result_html(r, comparison.changed[r.variant])}</div>" for r in results)
+        f"{result_html(r, comparison.changed[r.variant], static=True)}</div>" for r in results)
     heading = f"<h3>{escape(title)}</h3>" if title else ""
     return (f'<div class="gradlab-compare-static">{heading}'
+            f'<p class="gradlab-static-note"><i>{STATIC_NOTE}</i></p>'
             f'<div style="display:flex;flex-wrap:wrap;gap:1em">{columns}</div>'
-            f"{curve_html(results)}</div>")
+            f"{curve_html(results, static=True)}</div>")

@@ -2,12 +2,19 @@
 
 `record()` installs a `TorchFunctionMode` that sees every torch call. It holds tensors weakly,
 never changes grad mode and installs no saved-tensor hooks, so the watched code computes exactly
-what it computes without it.
+what it computes without it. Warnings a call raises are re-issued at the line that made the call
+(where Python puts them without gradlab), once, through the program's own filters; anomaly mode's
+forward traceback keeps only the program's frames.
+
+One difference cannot be avoided: while any TorchFunctionMode is active, PyTorch skips the fused
+"fast path" of `nn.TransformerEncoder`/`nn.MultiheadAttention` in eval mode and takes the
+ordinary one, whose outputs differ in the last bits (about 1e-6).
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 import os
 import sys
@@ -23,13 +30,16 @@ from typing import Any, cast
 import torch
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["Event", "Recording", "Where", "is_internal", "record"]
+__all__ = ["Event", "Recording", "Warned", "Where", "describe_file", "is_internal", "record"]
 
 _recording_serial = itertools.count(1)
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 _GRADLAB_DIR = os.path.dirname(__file__) + os.sep
 _STDLIB_DIR = sysconfig.get_paths()["stdlib"] + os.sep
 _INTERNAL_DIRS = (_TORCH_DIR, _GRADLAB_DIR, _STDLIB_DIR)
+# frames that exist only because the recorder is active: a warning attributed to them, or a
+# traceback line in them, belongs to the program's line that made the torch call
+_DISPATCH_FILES = (os.path.abspath(__file__), os.path.join(_TORCH_DIR, "overrides.py"))
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,8 @@ def is_internal(code: CodeType) -> bool:
     return known
 
 
-def _describe_file(filename: str) -> str:
+def describe_file(filename: str) -> str:
+    """A file as findings name it: its base name, or `cell` for a notebook cell."""
     if "ipykernel_" in filename or filename.startswith("<ipython-input"):
         return "cell"
     return os.path.basename(filename)
@@ -71,7 +82,7 @@ def user_where(frame: FrameType | None) -> Where:
     if frame is None:
         return _NOWHERE
     code = frame.f_code
-    return Where(_describe_file(code.co_filename), frame.f_lineno, code.co_name)
+    return Where(describe_file(code.co_filename), frame.f_lineno, code.co_name)
 
 
 def exception_where(exc: BaseException) -> Where | None:
@@ -84,6 +95,24 @@ def exception_where(exc: BaseException) -> Where | None:
             found = Where(here.file, tb.tb_lineno, here.function)
         tb = tb.tb_next
     return found
+
+
+@dataclass(frozen=True)
+class Warned:
+    """One warning the program raised: its category, message and the user's file and line."""
+
+    category: str
+    message: str
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        """`train.py:7` (`line 7` in a notebook cell), as findings name places."""
+        return str(Where(describe_file(self.file), self.line, ""))
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.category}: {self.message.splitlines()[0]}"
 
 
 @dataclass
@@ -131,6 +160,7 @@ class Recording:
     op_counts: Counter[str] = field(default_factory=Counter)
     leaf_refs: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict)
     provenance: dict[int, _Provenance] = field(default_factory=dict, repr=False)
+    warned: list[Warned] = field(default_factory=list)
     active: bool = False
     finished: bool = False
 
@@ -299,6 +329,88 @@ def _upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
     return tuple(leaves)
 
 
+def _plain_frame(frame: FrameType, func: Any) -> FrameType:
+    """The frame that calls `func` when no recorder runs: the caller of the mode, above
+    torch's dispatch and above the outer call of a Python-level torch function."""
+    found: FrameType | None = frame
+    while found is not None and found.f_code.co_filename in _DISPATCH_FILES:
+        found = found.f_back
+    code = getattr(inspect.unwrap(func), "__code__", None) if callable(func) else None
+    if found is not None and code is not None and found.f_code is code:
+        found = found.f_back
+    return found or frame
+
+
+_module_globals: dict[str, dict[str, Any] | None] = {}
+
+
+def _globals_of(filename: str) -> dict[str, Any] | None:
+    """The globals of the loaded module defined in `filename` (for its warning registry)."""
+    if filename not in _module_globals:
+        _module_globals[filename] = next(
+            (vars(m) for m in list(sys.modules.values())
+             if getattr(m, "__file__", None) == filename), None)
+    return _module_globals[filename]
+
+
+def _call_as_plain(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                   frame: FrameType, warned: list[Warned]) -> Any:
+    """Call `func` as the program would without the recorder: its warnings go through the
+    program's filters once, attributed to the line Python gives them without gradlab, and
+    anomaly mode's forward traceback has no recorder frames. Every warning is also noted in
+    `warned`, whatever the program's filters do with it."""
+    caught: list[warnings.WarningMessage] = []
+    saved = warnings.filters, warnings.showwarning, warnings._showwarnmsg_impl  # type: ignore[attr-defined]
+    # catch without catch_warnings(): that bumps the filters' version, which would make the
+    # program's "default" warnings show again
+    warnings.filters = [("always", None, Warning, None, 0)]  # type: ignore[attr-defined]
+    warnings.showwarning = warnings._showwarning_orig  # type: ignore[attr-defined]
+    warnings._showwarnmsg_impl = caught.append  # type: ignore[attr-defined]
+    try:
+        out = func(*args, **kwargs)
+    finally:  # what it warned before failing is shown too, as it would be without gradlab
+        warnings.filters, warnings.showwarning, warnings._showwarnmsg_impl = saved  # type: ignore[attr-defined]
+        _reissue(caught, frame, func, warned)
+    if torch.is_anomaly_enabled():
+        _clean_anomaly_traceback(out, frame, func)
+    return out
+
+
+def _reissue(caught: list[warnings.WarningMessage], frame: FrameType, func: Any,
+             warned: list[Warned]) -> None:
+    """Issue the warnings a call raised again, at the place Python would have put them."""
+    for w in caught:
+        if w.filename in _DISPATCH_FILES:
+            at = _plain_frame(frame, func)
+            filename, lineno, scope = at.f_code.co_filename, at.f_lineno, at.f_globals
+        else:
+            filename, lineno, scope = w.filename, w.lineno, _globals_of(w.filename)
+        warned.append(Warned(w.category.__name__, str(w.message), filename, lineno))
+        registry = None if scope is None else scope.setdefault("__warningregistry__", {})
+        warnings.warn_explicit(w.message, w.category, filename, lineno,
+                               None if scope is None else scope.get("__name__"), registry,
+                               scope, w.source)
+
+
+def _clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
+    """Give the new graph nodes the forward traceback anomaly mode stores without the
+    recorder: the program's frames down to the call, then the op's own frames."""
+    depth = 0
+    step: FrameType | None = _plain_frame(frame, func)
+    while step is not None:
+        depth += 1
+        step = step.f_back
+    for t in _tensors_out(out):
+        node = t.grad_fn
+        stack = None if node is None else _metadata(node).get("traceback_")
+        if not isinstance(stack, list):
+            continue
+        dispatch = [i for i, line in enumerate(stack)
+                    if any(f'File "{name}"' in line for name in _DISPATCH_FILES)]
+        if dispatch:
+            _metadata(node)["traceback_"] = stack[:depth] + stack[dispatch[-1] + 1:]
+
+
 class _Recorder(TorchFunctionMode):
     """The TorchFunctionMode behind `record()`. Inside `__torch_function__` the mode is off,
     so the bookkeeping below runs plain torch."""
@@ -351,9 +463,12 @@ class _Recorder(TorchFunctionMode):
 
     def _from_numpy(self, t: torch.Tensor) -> frozenset[int]:
         """Return the cuts of numpy arrays that share memory with `t` (`torch.from_numpy`)."""
-        if not self._arrays or t.device.type != "cpu":
+        if not self._arrays or t.device.type != "cpu" or t.layout != torch.strided:
             return frozenset()
-        start = t.data_ptr()
+        try:
+            start = t.data_ptr()
+        except RuntimeError:  # no storage (a functorch-wrapped or meta tensor): no array shares it
+            return frozenset()
         end = start + t.numel() * t.element_size()
         cuts: frozenset[int] = frozenset()
         for ref, array_cuts in self._arrays:
@@ -415,27 +530,11 @@ class _Recorder(TorchFunctionMode):
             return self._in_place(func, name, args, kwargs, frame)
         if category == "backward":
             self._backward(name, args, kwargs, None, frame)
-        if category == "rewrap" or (category == "grad_read" and not args[0].is_leaf):
-            out = self._call_with_warnings_at(func, args, kwargs, frame)
-        else:
-            out = func(*args, **kwargs)
+        out = _call_as_plain(func, args, kwargs, frame, self.recording.warned)
         if category == "op":
             self._op(name, args, kwargs, out, frame)
         elif category != "backward":
             getattr(self, "_" + category)(name, args, kwargs, out, frame)
-        return out
-
-    @staticmethod
-    def _call_with_warnings_at(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-                               frame: FrameType) -> Any:
-        """Call `func`, re-issuing its warnings at the caller's line, where torch puts them."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = func(*args, **kwargs)
-        for w in caught:
-            registry = frame.f_globals.setdefault("__warningregistry__", {})
-            warnings.warn_explicit(w.message, w.category, frame.f_code.co_filename,
-                                   frame.f_lineno, frame.f_globals.get("__name__"), registry)
         return out
 
     def _op(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
@@ -507,7 +606,7 @@ class _Recorder(TorchFunctionMode):
         targets = [first] if isinstance(first, torch.Tensor) else _tensors_out(first)
         before = [(t, _version(t), _grad_fn_name(t), t.requires_grad) for t in targets]
         try:
-            out = func(*args, **kwargs)
+            out = _call_as_plain(func, args, kwargs, frame, self.recording.warned)
         except RuntimeError as error:
             if "leaf Variable that requires grad" in str(error):
                 for t, version, producer, _ in before:

@@ -3,13 +3,16 @@
 torchviz's `make_dot` names nodes by `id()`, so its DOT changes every run; gradlab draws the
 same picture (grey backward ops, blue leaves that get `.grad`, orange saved tensors, green
 outputs) from its own GradGraph, whose node ids follow the traversal order, and adds the
-severed edges, marks and a legend.
+severed edges, in-place changes, marks and a legend.
 """
 
 from __future__ import annotations
 
+import base64
+import re
 import shutil
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ import torch
 
 from gradlab.collapse import Folded, fold, unfolded
 from gradlab.diagnose import diagnose
-from gradlab.graph import GradGraph, Node
+from gradlab.graph import Edge, GradGraph, Node
 from gradlab.record import Recording
 from gradlab.report import Report
 
@@ -30,12 +33,14 @@ DOT_MISSING = ("Graphviz's `dot` program was not found on PATH, so gradlab shows
                "or `conda install graphviz`, then restart the kernel.")
 
 CUT_COLOUR = "red3"
+IN_PLACE_COLOUR = "purple3"  # not red: an in-place change cuts nothing, it makes a value stale
 
 # The legend's words are the course's words: the notebooks use the same phrases.
 LEGEND: tuple[tuple[str, str], ...] = (
     ("output", "output: the loss backward() starts from"),
     ("op", "backward op (grad_fn)"),
     ("leaf", "leaf that gets .grad"),
+    ("lost", "leaf that gets no .grad: cut off upstream"),
     ("severed", "severed edge: gradient does not flow (cause, line)"),
     ("history_free", "should train but cannot (no requires_grad)"),
     ("frozen", "frozen on purpose (requires_grad=False)"),
@@ -43,6 +48,7 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("intended", "cut that may be intended: no alarm (frozen, target, metric)"),
     ("marked", "problem found here (see its label)"),
     ("in_place", "in-place op that changed a saved tensor"),
+    ("changed", "in-place change: the graph is intact, a value backward saved is stale"),
     ("saved", "tensor saved for backward"),
     ("box", "module, folded (op count)"),
 )
@@ -63,16 +69,23 @@ _STYLE: dict[str, dict[str, str]] = {
     "frozen": {"style": "filled,dotted", "fillcolor": "aliceblue", "color": "gray40"},
     "unused": {"style": "dashed", "fillcolor": "white", "color": CUT_COLOUR},
     "cut_source": {"style": "filled,bold", "color": CUT_COLOUR, "penwidth": "2"},
-    "in_place": {"style": "filled,bold", "shape": "cds", "color": CUT_COLOUR,
-                 "fillcolor": "mistyrose"},
+    "in_place": {"style": "filled,bold", "shape": "cds", "color": IN_PLACE_COLOUR,
+                 "fillcolor": "thistle1"},
     "saved": {"fillcolor": "orange"},
     "box": {"style": "filled,rounded", "fillcolor": "gray92", "color": "gray40",
             "shape": "box3d"},
 }
 _MARKED = {"style": "filled,bold", "color": CUT_COLOUR, "penwidth": "2"}
+_LOST = {**_MARKED, "fillcolor": "mistyrose"}  # not blue: blue says "gets .grad"
 _SEVERED = {"color": CUT_COLOUR, "fontcolor": CUT_COLOUR, "style": "dashed", "penwidth": "2",
             "arrowhead": "tee"}
 _INTENDED_EDGE = {"color": "gray40", "fontcolor": "gray30", "style": "dotted", "penwidth": "2"}
+_CHANGED_EDGE = {"color": IN_PLACE_COLOUR, "fontcolor": IN_PLACE_COLOUR, "style": "bold",
+                 "penwidth": "2", "arrowhead": "odiamond"}
+_EDGE_LEGEND = {"severed": _SEVERED, "intended": _INTENDED_EDGE, "changed": _CHANGED_EDGE}
+# Projector: labels >= 14 px at 75 % scale; wider pictures are ranked left-to-right or folded.
+_BIG = {"fontsize": "14"}
+FIT_WIDTH_PT = 620
 
 
 def _shows(node: Node, show_freed: bool) -> tuple[str, ...]:
@@ -95,29 +108,45 @@ def _edge_label(cause: str, where: str, sign: str = "╳ ") -> str:
 
 
 class GraphView:
-    """A drawn graph: shows as SVG in Jupyter, with `.source` (DOT), `.summary()`, `.save()`."""
+    """A drawn graph: shows as SVG in Jupyter (PNG where SVG is not trusted), with `.source`
+    (DOT), `.summary()`, `.save()`."""
 
     def __init__(self, graph: GradGraph, folded: Folded, *, show_saved: bool,
-                 show_freed: bool, legend: bool, collapsed_from: int | None) -> None:
+                 show_freed: bool, legend: bool, collapsed_from: int | None,
+                 big: bool = False, rankdir: str = "TB") -> None:
         self.graph = graph
         self.folded = folded
         self.collapsed_from = collapsed_from
+        self.big = big
         self._show_freed = show_freed
         self._show_saved = show_saved
+        self._kinds = {n.id: n.kind for n in graph.nodes}
+        self._rankdir = rankdir
         self.dot = self._build(legend)
         self._svg: str | None = None
+        self._png: bytes | None = None
+        self._projector: GraphView | None = None
+
+    def _changes(self, e: Edge) -> bool:
+        """True for the edge from an in-place op to the node whose saved value it made stale."""
+        return self._kinds.get(e.src) == "in_place"
 
     # --- building -----------------------------------------------------------------------
     def _build(self, legend: bool) -> graphviz.Digraph:
-        dot = graphviz.Digraph("gradlab", graph_attr=_GRAPH_ATTR, node_attr=_NODE_ATTR,
-                               edge_attr=_EDGE_ATTR)
+        size = _BIG if self.big else {}
+        dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR, **size,
+                                                      "rankdir": self._rankdir},
+                               node_attr={**_NODE_ATTR, **size},
+                               edge_attr={**_EDGE_ATTR, **size})
         used = {"output", "op", "leaf"}
         for node in self.folded.nodes:
             intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
             style = {} if intended else dict(_STYLE.get(node.kind, {}))
             if node.kind in ("op", "leaf") and _shows(node, self._show_freed):
-                style = {**style, **_MARKED}
-            if style.get("color") == CUT_COLOUR and node.kind in ("op", "leaf", "cut_source"):
+                lost = node.kind == "leaf" and "gets no gradient" in node.marks
+                style = {**style, **(_LOST if lost else _MARKED)}
+                used.add("lost" if lost else "marked")
+            elif node.kind == "cut_source" and not intended:
                 used.add("marked")
             used.add(node.kind if node.kind in _STYLE else "op")
             dot.node(node.id, _node_label(node, self._show_freed), **style)
@@ -131,7 +160,11 @@ class GraphView:
             dot.node(box.id, f"{box.label}\n{box.ops} ops{params}", **_STYLE["box"])
             used.add("box")
         for e in self.folded.edges:
-            if e.intended:
+            if self._changes(e):
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "✎ "),
+                         **_CHANGED_EDGE)
+                used.add("changed")
+            elif e.intended:
                 dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· "),
                          **_INTENDED_EDGE)
                 used.add("intended")
@@ -140,32 +173,12 @@ class GraphView:
                 used.add("severed")
             else:
                 dot.edge(e.src, e.dst)
+        self.used = frozenset(used)
         if legend:
-            self._legend(dot, used)
+            with dot.subgraph(name="cluster_legend") as key:
+                key.attr(label="legend", color="gray60", fontcolor="black", style="rounded")
+                _legend(key, self.used)
         return dot
-
-    @staticmethod
-    def _legend(dot: graphviz.Digraph, used: set[str]) -> None:
-        with dot.subgraph(name="cluster_legend") as key:
-            key.attr(label="legend", color="gray60", fontcolor="black", style="rounded")
-            previous = ""
-            for kind, words in LEGEND:
-                if kind not in used:
-                    continue
-                name = f"legend_{kind}"
-                if kind in ("severed", "intended"):
-                    edge = _SEVERED if kind == "severed" else _INTENDED_EDGE
-                    key.node(name, words, shape="plaintext", style="",
-                             fontcolor=edge["fontcolor"])
-                    key.node(name + "_from", "", shape="point", width="0.05")
-                    key.edge(name + "_from", name, **edge)
-                else:
-                    style = _MARKED if kind == "marked" else _STYLE.get(kind, {})
-                    key.node(name, words, **style)
-                if previous:
-                    key.edge(previous, name + "_from" if kind in ("severed", "intended")
-                             else name, style="invis")
-                previous = name
 
     # --- outputs ------------------------------------------------------------------------
     @property
@@ -174,24 +187,30 @@ class GraphView:
         return str(self.dot.source)
 
     def summary(self) -> str:
-        """A deterministic text account: counts, named leaves, one line per severed edge."""
+        """A deterministic text account: counts, named leaves, one line per severed edge and
+        per in-place change."""
         g = self.graph
         kinds = [n.kind for n in g.nodes]
         leaves = [n for n in g.nodes if n.kind == "leaf"]
+        severed = [e for e in g.severed if not self._changes(e)]
         lines = [f"graph: {len(g.nodes)} nodes ({kinds.count('output')} output, "
                  f"{kinds.count('op') + kinds.count('cut_source')} ops, {len(leaves)} leaves"
-                 f"), {len(g.severed)} severed "
-                 f"edge{'s' if len(g.severed) != 1 else ''}"]
+                 f"), {len(severed)} severed "
+                 f"edge{'s' if len(severed) != 1 else ''}"]
         if self.collapsed_from is not None:
             lines.append(f"drawn folded: {self.folded.drawn} boxes and nodes for "
                          f"{self.collapsed_from} nodes")
         named = [f"{n.label} {n.detail}" for n in leaves if not n.label.startswith("tensor ")]
         if named:
             lines.append("leaves: " + _shorten(named))
-        for e in g.severed:
+        for e in g.edges:
             where = f" at {e.where}" if e.where else ""
-            lines.append(f"{self._end(e.src, upstream=True)} ─╳→ {self._end(e.dst)}: "
-                         f"{e.cause}{where}")
+            if self._changes(e):
+                lines.append(f"{g.node(e.src).label} ─✎→ {self._end(e.dst)}: {e.cause}{where} "
+                             "(the graph is intact: a saved value is stale)")
+            elif e.severed:
+                lines.append(f"{self._end(e.src, upstream=True)} ─╳→ {self._end(e.dst)}: "
+                             f"{e.cause}{where}")
         for kind, words in (("frozen", "frozen (requires_grad=False)"),
                             ("unused", "unused (no path to the loss)")):
             names = [n.label for n in g.nodes if n.kind == kind]
@@ -223,6 +242,36 @@ class GraphView:
             self._svg = self.dot.pipe(format="svg", encoding="utf-8")
         return self._svg
 
+    def png(self) -> bytes:
+        """The picture as PNG bytes (needs Graphviz's `dot`): for pages that strip SVG."""
+        if self._png is None:
+            self._png = self.dot.pipe(format="png")
+        return self._png
+
+    def legend_svg(self) -> str:
+        """The legend alone, for the marks this picture draws: to show beside it."""
+        return _legend_svg(self.used, self.big)
+
+    def for_projector(self) -> GraphView:
+        """This graph in large type, without its legend (see `legend_svg`), ranked
+        left-to-right or folded further when top-to-bottom is too wide to keep the type large."""
+        if self._projector is None:
+            tries: list[tuple[Folded, str, int | None]] = [
+                (self.folded, "TB", self.collapsed_from), (self.folded, "LR", self.collapsed_from)]
+            drawn = self.folded.drawn
+            while drawn > 10:
+                drawn //= 2
+                tries.append((fold(self.graph, max(drawn, 10), self._show_freed), "TB",
+                              len(self.graph.nodes)))
+            for folded, rankdir, collapsed_from in tries:
+                view = GraphView(self.graph, folded, show_saved=self._show_saved,
+                                 show_freed=self._show_freed, legend=False,
+                                 collapsed_from=collapsed_from, big=True, rankdir=rankdir)
+                if _width_pt(view.svg()) <= FIT_WIDTH_PT:
+                    break
+            self._projector = view
+        return self._projector
+
     def save(self, path: str | Path) -> Path:
         """Write the picture to `path`; the suffix picks the format: .svg, .png, .pdf, .dot."""
         target = Path(path)
@@ -243,10 +292,47 @@ class GraphView:
             from html import escape
             return {"text/plain": f"{DOT_MISSING}\n{summary}",
                     "text/html": f"<p><b>{escape(DOT_MISSING)}</b></p><pre>{escape(summary)}</pre>"}
-        return {"image/svg+xml": self.svg(), "text/plain": summary}
+        # JupyterLab shows SVG only in trusted notebooks; an untrusted one shows the PNG.
+        return {"image/svg+xml": self.svg(),
+                "image/png": base64.b64encode(self.png()).decode("ascii"),
+                "text/plain": summary}
 
     def __repr__(self) -> str:
         return self.summary()
+
+
+def _legend(dot: graphviz.Digraph, used: frozenset[str]) -> None:
+    """The legend's entries for the marks in `used`, in a column, into `dot`."""
+    previous = ""
+    for kind, words in LEGEND:
+        if kind not in used:
+            continue
+        name = f"legend_{kind}"
+        edge = _EDGE_LEGEND.get(kind)
+        if edge is not None:
+            dot.node(name, words, shape="plaintext", style="", fontcolor=edge["fontcolor"])
+            dot.node(name + "_from", "", shape="point", width="0.05")
+            dot.edge(name + "_from", name, **edge)
+        else:
+            style = {"marked": _MARKED, "lost": _LOST}.get(kind) or _STYLE.get(kind, {})
+            dot.node(name, words, **style)
+        if previous:
+            dot.edge(previous, name + "_from" if edge is not None else name, style="invis")
+        previous = name
+
+
+@lru_cache(maxsize=64)
+def _legend_svg(used: frozenset[str], big: bool) -> str:
+    size = _BIG if big else {}
+    dot = graphviz.Digraph("legend", graph_attr={**_GRAPH_ATTR, **size, "ranksep": "0.15"},
+                           node_attr={**_NODE_ATTR, **size}, edge_attr={**_EDGE_ATTR, **size})
+    _legend(dot, used)
+    return str(dot.pipe(format="svg", encoding="utf-8"))
+
+
+def _width_pt(svg: str) -> float:
+    found = re.search(r'<svg width="([\d.]+)pt"', svg)
+    return float(found.group(1)) if found else 0.0
 
 
 def _shorten(names: list[str], keep: int = 6) -> str:

@@ -14,7 +14,7 @@ __all__ = ["KINDS", "SEVERITIES", "ExceptionInfo", "Finding", "GradRow", "Report
 KINDS = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inference_mode",
          "detach", "data_attribute", "numpy_roundtrip", "rewrap", "in_place", "double_backward",
          "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "unused_parameter",
-         "non_differentiable", "integer_dtype")
+         "non_differentiable", "integer_dtype", "broadcast_loss")
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -93,6 +93,7 @@ class Report:
     exception: ExceptionInfo | None = None
     warnings: list[str] = field(default_factory=list)
     losses: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.findings = sorted(set(self.findings), key=Finding.sort_key)
@@ -123,6 +124,8 @@ class Report:
                                for s in SEVERITIES if any(f.severity == s for f in self.findings))
             lines.append(f"gradlab: {counts}")
             lines.extend(str(f) for f in self.findings)
+        lines.extend(f"the program warned: {w}" for w in self.warnings)
+        lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -154,5 +157,8 @@ def report_html(report: Report, font_size: str = "1em") -> str:
             f'<b style="color:{color}">{badge}</b> <code>{esc(f.kind)}</code>{where}<br>'
             f"{esc(f.message)}<br><i>fix:</i> {esc(f.fix)} "
             f"<small>(lesson {esc(f.lesson)})</small></p>")
+    parts.extend(f"<p><i>the program warned:</i> <code>{esc(w)}</code></p>"
+                 for w in report.warnings)
+    parts.extend(f"<p><i>note:</i> {esc(n)}</p>" for n in report.notes)
     parts.append("</div>")
     return "".join(parts)

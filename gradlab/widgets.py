@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import traceback
 from html import escape
 from typing import Any
 
 import ipywidgets as widgets
 
-from gradlab.compare import Comparison, Result, Variant
+from gradlab.compare import VARIANTS, Comparison, Result, Variant
 from gradlab.panes import (
+    STATIC_NOTE,
     code_html,
     curve_html,
     exception_html,
@@ -20,6 +23,27 @@ from gradlab.panes import (
 )
 
 __all__ = ["CompareWidget", "compare"]
+
+KERNEL_GONE = "The kernel was restarted: run the cell to make the toggle live again."
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# A toggle is shown as two outputs: a static view (pictures as PNG, for untrusted notebooks and
+# pages without a kernel) and the live widget. JupyterLab hides the static view beside a live
+# widget, and hides the widget output that can no longer find its model after a restart.
+# `jupyter-widgets-disconnected` is ipywidgets' class on a view whose kernel has gone.
+_CSS = ("<style>"
+        ".jp-OutputArea:has(.gradlab-live) .gradlab-compare-static{display:none}"
+        ".jp-OutputArea:has(.gradlab-compare-static) .jp-OutputArea-output"
+        f"[data-mime-type='{_WIDGET_VIEW}']:not(:has(.gradlab-live)){{display:none}}"
+        ".gradlab-live .gradlab-kernel-gone{display:none}"
+        ".gradlab-live.jupyter-widgets-disconnected .gradlab-kernel-gone{display:block}"
+        ".gradlab-live.jupyter-widgets-disconnected .gradlab-controls"
+        "{pointer-events:none;opacity:0.4}"
+        ".gradlab-pane,.gradlab-pane pre{word-break:normal;overflow-wrap:break-word}"
+        ".gradlab-pane pre{white-space:pre-wrap}"
+        "</style>")
+_BIG_CSS = ("<style>.gradlab-big code, .gradlab-big pre {font-size: inherit}"
+            ".gradlab-big-toggle button, button.gradlab-big-toggle"
+            " {font-size: 1.5em; height: auto; padding: 0.3em 1em}</style>")
 
 
 class CompareWidget(widgets.VBox):  # type: ignore[misc]
@@ -32,25 +56,27 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self.big = big
         font = "1.6em" if big else "1em"
         self.toggle = widgets.ToggleButtons(  # a row of real buttons: keyboard and projector
-            options=["broken", "fixed"], value="broken", description="",
+            options=list(VARIANTS), value="broken", description="",
             tooltips=["the program with the bug", "the same program, fixed"],
             style={"button_width": "10em" if big else "7em",
                    "font_weight": "bold" if big else ""})
         self.rerun = widgets.Button(description="rerun", icon="refresh",
                                     tooltip="run the shown variant again from scratch")
+        self.status = widgets.HTML()  # "running…", then how long the rerun took
+        self.status.add_class("gradlab-status")
         if big:
             self.toggle.add_class("gradlab-big-toggle")
             self.rerun.add_class("gradlab-big-toggle")
+            self.status.style.font_size = font
         heading = f"<h3 style='margin:0'>{escape(title)}</h3>" if title else ""
-        if big:  # code and tables follow the large type too
-            heading += ("<style>.gradlab-big code, .gradlab-big pre {font-size: inherit}"
-                        ".gradlab-big-toggle button, button.gradlab-big-toggle"
-                        " {font-size: 1.5em; height: auto; padding: 0.3em 1em}</style>")
-        self.heading = widgets.HTML(heading)
+        self.heading = widgets.HTML(heading + _CSS + (_BIG_CSS if big else ""))
+        gone = widgets.HTML(f"<p style='color:#a00000'><b>{escape(KERNEL_GONE)}</b></p>")
+        gone.add_class("gradlab-kernel-gone")
         self.panes = {name: widgets.HTML(layout=widgets.Layout(width="100%"))
                       for name in ("error", "findings", "graph", "grads", "curve", "code")}
         for name, pane in self.panes.items():
             pane.style.font_size = font
+            pane.add_class("gradlab-pane")
             pane.add_class(f"gradlab-{name}-pane")  # for the browser test and user CSS
             if big:
                 pane.add_class("gradlab-big")
@@ -58,18 +84,22 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
         self._curve_for: tuple[Result, Result] | None = None
         self._curve_html = ""
+        self._defer_curve = True  # a click shows the graph first; show() waits for the curve
         self.toggle.observe(self._on_toggle, names="value")
         self.rerun.on_click(self._on_rerun)
-        body = [self.panes["error"], self.panes["findings"]]
-        if big:  # graph at full width, code folded below
-            body += [self.panes["graph"], self.panes["grads"], self.panes["curve"],
-                     self.panes["code"]]
+        if big:  # graph at full width right under the buttons, code folded below
+            body = [self.panes["graph"], self.panes["error"], self.panes["findings"],
+                    self.panes["grads"], self.panes["curve"], self.panes["code"]]
         else:
             left = widgets.VBox([self.panes["code"], self.panes["grads"]],
                                 layout=widgets.Layout(width="40%"))
             right = widgets.VBox([self.panes["graph"]], layout=widgets.Layout(width="60%"))
-            body += [widgets.HBox([left, right]), self.panes["curve"]]
-        super().__init__([self.heading, widgets.HBox([self.toggle, self.rerun]), *body])
+            body = [self.panes["error"], self.panes["findings"], widgets.HBox([left, right]),
+                    self.panes["curve"]]
+        controls = widgets.HBox([self.toggle, self.rerun, self.status])
+        controls.add_class("gradlab-controls")
+        super().__init__([self.heading, gone, controls, *body])
+        self.add_class("gradlab-live")
         self.show("broken")
 
     @property
@@ -84,18 +114,30 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         return str(self.toggle.value)
 
     def show(self, variant: str, *, fresh: bool = False) -> Result:
-        """Flip to `variant` (as a click does) and return its Result."""
-        if variant != self.toggle.value:
-            self.toggle.value = variant  # the observer fills the panes
-        else:
-            self._fill(variant, fresh)
+        """Flip to `variant` (as a click does) and return its Result, loss curve included."""
+        self._defer_curve = False
+        try:
+            if variant != self.toggle.value:
+                self.toggle.value = variant  # the observer fills the panes
+            else:
+                self._fill(variant, fresh)
+        finally:
+            self._defer_curve = True
         return self.result
 
     def _on_toggle(self, change: dict[str, Any]) -> None:
         self._fill(str(change["new"]), fresh=False)
 
     def _on_rerun(self, _button: widgets.Button) -> None:
-        self._fill(self.variant, fresh=True)
+        self.rerun.description, self.rerun.disabled = "running…", True
+        self.status.value = f"<i>running {escape(self.variant)}…</i>"
+        start = time.perf_counter()
+        try:
+            self._fill(self.variant, fresh=True)
+        finally:
+            self.rerun.description, self.rerun.disabled = "rerun", False
+        self.status.value = (f"ran {escape(self.variant)} in "
+                             f"{time.perf_counter() - start:.2f} s")
 
     def _fill(self, variant: str, fresh: bool) -> None:
         if fresh:
@@ -103,22 +145,50 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         values = self._html.get(variant)
         if values is None:
             values = self._panes_of(variant, fresh)
-        self._result = self.comparison.run(variant) if self.comparison.cached(variant) else None
+        self._result = (self.comparison.run(variant, train=False)
+                        if self.comparison.cached(variant) else None)
         for name, value in values.items():
             if self.panes[name].value != value:
                 self.panes[name].value = value
+        if self.comparison.train_steps and "curve" not in values:
+            self._after(self._finish_curve, variant)
+
+    def _after(self, job: Any, *args: Any) -> None:
+        """Run `job` once the kernel has sent what is on screen (at once outside a kernel's
+        event loop, and inside `show()`)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or not self._defer_curve:
+            job(*args)
+        else:
+            loop.call_soon(job, *args)
+
+    def _finish_curve(self, variant: str) -> None:
+        values = self._html.get(variant)
+        if values is None or "curve" in values:
+            return
+        try:
+            values["curve"] = self._curve()
+        except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
+            values["curve"] = (f"<p><b>gradlab failed while drawing the loss curve:</b></p>"
+                               f"<pre>{escape(traceback.format_exc())}</pre>")
+        if variant == self.variant:
+            self.panes["curve"].value = values["curve"]
 
     def _panes_of(self, variant: str, fresh: bool) -> dict[str, str]:
         try:
-            result = self.comparison.run(variant, fresh=fresh)
+            result = self.comparison.run(variant, fresh=fresh, train=False)
             values = {
                 "error": exception_html(result),
                 "findings": findings_html(result),
                 "graph": graph_html(result, self.big),
                 "grads": grads_html(result),
                 "code": code_html(result, self.comparison.changed[variant], folded=self.big),
-                "curve": self._curve() if self.comparison.train_steps else "",
             }
+            if not self.comparison.train_steps:
+                values["curve"] = ""
         except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
             values = {name: "" for name in self.panes}
             values["error"] = (f"<p><b>gradlab failed while showing {escape(variant)}:</b></p>"
@@ -148,11 +218,16 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self._curve_for = None
         _close_tree(self)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):  # where no widget frontend renders, the page still teaches
-            bundle["text/html"] = static_html(self.comparison, self.title)
-        return bundle
+    def _ipython_display_(self) -> None:
+        """Two outputs: the static view, which every page can show (untrusted notebooks,
+        GitHub, after a restart), and the live toggle, which hides it where it runs."""
+        from IPython.display import display
+        display({"text/html": _CSS + static_html(self.comparison, self.title),
+                 "text/plain": STATIC_NOTE}, raw=True)  # type: ignore[no-untyped-call]
+        bundle = self._repr_mimebundle_()
+        if isinstance(bundle, dict) and _WIDGET_VIEW in bundle:
+            display({_WIDGET_VIEW: bundle[_WIDGET_VIEW], "text/plain": ""},  # type: ignore[no-untyped-call]
+                    raw=True)
 
 
 def _close_tree(widget: widgets.Widget) -> None:
@@ -169,6 +244,7 @@ def compare(broken: Variant, fixed: Variant, *, title: str | None = None, train_
             big: bool = False, loss: str | None = None) -> CompareWidget:
     """A broken | fixed toggle: each flip reruns the chosen function from scratch (fixed seed)
     and shows its code, graph, findings, gradients, error and, with `train_steps`, the loss
-    curves of both. Each function returns `locals()`; for a curve it defines `step()`."""
+    curves of both (drawn just after the graph). Each function returns `locals()`; for a curve
+    it defines `step()`."""
     return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss),
                          title=title, big=big)

@@ -320,7 +320,7 @@ print(gl.diagnose(fine_tune))
 # ## Your turn
 #
 # `Scaled` should learn a scale factor and a linear layer, but its `scale` never trains. Fix the
-# class in the cell below, then run the feedback cell.
+# class in the cell below, then run the feedback cell under it.
 
 # %%
 class Scaled(nn.Module):
@@ -332,29 +332,15 @@ class Scaled(nn.Module):
     def forward(self, x):
         return self.scale * self.linear(x)
 
-
-def attempt():
-    model = Scaled()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
 # %% [markdown]
-# Feedback: this cell runs your `attempt` through gradlab and says what is still cut.
+# **Feedback.** `gl.grade` builds your `Scaled` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 01 my_answer.py` does the same for a file that defines `Scaled`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.check(attempt, trained=["scale"])
-
-# %% [markdown]
-# A solution (run `%load solutions/01_missing_requires_grad.py` in a cell to load it), and the
-# same check on it:
-
-# %%
-# %load solutions/01_missing_requires_grad.py
-
-# %%
-gl.check(attempt, trained=["scale"])
+gl.grade("01", globals())
 
 # %% [markdown]
 # ## Recap
@@ -370,13 +356,63 @@ gl.check(attempt, trained=["scale"])
 # | `optimizer got an empty parameter list` | your weights are plain tensors |
 # | loss falls slowly, some layers never change | layers in a Python list, or missing from the optimizer |
 # | `Only Tensors of floating point ... can require gradients` | an integer tensor where a weight should be |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does `torch.randn(3, 1, requires_grad=True)` on a module get a gradient but never train?
-# 2. What is the difference between a frozen parameter and a plain tensor attribute?
-# 3. How would you list, in one line, the tensors an optimizer updates?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# It is a leaf with `requires_grad=True`, so `backward()` fills its `.grad`. But a module registers
+# only the `nn.Parameter`s (and sub-modules) assigned to it: a plain tensor is not in
+# `model.parameters()`, so the optimizer built from them never updates it (and `state_dict()` does
+# not save it). *Why* shows it under **The half-fix**.
+#
+# </details>
+
+# %% [markdown]
+# 2. What is the difference between a frozen parameter and a plain tensor attribute?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# A frozen parameter (an `nn.Parameter` after `requires_grad_(False)`) is still registered: it is in
+# `model.parameters()` and `state_dict()`, `model.to(torch.float64)` converts it, and
+# `requires_grad_(True)` unfreezes it. A plain tensor attribute is none of these: not listed, not
+# saved, and `model.to(torch.float64)` leaves it float32. *In the wild* freezes a layer on
+# purpose under **Frozen on purpose is fine**.
+#
+# </details>
+
+# %% [markdown]
+# 3. How would you list, in one line, the tensors an optimizer updates?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# `[p.shape for group in optimizer.param_groups for p in group["params"]]`: the optimizer holds
+# its tensors in `param_groups`. To see them by name before building it:
+# `[name for name, p in model.named_parameters() if p.requires_grad]`.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 02 · The `no_grad` block](02_no_grad_block.ipynb): gradients switched off by a context
 # manager, on purpose or not.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/01_missing_requires_grad.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/01_missing_requires_grad.py
+
+# %%
+gl.grade("01", globals())

@@ -295,25 +295,15 @@ class Classifier(nn.Module):
     def forward(self, x):
         return self.head(self.encode(x))
 
-
-def attempt():
-    model = Classifier()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
-# %%
-gl.check(attempt, trained=["encoder.weight", "encoder.bias"])
-
 # %% [markdown]
-# A solution (`%load solutions/02_no_grad_block.py`), and the same check on it:
+# **Feedback.** `gl.grade` builds your `Classifier` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 02 my_answer.py` does the same for a file that defines `Classifier`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/02_no_grad_block.py
-
-# %%
-gl.check(attempt, trained=["encoder.weight", "encoder.bias"])
+gl.grade("02", globals())
 
 # %% [markdown]
 # ## Recap
@@ -328,13 +318,64 @@ gl.check(attempt, trained=["encoder.weight", "encoder.bias"])
 # | some layers' `.grad` is `None`, the rest fine | a `no_grad` block or decorator between them and the loss |
 # | `element 0 of tensors does not require grad` | the whole forward ran without grad mode |
 # | `Inference tensors cannot be saved for backward` | `inference_mode` output fed to a layer that trains |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does a `no_grad` block inside `forward` not raise any error?
-# 2. What does `model.eval()` change, and what does it not change?
-# 3. Name two places in a training script where `no_grad` belongs.
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# Inside `no_grad` the ops still compute their values; they only record no history (the result has
+# `requires_grad=False` and no `grad_fn`). As long as something after the block requires grad (the
+# head's weights), the loss has a `grad_fn` and `backward()` runs: it fills the head's `.grad` and
+# never reaches the encoder, whose `.grad` stays `None`. Only when nothing in the loss requires grad
+# does backward raise: *Why* shows it under **When nothing else requires grad, backward fails**.
+#
+# </details>
+
+# %% [markdown]
+# 2. What does `model.eval()` change, and what does it not change?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# It sets `training=False` on every sub-module: dropout stops zeroing values, batch norm uses (and
+# stops updating) its running statistics. It does not touch grad mode or `requires_grad`: outputs
+# still require grad and `backward()` still fills `.grad`. *Why* shows it under **`model.eval()`
+# does not turn gradients off**.
+#
+# </details>
+
+# %% [markdown]
+# 3. Name two places in a training script where `no_grad` belongs.
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# The evaluation loop (no backward follows, the graph would only cost memory), targets that must
+# not be trained through (a DQN target, an exponential moving average of weights), and manual
+# weight updates: outside `no_grad`, `w -= lr * w.grad` on a leaf raises *a leaf Variable that
+# requires grad is being used in an in-place operation*. *When `no_grad` is right* shows them.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 03 · `.detach()` and the numpy round-trip](03_detach_and_numpy.ipynb): cutting the
 # gradient by hand, on purpose or not.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/02_no_grad_block.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/02_no_grad_block.py
+
+# %%
+gl.grade("02", globals())

@@ -357,7 +357,7 @@ for case in (gan_discriminator_step, truncated_bptt, td_target):
 # ## Your turn
 #
 # `Soft` should train both layers, but the first one never learns. Fix it so that everything
-# stays in torch, then run the feedback cell.
+# stays in torch, then run the feedback cell under it.
 
 # %%
 class Soft(nn.Module):
@@ -371,25 +371,15 @@ class Soft(nn.Module):
         h = torch.tensor(np.exp(-np.abs(h)))
         return self.fc2(h)
 
-
-def attempt():
-    model = Soft()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
-# %%
-gl.check(attempt, trained=["fc1.weight", "fc1.bias"])
-
 # %% [markdown]
-# A solution (`%load solutions/03_detach_and_numpy.py`), and the same check on it:
+# **Feedback.** `gl.grade` builds your `Soft` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 03 my_answer.py` does the same for a file that defines `Soft`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/03_detach_and_numpy.py
-
-# %%
-gl.check(attempt, trained=["fc1.weight", "fc1.bias"])
+gl.grade("03", globals())
 
 # %% [markdown]
 # ## Recap
@@ -406,12 +396,62 @@ gl.check(attempt, trained=["fc1.weight", "fc1.bias"])
 # | `Can't call numpy() on Tensor that requires grad` | do it in torch; `.detach()` would cut the gradient |
 # | `Converting a tensor with requires_grad=True to a scalar` | `torch.tensor([...])` rebuilt a tensor: use `torch.stack` |
 # | `.grad` is `None` upstream of a helper function | look for `.numpy()`, `.item()` or `.detach()` inside it |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does `.detach().numpy()` make the error go away, and what does it cost?
-# 2. What does `.detach()` check that `.data` does not?
-# 3. How would you use a numpy-only function in a model that must train through it?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# `numpy()` refuses a tensor that requires grad, because numpy cannot record history. `.detach()`
+# returns a tensor without history, so `numpy()` accepts it. The cost: the tensor made back from the
+# array (`torch.tensor`, `torch.from_numpy`) has no `grad_fn`, so every weight before it gets
+# `.grad` `None`, silently. *The symptom* and *Look at the graph* show both halves.
+#
+# </details>
+
+# %% [markdown]
+# 2. What does `.detach()` check that `.data` does not?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# In-place changes. Both give the same values, without history, in the same memory; `.detach()`
+# also shares the version counter, so changing the detached tensor in place makes a backward that
+# saved the original raise *modified by an inplace operation*. Through `.data` the change is
+# invisible: backward runs and returns a wrong gradient. *Why* shows both under **`.data` cuts
+# silently**.
+#
+# </details>
+
+# %% [markdown]
+# 3. How would you use a numpy-only function in a model that must train through it?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# Write a `torch.autograd.Function`: its `forward` may call numpy on the detached input, and its
+# `backward` returns the gradient you derive by hand. `torch.autograd.gradcheck` compares that
+# backward with finite differences. *Stay in torch* builds one, `NumpyTanh`.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 04 · In-place changes](04_in_place.ipynb): when changing a tensor breaks backward.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/03_detach_and_numpy.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/03_detach_and_numpy.py
+
+# %%
+gl.grade("03", globals())

@@ -285,7 +285,7 @@ with gl.shows_error(RuntimeError):
 # ## Your turn
 #
 # `Gate` multiplies its input by a learned gate, then clamps the gate's output in place. Backward
-# fails. Make it out-of-place, then run the feedback cell.
+# fails. Make it out-of-place, then run the feedback cell under it.
 
 # %%
 class Gate(nn.Module):
@@ -298,25 +298,15 @@ class Gate(nn.Module):
         g.clamp_(0.1, 0.9)
         return g * x.sum(1, keepdim=True)
 
-
-def attempt():
-    model = Gate()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
-
-# %%
-gl.check(attempt, trained=["fc.weight", "fc.bias"])
-
 # %% [markdown]
-# A solution (`%load solutions/04_in_place.py`), and the same check on it:
+# **Feedback.** `gl.grade` builds your `Gate` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 04 my_answer.py` does the same for a file that defines `Gate`.
+# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/04_in_place.py
-
-# %%
-gl.check(attempt, trained=["fc.weight", "fc.bias"])
+gl.grade("04", globals())
 
 # %% [markdown]
 # ## Recap
@@ -332,12 +322,63 @@ gl.check(attempt, trained=["fc.weight", "fc.bias"])
 # | `modified by an inplace operation ... output 0 of Sigmoid` | something changed sigmoid's output in place |
 # | `is at version 2; expected version 1` | changed once more after it was saved |
 # | `a leaf Variable that requires grad is being used in an in-place operation` | update weights under `torch.no_grad()` |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why is `h.relu_()` after `nn.Linear` fine but after `nn.Sigmoid` not?
-# 2. What does a tensor's `_version` count?
-# 3. Why does `optimizer.step()` between a forward and its backward break the backward?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# `Linear`'s backward needs its input and weight, not its output, so changing the output in place
+# changes nothing backward saved. Sigmoid's derivative is computed from its output
+# (`s * (1 - s)`), so `SigmoidBackward0` saves the output, and `relu_()` on it makes backward raise
+# *modified by an inplace operation ... output 0 of Sigmoid*. *Why* shows it under **Backward needs
+# some forward values** and **Harmless in-place ops**.
+#
+# </details>
+
+# %% [markdown]
+# 2. What does a tensor's `_version` count?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# The in-place changes of its memory: each in-place op (`add_`, `+=`, `t[0] = 5`) adds one,
+# out-of-place ops add nothing, and a view shares the counter of the tensor it views. Autograd notes
+# the version when it saves a tensor and compares at backward. *Why* prints it under **Every tensor
+# has a version counter**.
+#
+# </details>
+
+# %% [markdown]
+# 3. Why does `optimizer.step()` between a forward and its backward break the backward?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# `step()` changes the weights in place (under `no_grad`), so their version goes up. A layer whose
+# input requires grad saved its weight, to pass the gradient on to that input; backward finds the
+# newer version and raises *modified by an inplace operation*. (A first layer fed plain data saved
+# no weight, so there the step goes unnoticed.) *In the wild* shows it.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 05 · Backward twice](05_double_backward.ipynb): when the graph is already gone.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/04_in_place.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/04_in_place.py
+
+# %%
+gl.grade("04", globals())

@@ -280,7 +280,7 @@ print(gl.diagnose(gradient_penalty))
 # ## Your turn
 #
 # `two_heads` trains one body with two heads and backwards each head's loss separately. Make it
-# run with a single backward, then run the feedback cell.
+# run with a single backward, then run the feedback cell under it.
 
 # %%
 def two_heads():
@@ -294,17 +294,14 @@ def two_heads():
     loss_b.backward()
     return locals()
 
-# %%
-gl.check(two_heads, trained=["body.weight", "head_a.weight", "head_b.weight"])
-
 # %% [markdown]
-# A solution (`%load solutions/05_double_backward.py`), and the same check on it:
+# **Feedback.** `gl.grade` runs your `two_heads` and the reference solution's on the same seed and the
+# exercise's own `x`, `y`, and compares `features`, `loss_a`, `loss_b`, every parameter's gradient and what gradlab
+# finds. In a terminal, `python -m gradlab grade 05 my_answer.py` does the same for a file that
+# defines `two_heads`. Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/05_double_backward.py
-
-# %%
-gl.check(two_heads, trained=["body.weight", "head_a.weight", "head_b.weight"])
+gl.grade("05", globals())
 
 # %% [markdown]
 # ## Recap
@@ -320,12 +317,62 @@ gl.check(two_heads, trained=["body.weight", "head_a.weight", "head_b.weight"])
 # | `Trying to backward through the graph a second time` | a second backward reaches nodes the first one freed |
 # | the error appears at step 2 of a loop | state carried from step 1 (hidden state, a cached tensor) |
 # | gradients twice as large as expected | two backwards accumulated into `.grad` |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does autograd free saved tensors after backward?
-# 2. Why is `(loss_a + loss_b).backward()` better than `retain_graph=True`?
-# 3. In a GAN, which loss needs `fake.detach()`, and why not the other?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# To save memory: the saved tensors (the activations) are most of a training step's memory, and the
+# usual loop runs one backward per forward, so each node drops them once backward has used them.
+# After that, a second backward through the node, or reading a saved tensor, raises *Trying to
+# backward through the graph a second time (or directly access saved tensors after they have
+# already been freed)*. *Why* shows it under **Backward frees what it used**.
+#
+# </details>
+
+# %% [markdown]
+# 2. Why is `(loss_a + loss_b).backward()` better than `retain_graph=True`?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# Both give the same gradients, since `.grad` adds them up. But the sum goes back through the shared
+# body once, the two calls twice (a hook on `features` fires once against twice), and it needs no
+# graph kept alive between two calls. The feedback cell of *Your turn* accepts both, with a tip.
+#
+# </details>
+
+# %% [markdown]
+# 3. In a GAN, which loss needs `fake.detach()`, and why not the other?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# The discriminator's: `D(fake.detach())` trains only D, gives the generator no `.grad`, and leaves
+# the generator's graph for its own backward. The generator's loss must not detach: G learns only
+# through D's judgement of `fake`; with `fake.detach()` its `.grad` stays `None`. *In the wild*
+# shows the GAN.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # [Lesson 06 · `.grad` on a non-leaf](06_non_leaf_grad.ipynb): the gradient that was computed and not kept.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/05_double_backward.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/05_double_backward.py
+
+# %%
+gl.grade("05", globals())

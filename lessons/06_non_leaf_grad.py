@@ -225,7 +225,7 @@ print("module.to:            ", type(layer.weight).__name__, "| is_leaf:", layer
 # ## Your turn
 #
 # `inspect` wants the gradient of the loss with respect to the hidden layer `h`. Make `h.grad`
-# available, then run the feedback cell.
+# available, then run the feedback cell under it.
 
 # %%
 def inspect():
@@ -237,18 +237,14 @@ def inspect():
     hidden_grad = h.grad
     return locals()
 
-# %%
-gl.check(inspect)
-
 # %% [markdown]
-# A solution (`%load solutions/06_non_leaf_grad.py`), and the same check on it:
+# **Feedback.** `gl.grade` runs your `inspect` and the reference solution's on the same seed and the
+# exercise's own `x`, `y`, and compares `h`, the loss, `hidden_grad`, every parameter's gradient and what gradlab
+# finds. In a terminal, `python -m gradlab grade 06 my_answer.py` does the same for a file that
+# defines `inspect`. Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-# %load solutions/06_non_leaf_grad.py
-
-# %%
-print(gl.check(inspect))
-print("hidden_grad shape:", tuple(inspect()["hidden_grad"].shape))
+gl.grade("06", globals())
 
 # %% [markdown]
 # ## Recap
@@ -264,14 +260,63 @@ print("hidden_grad shape:", tuple(inspect()["hidden_grad"].shape))
 # | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` | that tensor came out of an op: `retain_grad()` or `autograd.grad` |
 # | `.grad` is `None` on a weight you moved with `.to()` / `.double()` | you kept the copy, a non-leaf |
 # | `you can only change requires_grad flags of leaf variables` | the same confusion: a non-leaf where a leaf was meant |
-#
+
+# %% [markdown]
 # **Three questions**
+
+# %% [markdown]
 # 1. Why does PyTorch not keep intermediate gradients by default?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# Memory: each intermediate gradient is as large as its tensor, and the optimizer needs only the
+# leaves' (the parameters'). So backward passes intermediate gradients on and drops them; `.grad` of
+# a non-leaf stays `None`, with a UserWarning when you read it. *Why* shows it under **Backward
+# fills `.grad` of leaves only**.
+#
+# </details>
+
+# %% [markdown]
 # 2. What is the difference between `torch.randn(3, requires_grad=True).double()` and
 #    `torch.randn(3, dtype=torch.float64, requires_grad=True)`?
-# 3. When would you prefer `torch.autograd.grad` over `retain_grad()`?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
+# The first is the output of an op: a non-leaf (`grad_fn=ToCopyBackward0`) whose `.grad` stays
+# `None`; the float32 leaf it came from is kept nowhere, so its gradient is lost to you. The second
+# is a float64 leaf: backward fills its `.grad`. *In the wild: the dtype and device trap* shows it.
+#
+# </details>
+
+# %% [markdown]
+# 3. When would you prefer `torch.autograd.grad` over `retain_grad()`?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# When you want the gradient as a value and nothing else: `torch.autograd.grad(loss, h)` returns it
+# and leaves every `.grad` untouched (the parameters' too), and with `create_graph=True` it can be
+# differentiated again (a gradient penalty). `retain_grad()` needs a full `backward()`, which also
+# fills every parameter's `.grad`.
+#
+# </details>
+
+# %% [markdown]
 # ## Next
 #
 # That completes the six failure modes. [Lesson 07 · Debug your own model](07_debug_your_own.ipynb)
 # puts them together in one training script.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/06_non_leaf_grad.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/06_non_leaf_grad.py
+
+# %%
+gl.grade("06", globals())

@@ -10,7 +10,6 @@
 # *Time:* about 20 minutes.
 
 # %%
-import sys
 import tempfile
 from pathlib import Path
 
@@ -224,11 +223,15 @@ print("final loss, fixed:", round(fixed_run.losses[-1], 4))
 # ## From a terminal, and in CI
 #
 # `python -m gradlab check SCRIPT` runs a script as `python SCRIPT` would, under the recorder,
-# finds its loss, models and optimizers, and prints the findings. (In a notebook, `!` runs a
-# shell command; `{sys.executable}` is this kernel's Python.)
+# finds its loss, models and optimizers, and prints the findings. In a terminal you type
+# `python -m gradlab check train_buggy.py`; here the cell calls `main`, the function that
+# command runs, in this kernel (no second Python that imports torch again), with the same
+# arguments, and prints what it returns: the command's exit code.
 
 # %%
-!{sys.executable} -m gradlab check train_buggy.py; echo "exit code: $?"
+from gradlab.__main__ import main as gradlab_command
+
+print("exit code:", gradlab_command(["check", "train_buggy.py"]))
 
 # %% [markdown]
 # The exit code is what CI looks at: **0** nothing found, **1** findings (as here), **2** a usage
@@ -241,14 +244,46 @@ clean.write_text("import torch\n"
                  "model = torch.nn.Linear(3, 1)\n"
                  "loss = model(torch.randn(4, 3)).pow(2).mean()\n"
                  "loss.backward()\n")
-!{sys.executable} -m gradlab check {clean}; echo "exit code: $?"
+print("exit code:", gradlab_command(["check", str(clean)]))
 
 # %% [markdown]
 # ## Your turn
 #
-# Run `%%gradlab` on one step of a training script of your own (paste the model and one step in a
-# cell), or run `python -m gradlab check your_script.py` in a terminal. Fix the first finding,
-# run again, repeat.
+# Fix every bug of `train_buggy.py` in one class: the cell below holds its `Net` as it is. Make
+# `scale` train, let the encoder and the hidden layer get their gradients, and remove what the
+# forward never uses; keep the layers' names and order. Then run the feedback cell under it.
+
+# %%
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(4, 32)
+        self.hidden = nn.Linear(32, 32)
+        self.head = nn.Linear(32, 1)
+        self.aux = nn.Linear(32, 1)            # left over from an old experiment
+        self.scale = torch.ones(1)             # meant to be learned
+
+    def forward(self, x):
+        with torch.no_grad():                  # "the encoder is cheap, save memory"
+            h = torch.tanh(self.encoder(x))
+        h = torch.relu(self.hidden(h))
+        h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))   # keep activations small
+        return self.scale * self.head(h)
+
+# %% [markdown]
+# **Feedback.** `gl.grade` builds your `Net` and the reference solution's on the same seed, runs
+# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
+# the loss, every parameter's gradient and what gradlab finds. In a terminal,
+# `python -m gradlab grade 07 my_answer.py` does the same for a file that defines `Net`.
+# Stuck? A solution waits at the end of this notebook, after the checklist.
+
+# %%
+gl.grade("07", globals())
+
+# %% [markdown]
+# Then your own model: run `%%gradlab` on one step of a training script of your own (paste the
+# model and one step in a cell), or `python -m gradlab check your_script.py` in a terminal. Fix the
+# first finding, run again, repeat.
 #
 # ## The checklist
 #
@@ -273,3 +308,15 @@ clean.write_text("import torch\n"
 # ## Next
 #
 # [Lesson 08 · Fact check](08_fact_check.ipynb): what is often written about gradients, tested.
+
+# %% [markdown]
+# ## Solution (peek if stuck)
+#
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/07_debug_your_own.py`
+# loads it (type that line in a cell to load it yourself), and the grader on it:
+
+# %%
+# %load solutions/07_debug_your_own.py
+
+# %%
+gl.grade("07", globals())

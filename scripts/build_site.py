@@ -1,9 +1,10 @@
 """Build the static course site: one HTML page per notebook and an index, readable with no
 kernel and no network. Run: .venv/bin/python scripts/build_site.py [OUTPUT_DIR] (default site/).
 
-Each gl.compare output carries a static side-by-side fallback (text/html). The stored widget
-state is dropped here, so nbconvert shows that fallback instead of widget views that would need
-a widget manager from a CDN; cells tagged `remove-cell` (the hidden checks) are left out.
+Each gl.compare shows as two outputs: a static side-by-side view (text/html, pictures as PNG)
+and the live widget. The widget outputs and the stored widget state are dropped here, so the
+pages show the static view instead of widget views that would need a widget manager from a
+CDN; cells tagged `remove-cell` (the hidden checks) are left out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def exporter() -> HTMLExporter:
@@ -48,6 +50,9 @@ def build(out: Path) -> list[Path]:
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         notebook.metadata.pop("widgets", None)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
         body, _ = html_exporter.from_notebook_node(notebook, resources={"metadata": {
             "name": path.stem, "path": str(path.parent)}})
         body = body.replace(".ipynb\"", ".html\"").replace(".ipynb)", ".html)")

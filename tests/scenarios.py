@@ -242,6 +242,22 @@ def double_backward_predicted_broken() -> dict[str, Any]:
     return locals()
 
 
+def broadcast_loss_broken() -> dict[str, Any]:
+    model = nn.Linear(3, 1)
+    x, y = data()
+    loss = F.mse_loss(model(x), y.squeeze(1))  # (8, 1) against (8,): broadcasts to (8, 8)
+    loss.backward()
+    return locals()
+
+
+def broadcast_loss_fixed() -> dict[str, Any]:
+    model = nn.Linear(3, 1)
+    x, y = data()
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
 def non_leaf_grad_broken() -> dict[str, Any]:
     torch.manual_seed(0)
     w = torch.randn(3, requires_grad=True).double()
@@ -393,6 +409,7 @@ BROKEN_FIXED: dict[str, tuple[Scenario, Scenario, str]] = {
     "unused_parameter": (unused_parameter_broken, unused_parameter_fixed, "warning"),
     "non_differentiable": (non_differentiable_broken, non_differentiable_fixed, "error"),
     "integer_dtype": (integer_dtype_broken, clean_fixed, "error"),
+    "broadcast_loss": (broadcast_loss_broken, broadcast_loss_fixed, "error"),
 }
 
 MORE_BROKEN: dict[str, tuple[Scenario, Scenario, str]] = {

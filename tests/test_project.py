@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ def test_binder_and_root_environments_list_the_same_packages() -> None:
         spec = yaml.safe_load(path.read_text())
         assert spec["channels"] == ["conda-forge"]
         assert "python=3.11" in spec["dependencies"]
-        assert {"pytorch-cpu", "python-graphviz", "jupyterlab>=4,<5", "ipywidgets>=8,<9",
+        assert {"pytorch-cpu=2.13.0", "python-graphviz", "jupyterlab>=4,<5", "ipywidgets>=8,<9",
                 "matplotlib-base", "nbval", "pytest", "setuptools"} <= set(
                     d for d in spec["dependencies"] if isinstance(d, str))
     assert "-e ." in yaml.safe_load(root.read_text())["dependencies"][-1]["pip"]
@@ -118,3 +120,32 @@ def test_code_is_typed_and_clean(command: list[str]) -> None:
     done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def binder_badge() -> str:
+    """The README's Binder badge, made from the one setting that names the repository."""
+    url = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    repository = url.removeprefix("https://github.com/")
+    return (f"[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/"
+            f"{repository}/HEAD?urlpath=lab/tree/notebooks/00_start_here.ipynb)")
+
+
+def test_binder_badge_is_made_from_the_repository_setting_and_opens_the_start_page() -> None:
+    badge = binder_badge()
+    assert badge in (ROOT / "README.md").read_text(), f"the README's badge line should be\n{badge}"
+    assert re.fullmatch(r"[\w.-]+/[\w.-]+", badge.split("/v2/gh/")[1].split("/HEAD")[0])
+    start = badge.split("urlpath=lab/tree/")[1].rstrip(")")
+    assert (ROOT / start).is_file() and start == notebooks()[0].relative_to(ROOT).as_posix()
+    assert (ROOT / "binder" / "environment.yml").is_file()  # what mybinder.org builds from
+
+
+def test_binder_pins_the_torch_the_stored_outputs_were_made_with() -> None:
+    """A newer torch changes messages that strict nbval compares."""
+    import torch
+
+    made_with = re.search(r"^TORCH_VERSION \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert made_with is not None and torch.__version__.split("+")[0] == made_with.group(1)
+    for path in (ROOT / "environment.yml", ROOT / "binder" / "environment.yml"):
+        deps = yaml.safe_load(path.read_text())["dependencies"]
+        assert f"pytorch-cpu={made_with.group(1)}" in deps, path
+    assert "jupyter trust notebooks/*.ipynb" in (ROOT / "binder" / "postBuild").read_text()

@@ -3,6 +3,7 @@ output is stable, large graphs fold, and a missing `dot` gives words instead of 
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import torch
 from torch import nn
 
 import gradlab as gl
-from gradlab.render import CUT_COLOUR, DOT_MISSING
+from gradlab.render import CUT_COLOUR, DOT_MISSING, FIT_WIDTH_PT, IN_PLACE_COLOUR, LEGEND
 
 # kind -> (source node label, destination node label, edge label) of the severed edge
 SEVERED = {
@@ -25,7 +26,6 @@ SEVERED = {
     "data_attribute": ("ReluBackward0", "AddmmBackward0", ".data"),
     "numpy_roundtrip": ("ReluBackward0", "loss", "detach + numpy"),
     "rewrap": ("SumBackward0", "loss", "rewrap"),
-    "in_place": ("relu (in place)", "SigmoidBackward0", "in-place"),
     "non_differentiable": ("AddmmBackward0", "loss", "non-differentiable"),
     "integer_dtype": ("ReluBackward0", "AddmmBackward0", "integer dtype"),
 }
@@ -80,6 +80,58 @@ def test_fixed_variant_draws_clean(kind: str) -> None:
     assert view.graph.severed == []
     assert CUT_COLOUR not in view.source, view.source
     assert "0 severed edges" in view.summary() and "─╳→" not in view.summary()
+
+
+def test_in_place_change_is_its_own_mark_not_a_severed_edge() -> None:
+    """The graph is intact and a saved value is stale: no red, no tee, not counted as a cut;
+    the legend shows the same mark."""
+    view = gl.draw(s.in_place_broken)
+    line = _dot_edge(view, "relu (in place)", "SigmoidBackward0")
+    assert 'label="✎ in-place' in line and f"color={IN_PLACE_COLOUR}" in line
+    assert "tee" not in line and "dashed" not in line and CUT_COLOUR not in line
+    assert f"color={IN_PLACE_COLOUR}" in _statement(view, _node_id(view, "relu (in place)"))
+    legend = _legend_statement(view, "changed_from -> legend_changed")
+    assert "arrowhead=odiamond" in legend and f"color={IN_PLACE_COLOUR}" in legend
+    summary = view.summary()
+    assert ", 0 severed edges" in summary.splitlines()[0] and "─╳→" not in summary
+    assert "relu (in place) ─✎→ model.1: in-place at scenarios.py:" in summary
+    assert "(the graph is intact: a saved value is stale)" in summary
+
+
+def _legend_statement(view: gl.GraphView, head: str) -> str:
+    """The DOT statement of the legend cluster that starts with `legend_` + `head`."""
+    found = re.findall(rf"^\t\tlegend_{re.escape(head)} \[.*\]$", view.source, re.M)
+    assert len(found) == 1, f"no single legend statement {head!r} in\n{view.source}"
+    return str(found[0])
+
+
+def _attributes(statement: str) -> dict[str, str]:
+    """The attributes of one DOT statement, without its label."""
+    pairs = re.findall(r'(\w+)=("[^"]*"|[^ \]]+)', statement.partition("[")[2])
+    return {k: v.strip('"') for k, v in pairs if k != "label"}
+
+
+@pytest.mark.parametrize("kind", sorted(s.BROKEN_FIXED))
+def test_legend_draws_each_mark_as_the_picture_does(kind: str) -> None:
+    """Every node the picture draws looks like its legend entry (same fill, border, shape),
+    or like one with the red border of "problem found here"."""
+    view = gl.draw(s.BROKEN_FIXED[kind][0])
+    entries = {k: _attributes(_legend_statement(view, k))
+               for k, _ in LEGEND if k not in ("severed", "intended", "changed")
+               and f"legend_{k} [" in view.source}
+    for node in view.folded.nodes:
+        attrs = _attributes(_statement(view, node.id))
+        marked = entries.get("marked", {})
+        matching = [k for k, entry in entries.items() if attrs in (entry, {**entry, **marked})]
+        assert matching, f"{node.label} drawn {attrs}, legend has {entries}"
+
+
+def test_a_leaf_that_gets_no_gradient_is_not_blue() -> None:
+    """Blue is "leaf that gets .grad" in the legend: a cut-off leaf is drawn otherwise."""
+    view = gl.draw(s.no_grad_broken)
+    attrs = _attributes(_statement(view, _node_id(view, "fc1.weight")))
+    assert attrs["fillcolor"] != "lightblue" and attrs["color"] == CUT_COLOUR
+    assert "leaf that gets no .grad" in view.source
 
 
 def test_severed_edge_summary_names_parameters_module_cause_and_line() -> None:
@@ -161,7 +213,29 @@ def test_svg_and_files(tmp_path: Path) -> None:
     assert view.svg().lstrip().startswith("<?xml") and "╳ no_grad" in view.svg()
     for suffix in ("svg", "png", "pdf", "dot"):
         assert view.save(tmp_path / f"g.{suffix}").stat().st_size > 100
-    assert "image/svg+xml" in view._repr_mimebundle_()
+    bundle = view._repr_mimebundle_()
+    assert "image/svg+xml" in bundle  # a trusted notebook's picture
+
+
+def test_untrusted_pages_get_a_png_with_stable_bytes() -> None:
+    """JupyterLab shows SVG only in trusted notebooks; the PNG beside it is what an untrusted
+    one shows. Same graph, same bytes: stored notebooks do not churn."""
+    bundle = gl.draw(s.no_grad_broken)._repr_mimebundle_()
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert gl.draw(s.no_grad_broken).png() == png
+
+
+def test_projector_picture_keeps_large_type_and_fits() -> None:
+    """Large type (14 pt), no legend inside; a graph too wide top-to-bottom is ranked
+    left-to-right or folded further instead of shrunk."""
+    small = gl.draw(s.no_grad_broken).for_projector()
+    assert "fontsize=14" in small.source and "cluster_legend" not in small.source
+    assert "leaf that gets .grad" in small.legend_svg()
+    wide = gl.draw(_transformer_step).for_projector()
+    width = float(re.search(r'<svg width="([\d.]+)pt"', wide.svg()).group(1))  # type: ignore[union-attr]
+    assert width <= FIT_WIDTH_PT
+    assert "rankdir=LR" in wide.source or wide.folded.drawn < gl.draw(_transformer_step).folded.drawn
 
 
 def test_without_dot_the_summary_and_install_command_are_shown(

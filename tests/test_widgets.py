@@ -3,7 +3,9 @@ fallback renders, and closing the widget frees the models."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import re
 import weakref
 from typing import Any
 
@@ -17,6 +19,10 @@ from torch import nn
 
 import gradlab as gl
 from gradlab.compare import Comparison, changed_lines
+from gradlab.panes import STATIC_NOTE
+from gradlab.widgets import KERNEL_GONE
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def test_flip_reruns_and_every_pane_changes() -> None:
@@ -106,6 +112,7 @@ def test_train_steps_draw_both_loss_curves() -> None:
     assert broken.losses[0] == broken.losses[-1]  # silently not learning
     assert fixed.losses[-1] < fixed.losses[0]
     assert "<svg" in widget.panes["curve"].value and "optimizer step" in widget.panes["curve"].value
+    assert '<svg style="max-width:100%;height:auto"' in widget.panes["curve"].value
 
 
 def test_train_steps_without_step_says_what_to_define() -> None:
@@ -117,17 +124,81 @@ def test_big_mode_folds_code_and_uses_large_type() -> None:
     widget = gl.compare(s.no_grad_broken, s.clean_fixed, big=True)
     assert widget.panes["code"].value.startswith("<details>")
     assert widget.panes["graph"].style.font_size == "1.6em"
+    graph = widget.panes["graph"].value
+    assert 'class="gradlab-legend"' in graph and "font-size=\"14.00\"" in graph  # 14 pt
+    assert graph.count('<svg style="max-width:100%;height:auto"') == 2  # graph, legend
+    body = list(widget.children)
+    assert body.index(widget.panes["graph"]) < body.index(widget.panes["findings"])
     assert gl.compare(s.no_grad_broken, s.clean_fixed).panes["code"].value.startswith(
         "<details open>")
 
 
-def test_static_fallback_shows_both_variants() -> None:
+def test_static_view_shows_pictures_not_markup() -> None:
+    """Sanitizers of untrusted notebooks strip inline SVG and leave its text: the static view
+    carries its pictures as PNG images, the same bytes every run."""
     widget = gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad")
     html = widget.static().data
-    assert html.count("<svg") >= 2 and ">broken</h4>" in html and ">fixed</h4>" in html
-    bundle = widget._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/html"] == html
+    assert "<svg" not in html and html.count('<img src="data:image/png;base64,') == 2
+    assert ">broken</h4>" in html and ">fixed</h4>" in html and STATIC_NOTE in html
+    assert html == gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad").static().data
+
+
+def test_display_is_a_static_view_then_the_live_toggle(ip: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two outputs: what every page can show, and the widget (whose output holds no text to
+    show where widgets do not render)."""
+    shown: list[dict[str, Any]] = []
+    monkeypatch.setattr(ip.display_pub, "publish", lambda data, *_, **__: shown.append(data))
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed)
+    widget._ipython_display_()
+    static, live = shown
+    assert 'class="gradlab-compare-static"' in static["text/html"]
+    assert ".jp-OutputArea:has(.gradlab-live) .gradlab-compare-static{display:none}" in \
+        static["text/html"]
+    assert live["text/plain"] == "" and live[WIDGET_VIEW]["model_id"] == widget.model_id
+
+
+def test_a_toggle_whose_kernel_is_gone_says_so() -> None:
+    """ipywidgets marks a view whose kernel restarted `jupyter-widgets-disconnected`; the
+    toggle's CSS then shows the note and stops the clicks (the browser test watches it)."""
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed)
+    assert "gradlab-live" in widget._dom_classes
+    (gone,) = [c for c in widget.children if "gradlab-kernel-gone" in c._dom_classes]
+    assert KERNEL_GONE in gone.value
+    css = widget.heading.value
+    assert ".gradlab-live.jupyter-widgets-disconnected .gradlab-kernel-gone{display:block}" in css
+    assert ".gradlab-live.jupyter-widgets-disconnected .gradlab-controls" in css
+
+
+def test_rerun_shows_running_then_the_time_it_took() -> None:
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed)
+    seen: list[str] = []
+    widget.rerun.observe(lambda change: seen.append(change["new"]), names="description")
+    widget.rerun.click()
+    assert seen == ["running…", "rerun"] and not widget.rerun.disabled
+    assert re.fullmatch(r"ran broken in \d+\.\d\d s", widget.status.value)
+
+
+def test_a_click_draws_the_graph_first_and_the_curve_right_after() -> None:
+    """In a kernel (an event loop runs) a flip fills the graph pane and returns; the training
+    run and its curve follow. The curve is the one a synchronous run draws."""
+    reference = gl.compare(lambda: _step_variant(False), lambda: _step_variant(True),
+                           train_steps=8)
+    reference.show("fixed")
+    widget = gl.compare(lambda: _step_variant(False), lambda: _step_variant(True),
+                        train_steps=8)
+    widget.comparison.clear("fixed")
+
+    async def click() -> None:
+        widget.toggle.value = "fixed"
+        assert "<svg" in widget.panes["graph"].value
+        assert not widget.comparison.trained("fixed")
+        await asyncio.sleep(0)
+        assert widget.comparison.trained("fixed")
+
+    asyncio.run(click())
+    assert widget.comparison.run("fixed").losses == reference.comparison.run("fixed").losses
+    assert widget.panes["curve"].value == reference.panes["curve"].value
 
 
 def test_closing_the_widget_frees_the_models() -> None:

@@ -1,12 +1,8 @@
-"""Bad input gets a clear error; explain() covers torch's autograd messages; the CLI works."""
+"""Bad input gets a clear error; explain() covers torch's autograd messages."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +23,7 @@ def test_loss_without_grad_fn_and_no_recording() -> None:
 
 def test_non_scalar_loss() -> None:
     w = torch.randn(3, requires_grad=True)
-    with pytest.raises(ValueError, match=r"must be a scalar.*\(3,\).*\.sum\(\) or \.mean\(\)"):
+    with pytest.raises(ValueError, match=r"must be a scalar; got shape \[3\].*\.sum\(\) or \.mean\(\)"):
         gl.diagnose(w * 2)
 
 
@@ -155,86 +151,6 @@ def test_explain_returns_none_for_other_errors_and_rejects_other_input() -> None
     assert gl.explain(ZeroDivisionError("division by zero")) is None
     with pytest.raises(TypeError, match="exception, a warning or its text"):
         gl.explain(42)  # type: ignore[arg-type]
-
-
-SCRIPT_NO_GRAD = """\
-import torch
-from torch import nn
-torch.manual_seed(0)
-model = nn.Linear(3, 1)
-x = torch.randn(4, 3)
-with torch.no_grad():
-    out = model(x)
-loss = out.pow(2).mean()
-loss.backward()
-"""
-
-SCRIPT_CORRECT = SCRIPT_NO_GRAD.replace("with torch.no_grad():\n    out", "out")
-
-
-def check(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
-    script = tmp_path / "train.py"
-    script.write_text(source)
-    return subprocess.run([sys.executable, "-m", "gradlab", "check", str(script), *args],
-                          capture_output=True, text=True, check=False)
-
-
-def test_cli_reports_findings_as_json_with_exit_1(tmp_path: Path) -> None:
-    done = check(tmp_path, SCRIPT_NO_GRAD, "--json")
-    assert done.returncode == 1, done.stderr
-    (finding,) = json.loads(done.stdout)
-    assert finding["kind"] == "no_grad" and finding["severity"] == "error"
-    assert finding["names"] == ["model.weight", "model.bias"]
-    assert finding["where"] == "train.py:7"
-    assert {"message", "fix"} <= finding.keys()
-
-
-def test_cli_exit_0_on_correct_script(tmp_path: Path) -> None:
-    done = check(tmp_path, SCRIPT_CORRECT)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "no problems found" in done.stdout
-
-
-def test_cli_exit_3_on_unrelated_failure(tmp_path: Path) -> None:
-    done = check(tmp_path, "import torch\nvalue = 1 / 0\n")
-    assert done.returncode == 3
-    assert "unrelated to autograd: ZeroDivisionError" in done.stderr
-    assert "train.py:2" in done.stderr
-
-
-def test_cli_exit_2_on_missing_file_and_bad_usage(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "gradlab", "check", str(tmp_path / "nope.py")],
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 2 and "no such file" in done.stderr
-    done = subprocess.run([sys.executable, "-m", "gradlab", "bogus"], capture_output=True,
-                          text=True, check=False)
-    assert done.returncode == 2
-
-
-def test_cli_loss_name(tmp_path: Path) -> None:
-    done = check(tmp_path, SCRIPT_CORRECT.replace("loss", "objective"), "--loss", "objective")
-    assert done.returncode == 0, done.stderr
-    done = check(tmp_path, SCRIPT_CORRECT.replace("loss", "objective"), "--loss", "cost")
-    assert done.returncode == 2 and "no tensor named 'cost'" in done.stderr
-
-
-
-def test_lesson_07_script_through_the_cli() -> None:
-    """The script lesson 07 debugs: every bug named with its line, exit code 1, and with
-    --json the script's own prints stay off stdout."""
-    script = Path(__file__).resolve().parents[1] / "notebooks" / "train_buggy.py"
-    done = subprocess.run([sys.executable, "-m", "gradlab", "check", str(script), "--json"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 1, done.stderr
-    findings = json.loads(done.stdout)
-    assert [(f["kind"], f["severity"], f["where"]) for f in findings] == [
-        ("plain_tensor_attribute", "error", ""),
-        ("no_grad", "error", "train_buggy.py:29"),
-        ("numpy_roundtrip", "error", "train_buggy.py:31"),
-        ("unused_parameter", "warning", ""),
-    ]
-    assert findings[3]["names"] == ["aux.bias", "aux.weight"]
-    assert "final loss" in done.stderr
 
 
 def test_error_of_states_what_a_snippet_raised() -> None:

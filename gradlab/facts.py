@@ -1,0 +1,338 @@
+"""What the rules read: the walked graph, names, the inventory of the run, and shared drawing.
+
+`Facts` is built once after the forward. It holds the loss graphs (walked and probed once), the
+names of parameters, plain tensor attributes and variables, the models, optimizers, backward
+calls and exception of the run, and the leaves the losses reached. Rules add to its graph only
+through the helpers below, so a cut or a history-free leaf is drawn the same way by every rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from gradlab.graph import Edge, Labels, shape_text, walk
+from gradlab.record import Event, Recording
+from gradlab.report import Finding
+
+__all__ = ["Context", "Facts", "Names", "group", "where"]
+
+_CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
+                "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
+                "non_differentiable": "non-differentiable", "integer_dtype": "integer dtype"}
+_WEIGHT_NAME = re.compile(r"^(w|b|W|B|weight|bias|theta|param|kernel|coef|embed)(_?\w*)$")
+
+
+@dataclass
+class Context:
+    """What was found around the loss: named models, optimizers and variables."""
+
+    losses: list[tuple[str, torch.Tensor]]
+    modules: list[tuple[str, torch.nn.Module]]
+    optimizers: list[tuple[str, torch.optim.Optimizer]]
+    scope: dict[str, Any]
+    recording: Recording | None = None
+    exception: BaseException | None = None
+    warnings: Sequence[str] = ()
+
+
+class Names(Labels):
+    """Names for tensors and modules: `fc1.weight`, `w`, or a description."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.params: dict[int, str] = {}
+        self.registered: set[int] = set()
+        self.plain: dict[int, str] = {}
+        self.frozen: dict[int, str] = {}
+        self.modules: dict[int, str] = {}
+        self.scope: dict[int, str] = {}
+        self.tensors: dict[int, torch.Tensor] = {}
+        prefixed = len(ctx.modules) > 1
+        for var, model in ctx.modules:
+            bare_layer = type(model).__module__.startswith("torch.nn")
+            prefix = f"{var}." if prefixed or bare_layer else ""
+            for name, p in model.named_parameters():
+                self._param(prefix + name, p, registered=True)
+            for mod_name, sub in model.named_modules():
+                full = prefix + mod_name if mod_name else var if prefixed else ""
+                self.modules.setdefault(id(sub), full or type(sub).__name__)
+                base = f"{full}." if full else ""
+                for attr, value in vars(sub).items():
+                    if isinstance(value, torch.Tensor) and value.is_floating_point():
+                        self.plain.setdefault(id(value), base + attr)
+                        self.tensors[id(value)] = value
+                    elif isinstance(value, (list, tuple)):
+                        for i, item in enumerate(value):
+                            if isinstance(item, torch.nn.Module):
+                                for pname, p in item.named_parameters():
+                                    self._param(f"{base}{attr}[{i}].{pname}", p, registered=False)
+        for name, value in ctx.scope.items():
+            if isinstance(value, torch.Tensor) and not name.startswith("_"):
+                self.scope.setdefault(id(value), name)
+                self.tensors.setdefault(id(value), value)
+        self.optimized: dict[int, set[str]] = {}
+        for var, opt in ctx.optimizers:
+            for group_ in opt.param_groups:
+                for p in group_["params"]:
+                    self.optimized.setdefault(id(p), set()).add(var)
+                    self.tensors.setdefault(id(p), p)
+
+    def _param(self, name: str, p: torch.Tensor, registered: bool) -> None:
+        if id(p) in self.params:
+            return
+        self.params[id(p)] = name
+        self.tensors[id(p)] = p
+        if registered:
+            self.registered.add(id(p))
+        if not p.requires_grad:
+            self.frozen[id(p)] = name
+
+    def name(self, t: torch.Tensor) -> str:
+        key = id(t)
+        return (self.params.get(key) or self.plain.get(key) or self.scope.get(key)
+                or f"tensor {shape_text(t)}")
+
+    def leaf_label(self, t: torch.Tensor) -> str:
+        return self.name(t)
+
+    def leaf_marks(self, t: torch.Tensor) -> tuple[str, ...]:
+        marks = []
+        if id(t) in self.plain:
+            marks.append("plain tensor, not a Parameter")
+        elif id(t) in self.params and id(t) not in self.registered:
+            marks.append("not registered: layer kept in a Python list")
+        if self.optimized and id(t) not in self.optimized:
+            marks.append("not in optimizer")
+        return tuple(marks)
+
+    def module_label(self, module: torch.nn.Module | None) -> str:
+        if module is None:
+            return ""
+        return self.modules.get(id(module), type(module).__name__)
+
+
+def where(event: Event) -> str:
+    """The user's line of an event as report text (empty when unknown)."""
+    return "" if event.where.line == 0 else str(event.where)
+
+
+def group(names: Sequence[str]) -> list[str]:
+    """Summarise many parameter names by their top-level module: `backbone (12 tensors)`."""
+    if len(names) <= 4:
+        return list(names)
+    groups: dict[str, int] = {}
+    for name in names:
+        groups[name.split(".")[0]] = groups.get(name.split(".")[0], 0) + 1
+    return [f"{g} ({n} tensors)" if n > 1 else g for g, n in groups.items()]
+
+
+_CUT_TEXT = {
+    "no_grad": ("the value computed from {what} ran under torch.no_grad(), so it reached the "
+                "loss without autograd history.",
+                "compute it outside the no_grad block; keep no_grad for evaluation and manual "
+                "weight updates."),
+    "inference_mode": ("the value computed from {what} ran under torch.inference_mode(), so it "
+                       "reached the loss without history.",
+                       "compute it outside inference_mode."),
+    "detach": (".detach() cut {what} off the loss.",
+               "remove .detach() on the path to the loss; keep it only where you mean to stop "
+               "the gradient."),
+    "data_attribute": (".data cut {what} off the loss, silently (no error, no version check).",
+                       "use the tensor itself; for a copy without history use .detach()."),
+    "numpy_roundtrip": ("{what} went through numpy and came back as a new tensor without "
+                        "history.",
+                        "stay in torch (torch.exp, torch.clamp, ...); if numpy is unavoidable, "
+                        "write a torch.autograd.Function with a backward."),
+    "rewrap": ("{what} {were} rebuilt with {op}(...), which copies values and drops the history.",
+               "use torch.stack / torch.cat, and keep tensors instead of .item() numbers."),
+    "non_differentiable": ("{op} on {what} has no gradient: its output is integer or bool.",
+                           "use a differentiable surrogate (softmax instead of argmax, a soft "
+                           "mask instead of a comparison)."),
+    "integer_dtype": (".{op}() turned {what} into an integer dtype, which cannot carry "
+                      "gradients.",
+                      "keep a floating point dtype on the path to the loss."),
+}
+
+
+class Facts:
+    """The graph, names and inventory of one run, plus the drawing the rules share."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.rec = ctx.recording
+        self.names = Names(ctx)
+        walked = walk(ctx.losses, self.names, self.rec, probe=not self._all_backwarded())
+        self.graph, self.probes, self.joined = walked.graph, walked.probes, walked.joined
+        self.reached = walked.reached
+        self.found: list[Finding] = []  # what the rules run so far reported
+        self.lost_reported: set[int] = set()  # leaves already named as getting no gradient
+        self.drawn: dict[int, str] = dict(self.reached)
+        self.numpy_drawn: set[int] = set()
+
+    def _all_backwarded(self) -> bool:
+        """True when every loss went through one backward that freed its graph and nothing
+        failed: no saved tensor is left to probe, and no backward is still to come."""
+        if self.rec is None or self.ctx.exception is not None or not self.ctx.losses:
+            return False
+        freed = {id(t) for e in self.rec.of_kind("backward") if not e.retain_graph
+                 and e.tensor is not None and (t := e.tensor()) is not None}
+        return all(id(loss) in freed for _, loss in self.ctx.losses)
+
+    def events(self, kind: str) -> list[Event]:
+        """The recorded events of one kind (none without a recording)."""
+        return self.rec.of_kind(kind) if self.rec is not None else []
+
+    def optimizers_of(self, ids: Sequence[int]) -> set[str]:
+        """The names of the optimizers that hold any of these tensors."""
+        found: set[str] = set()
+        for key in ids:
+            found |= self.names.optimized.get(key, set())
+        return found
+
+    def tensor_name(self, event: Event) -> str:
+        """The name of the tensor an event is about, or what made it."""
+        t = event.tensor() if event.tensor is not None else None
+        if t is not None and id(t) in self.names.tensors:
+            return self.names.name(t)
+        return f"output of {event.producer}" if event.producer else "a tensor"
+
+    def mark_node_of(self, t: torch.Tensor, mark: str) -> None:
+        """Mark the graph node that made `t`."""
+        label = t.grad_fn.name().removeprefix("torch::autograd::") if t.grad_fn else ""
+        for node in self.graph.find(label):
+            self.graph.mark(node.id, mark)
+            break
+
+    def leaf_node(self, t: torch.Tensor, quiet: bool = False) -> str:
+        """Return the node of a leaf, drawing it if the loss graphs did not reach it
+        (`quiet`: without marks, behind a cut that may be intended)."""
+        node_id = self.drawn.get(id(t))
+        if node_id is None:
+            node_id = self.graph.add(self.names.name(t), "leaf", detail=shape_text(t),
+                                     marks=() if quiet else self.names.leaf_marks(t))
+            self.drawn[id(t)] = node_id
+        return node_id
+
+    # --- cuts ----------------------------------------------------------------------------
+    def _chains(self, cut_ids: frozenset[int]) -> list[list[Event]]:
+        """Group cut events into chains (a detach followed by numpy is one chain)."""
+        assert self.rec is not None
+        events = [self.rec.events[i] for i in sorted(cut_ids)]
+        heads = [e for e in events if not any(e.index in f.cuts for f in events)]
+        chains: dict[tuple[str, str], list[Event]] = {}
+        for head in heads:
+            chain = [e for e in events if e.index in head.cuts] + [head]
+            chains.setdefault((head.cause, where(head)), []).extend(chain)
+        return list(chains.values())
+
+    def sever(self, cut_ids: frozenset[int], into: str,
+              quiet_if_reached: bool = False) -> list[Finding]:
+        """Draw the cuts whose values entered the graph at node `into`; return their findings.
+
+        With `quiet_if_reached`, a cut whose sources all get gradient elsewhere is drawn but
+        not reported (a metric computed under no_grad next to the training loss)."""
+        findings: list[Finding] = []
+        for chain in self._chains(cut_ids):
+            head = chain[-1]
+            leaves = [t for e in chain for ref in e.source_leaves if (t := ref()) is not None]
+            unique = list({id(t): t for t in leaves}.values())
+            source_node = next((e.source_node for e in chain if e.source_node), "")
+            cause = head.cause
+            if cause == "rewrap" and any(e.cause == "numpy_roundtrip" for e in chain):
+                cause = "numpy_roundtrip"
+            label = " + ".join(dict.fromkeys(_CAUSE_LABEL[e.cause] for e in chain))
+            lost = [t for t in unique if id(t) not in self.reached]
+            finding = self._cut_finding(cause, head, chain, unique, lost) if (
+                lost or not quiet_if_reached) else None
+            intended = finding is None or finding.severity == "info"
+            if source_node or len(unique) > 1:  # one box where the leaves' paths were cut
+                src = self.graph.add(source_node or f"{chain[0].op}(...)", "cut_source",
+                                     marks=() if intended else ("history cut off",))
+                for t in unique:
+                    self.graph.edges.append(Edge(self.leaf_node(t, intended), src))
+            elif unique:
+                src = self.leaf_node(unique[0], intended)
+            else:
+                src = self.graph.add("value without history", "cut_source")
+            if not intended:
+                for t in lost:
+                    self.graph.mark(self.leaf_node(t), "gets no gradient")
+            self.graph.edges.append(Edge(src, into, label, where(head), intended))
+            if finding is not None:
+                findings.append(finding)
+        return findings
+
+    def _cut_finding(self, cause: str, head: Event, chain: list[Event],
+                     leaves: list[torch.Tensor], lost: list[torch.Tensor]) -> Finding | None:
+        """The finding for a cut: an error when a trained tensor loses its only path to the
+        loss; info when what it cut is not trained here or still gets gradient elsewhere."""
+        names = [self.names.name(t) for t in (lost or leaves)]
+        what = ", ".join(names) if names else "the value"
+        first = next((e for e in chain if e.cause == cause), head)
+        message_text, fix = _CUT_TEXT[cause]
+        message = message_text.format(what=what, op=first.op,
+                                      were="were" if len(names) > 1 else "was")
+        if cause == "non_differentiable" and not lost:
+            return None
+        if lost:
+            optimizers = self.optimizers_of([id(t) for t in lost])
+            reached_optimizers = self.optimizers_of(list(self.reached))
+            if self.names.optimized and not optimizers:
+                severity = "info"
+                message = f"may be intended: {message} They are not trained by any optimizer here."
+            elif optimizers and reached_optimizers and not optimizers & reached_optimizers:
+                severity = "info"
+                message = (f"may be intended: {message} They are trained by another optimizer "
+                           f"({', '.join(sorted(optimizers))}) with another loss.")
+            else:
+                severity = "error"
+                message = f"{what} get no gradient: {message}"
+            self.lost_reported.update(id(t) for t in lost)
+        else:
+            severity = "info"
+            message = (f"may be intended: {message} They still get gradient along another "
+                       "path.")
+        return Finding(cause, severity, tuple(names), where(head), message, fix)
+
+    # --- leaves without requires_grad ----------------------------------------------------
+    def history_free(self, keys: frozenset[int], into: str,
+                     floor: str = "warning") -> list[Finding]:
+        """Draw the leaves without requires_grad that entered node `into` and look like
+        weights; return their findings (a frozen parameter is drawn apart, not reported)."""
+        assert self.rec is not None
+        findings = []
+        names = self.names
+        for key in sorted(keys):
+            t = self.rec.leaf(key)
+            if t is None:
+                continue
+            name = names.name(t)
+            if id(t) in names.plain:
+                label, kind = "plain tensor, not a Parameter", "plain_tensor_attribute"
+                message = (f"{name} is a plain tensor attribute, not an nn.Parameter: it does "
+                           "not require grad and is not in model.parameters(), so it never "
+                           "trains.")
+                fix = f"self.{name.split('.')[-1]} = nn.Parameter(...)"
+                severity = "error"
+            elif id(t) in names.frozen:
+                src = self.drawn.get(id(t)) or self.graph.add(
+                    name, "frozen", detail=shape_text(t), marks=("frozen: requires_grad=False",))
+                self.drawn[id(t)] = src
+                self.graph.edges.append(Edge(src, into, "frozen", intended=True))
+                continue
+            elif id(t) in names.optimized or _WEIGHT_NAME.match(names.scope.get(id(t), "")):
+                label, kind = "requires_grad=False", "missing_requires_grad"
+                message = (f"{name} feeds the loss but does not require grad, so it gets "
+                           "no gradient.")
+                fix = f"create it with requires_grad=True or call {name}.requires_grad_()"
+                severity = "error" if id(t) in names.optimized else floor
+            else:
+                continue
+            src = self.graph.add(name, "history_free", detail=shape_text(t), marks=(label,))
+            self.graph.edges.append(Edge(src, into, label))
+            findings.append(Finding(kind, severity, (name,), "", message, fix))
+        return findings

@@ -1,0 +1,38 @@
+"""The rules, in the fixed order they run: each reads the Facts and returns its findings.
+
+A rule may read what the rules before it found (`Facts.found`): the cuts drawn at the joins come
+first, the exception's own finding only when nothing before named its kind, the parameter
+inventory last (it skips what a cut already reported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gradlab.facts import Facts
+from gradlab.report import Finding
+from gradlab.rules import (
+    cuts,
+    double_backward,
+    from_exception,
+    in_place,
+    loss_without_history,
+    non_leaf_grad,
+    parameters,
+)
+
+__all__ = ["RULES", "Rule"]
+
+Rule = Callable[[Facts], list[Finding]]
+
+RULES: tuple[Rule, ...] = (
+    cuts.at_joins,
+    cuts.numpy_not_joined,
+    loss_without_history.check,
+    in_place.check,
+    double_backward.check,
+    non_leaf_grad.check,
+    from_exception.check,
+    cuts.behind_cuts,
+    parameters.check,
+)

@@ -1,0 +1,50 @@
+"""From the exception: the autograd error the code raised, when no other rule named it.
+
+What: the code stopped with an autograd error (`gl.explain` knows it) that the recording and
+the graph did not already explain; if a recorded cut of the same kind exists, the last one is
+drawn into a 'where it failed' node.
+
+Why: an error the user saw must never end in "no problems found".
+
+Known problems: silent when a rule already reported the same kind; 'does not require grad'
+stays with the rules' more precise cause when they found one.
+
+Example:
+    x.numpy()                # x requires grad: RuntimeError
+
+Use instead:
+    stay in torch for anything the loss depends on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gradlab.explain import explain
+from gradlab.facts import Facts
+from gradlab.record import exception_where
+from gradlab.report import Finding
+
+__all__ = ["check"]
+
+
+def check(facts: Facts) -> list[Finding]:
+    """The exception's finding, placed at the last cut of its kind when one was recorded."""
+    exc = facts.ctx.exception
+    if exc is None:
+        return []
+    explanation = explain(exc)
+    if explanation is None or explanation.kind in {f.kind for f in facts.found}:
+        return []
+    if explanation.kind == "missing_requires_grad" and facts.found:
+        return []
+    severed: list[Finding] = []
+    cuts = [e for e in facts.events("cut") if e.cause == explanation.kind]
+    if cuts:
+        severed = [replace(f, severity="error") if f.kind == explanation.kind else f
+                   for f in facts.sever(frozenset({cuts[-1].index}),
+                                        facts.graph.add("where it failed", "output"))]
+        if any(f.kind == explanation.kind for f in severed):
+            return severed
+    return [*severed, Finding(explanation.kind, "error", (), str(exception_where(exc) or ""),
+                    explanation.explanation, explanation.fix)]

@@ -1,0 +1,90 @@
+"""In place: a tensor saved for backward was changed afterwards.
+
+What: an in-place op (`+=`, `relu(inplace=True)`, index assignment, an optimizer's update)
+bumped the version counter of a tensor that a node of the graph saved for backward; or an
+in-place op ran on a leaf that requires grad.
+
+Why: backward() raises 'one of the variables needed for gradient computation has been modified
+by an inplace operation'. The stale save is found before backward by reading the node's saved
+tensors (PyTorch's own version check).
+
+Known problems: in-place ops on tensors that no pending backward needs are fine (after
+`Linear`, on a product whose inputs are saved, not its output).
+
+Example:
+    y = torch.sigmoid(x @ w)
+    y += 1                               # sigmoid saved y
+
+Use instead:
+    y = y + 1
+"""
+
+from __future__ import annotations
+
+import re
+
+from gradlab.facts import Facts, where
+from gradlab.graph import Edge, Probe
+from gradlab.record import Event
+from gradlab.report import Finding
+
+__all__ = ["check"]
+
+_VERSION_ERROR = re.compile(r"\[torch\.\w+ \[([\d, ]*)\]\](?:, which is output \d+ of (\w+),)?"
+                            r" is at version (\d+); expected version (\d+)")
+
+
+def check(facts: Facts) -> list[Finding]:
+    """In-place ops on leaves that require grad, and saved tensors changed in place."""
+    found = [Finding("in_place", "error", (name,), where(event),
+                     f"in-place {event.op} on {name}, a leaf that requires grad.",
+                     "update weights under torch.no_grad(), or use an out-of-place op.")
+             for event in facts.events("in_place") if event.detail == "leaf"
+             for name in (facts.tensor_name(event),)]
+    pending = _pending_nodes(facts)
+    for probe in facts.probes:
+        if probe.problem != "stale" or probe.node_id not in pending:
+            continue
+        change = _match(facts, probe)
+        if change is not None:
+            op = facts.graph.add(f"{change.op} (in place)", "in_place", detail=str(change.where))
+            facts.graph.edges.append(Edge(op, probe.node_id, "in-place", where(change)))
+            what = f"{change.op} at {where(change)}" if where(change) else change.op
+        else:
+            what = "an in-place op"
+        mark = facts.graph.node(probe.node_id).marks
+        found.append(Finding(
+            "in_place", "error", (probe.node_name,), where(change) if change else "",
+            f"{probe.node_name} saved a tensor for backward that {what} changed afterwards "
+            f"({mark[0] if mark else 'stale'}): backward() will raise 'modified by an inplace "
+            "operation'.",
+            "use the out-of-place op (y = y * 2, torch.relu(y)) or change a clone()."))
+    return found
+
+
+def _pending_nodes(facts: Facts) -> set[str]:
+    """The nodes a backward still to come will reach: those of losses not yet backwarded
+    (all of them when the code failed, since its last backward did not finish)."""
+    backwarded = {id(t) for e in facts.events("backward")
+                  if e.tensor is not None and (t := e.tensor()) is not None}
+    if facts.ctx.exception is not None:
+        backwarded = set()
+    pending: set[str] = set()
+    for (_, loss), output in zip(facts.ctx.losses, facts.graph.outputs, strict=True):
+        if id(loss) not in backwarded:
+            pending.update(n.id for n in facts.graph.upstream(output.id))
+    return pending
+
+
+def _match(facts: Facts, probe: Probe) -> Event | None:
+    """The recorded in-place change that the probe's version error describes."""
+    found = _VERSION_ERROR.search(probe.message)
+    if found is None:
+        return None
+    shape = tuple(int(s) for s in found.group(1).split(",") if s.strip())
+    producer, expected = found.group(2), int(found.group(4))
+    candidates = [e for e in facts.events("in_place")
+                  if e.shape == shape and e.version_before == expected]
+    exact = [e for e in candidates if producer and e.producer.startswith(producer)]
+    chosen = exact or candidates
+    return chosen[0] if chosen else None

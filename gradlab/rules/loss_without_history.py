@@ -1,0 +1,53 @@
+"""A loss without autograd history: `backward()` on it raises.
+
+What: the loss has no `grad_fn` and does not require grad: nothing it was computed from requires
+grad, every parameter is frozen, or a cut (no_grad, numpy, `.item()`) came last.
+
+Why: `loss.backward()` raises 'element 0 of tensors does not require grad and does not have a
+grad_fn'; the fix is upstream, where the history was lost.
+
+Known problems: a loss computed under `no_grad` for evaluation only (never backpropagated) is
+drawn but not reported when its sources get gradient from the training loss.
+
+Example:
+    w = torch.randn(3, 1)               # no requires_grad
+    loss = F.mse_loss(x @ w, y)
+
+Use instead:
+    w = torch.randn(3, 1, requires_grad=True)
+"""
+
+from __future__ import annotations
+
+from gradlab.facts import Facts, group
+from gradlab.report import Finding
+
+__all__ = ["check"]
+
+
+def check(facts: Facts) -> list[Finding]:
+    """Name why each loss without history has none."""
+    found: list[Finding] = []
+    for (loss_name, loss), node in zip(facts.ctx.losses, facts.graph.outputs, strict=True):
+        if loss.grad_fn is not None or loss.requires_grad:
+            continue
+        cuts, leaves = facts.rec.origin(loss) if facts.rec else (frozenset(), frozenset())
+        if cuts:
+            found += facts.sever(cuts, node.id, quiet_if_reached=True)
+            continue
+        history_free = facts.history_free(leaves, node.id, "error")
+        if history_free:
+            found += history_free
+            continue
+        frozen = sorted(set(facts.names.frozen.values()))
+        leaf_names = [facts.names.name(t) for k in sorted(leaves)
+                      if facts.rec is not None and (t := facts.rec.leaf(k)) is not None]
+        reason = ("every parameter has requires_grad=False" if frozen
+                  else "nothing it was computed from requires grad")
+        found.append(Finding(
+            "missing_requires_grad", "error", tuple(group(frozen) if frozen else leaf_names), "",
+            f"{loss_name} has no autograd history ({reason}), so backward() raises 'element 0 "
+            "of tensors does not require grad'.",
+            "create trainable tensors with requires_grad=True (nn.Parameter in a module) and "
+            "look for a cut between them and the loss."))
+    return found
