@@ -35,7 +35,8 @@ gl.setup()
 #
 # Below, a small network computes its hidden layer inside `torch.no_grad()`. `gl.draw` runs the
 # function, watches the forward pass and draws the autograd graph, read from the top (the
-# weights) down to the loss (green):
+# weights) down to the loss (green). New words (leaf, `grad_fn`, saved tensor, version counter,
+# view) are explained under [Words used in this course](#Words-used-in-this-course) below.
 
 # %%
 def one_cut():
@@ -74,11 +75,12 @@ for row in report.grads:
 # `make_dot` draws exactly what autograd recorded, walking back from the loss:
 
 # %%
+from IPython.display import SVG
 from torchviz import make_dot
 
 scope = one_cut()
 picture = make_dot(scope["loss"], params=dict(scope["model"].named_parameters()))
-picture
+SVG(picture.pipe(format="svg"))
 
 # %% [markdown]
 # The difference in one line: **torchviz leaves out what was cut, gradlab draws it.** The first
@@ -166,7 +168,7 @@ loss = F.mse_loss(model(x) + x @ w_extra, y)
 # | **`grad_fn`** | the backward op that made a non-leaf (`MulBackward0` for `*`); a leaf has `grad_fn` `None`. The graph is these ops, linked back to the leaves | lessons 02, 06 |
 # | **saved tensor** | a value an op keeps for its backward: sigmoid keeps its output `s` to compute `s * (1 - s)`. Backward frees them (lesson 05) | lessons 04, 05 |
 # | **version counter** | `t._version`, a count every in-place change of `t` increments. Each saved tensor remembers its version; backward refuses if it changed | lesson 04 |
-# | **view** | a tensor that shares memory (and the version counter) with its base: slices, `.t()`, `.view()`, `.detach()` | lessons 03, 04 |
+# | **view** | a tensor that shares memory (and the version counter) with its base tensor: a slice `t[:2]`, `t.t()`, `t.view(...)`. (`t.detach()` shares both too, without history) | lessons 03, 04 |
 # | **`AsStrided`** | the name torch gives in an error to a saved view it recreated from sizes and strides (`torch.as_strided`), such as the `weight.t()` that `nn.Linear` saves | lesson 04 |
 # | **severed edge** | gradlab's word: a value entered the loss with no gradient path back to where it came from | every lesson |
 #

@@ -308,11 +308,12 @@ print("final loss, torch.clamp:", round(fixed_run.losses[-1], 4))
 # %% [markdown]
 # ## When detaching is right
 #
-# Cutting the gradient on purpose is everyday work: the discriminator step of a GAN trains on
-# `fake.detach()`, truncated backpropagation through time (BPTT) detaches an RNN's hidden state
-# between chunks, and in reinforcement learning a temporal-difference (TD) target is computed
-# without gradient. gradlab raises no error or warning on
-# them: it notes each cut as *info* ("may be intended") and says why it thinks so.
+# Cutting the gradient on purpose is everyday work: the discriminator step of a generative
+# adversarial network (GAN) trains on `fake.detach()`, truncated backpropagation through time
+# (BPTT) detaches a recurrent network's (RNN's) hidden state between chunks, and in
+# reinforcement learning a temporal-difference (TD) target is computed without gradient.
+# gradlab raises no error or warning on them: it notes each cut as *info* ("may be intended")
+# and says why it thinks so.
 
 # %%
 def gan_discriminator_step():
