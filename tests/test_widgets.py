@@ -272,3 +272,13 @@ def test_cell_magic_without_a_loss_says_what_to_name(
     out = capsys.readouterr()
     assert "%%gradlab: no loss found" in out.out + out.err
     assert "Traceback" not in out.out + out.err
+
+
+def test_classroom_mode_makes_every_toggle_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GRADLAB_CLASSROOM=1 before JupyterLab starts: every lesson's toggles in projector
+    mode, no lesson edited; an explicit big= still wins."""
+    monkeypatch.setenv("GRADLAB_CLASSROOM", "1")
+    assert gl.compare(s.no_grad_broken, s.clean_fixed).big
+    assert not gl.compare(s.no_grad_broken, s.clean_fixed, big=False).big
+    monkeypatch.delenv("GRADLAB_CLASSROOM")
+    assert not gl.compare(s.no_grad_broken, s.clean_fixed).big
