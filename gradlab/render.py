@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import textwrap
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -85,14 +86,15 @@ _CHANGED_EDGE = {"color": IN_PLACE_COLOUR, "fontcolor": IN_PLACE_COLOUR, "style"
 _EDGE_LEGEND = {"severed": _SEVERED, "intended": _INTENDED_EDGE, "changed": _CHANGED_EDGE}
 # Projector: labels >= 14 px at 75 % scale; wider pictures are ranked left-to-right or folded.
 _BIG = {"fontsize": "14"}
-FIT_WIDTH_PT = 620
+_WRAP = 24  # characters per label line in large type
+FIT_WIDTH_PT = 860  # 1147 px: shrunk to a 930 px output (1280x720, file browser open), 15 px type
 
 
 def _shows(node: Node, show_freed: bool) -> tuple[str, ...]:
     return tuple(m for m in node.marks if m != "freed" or show_freed)
 
 
-def _node_label(node: Node, show_freed: bool) -> str:
+def _node_label(node: Node, show_freed: bool, wrap: int = 0) -> str:
     lines = [node.label]
     if node.detail and node.kind != "in_place":
         lines[0] += f"\n{node.detail}"
@@ -100,6 +102,9 @@ def _node_label(node: Node, show_freed: bool) -> str:
         lines.append(node.detail)
     lines.extend(m for m in _shows(node, show_freed)
                  if not (node.kind in ("history_free", "frozen") and m in node.label))
+    if wrap:  # large type: long marks wrap at word boundaries instead of widening the picture
+        lines = [part for line in "\n".join(lines).split("\n")
+                 for part in textwrap.wrap(line, wrap, break_long_words=False) or [line]]
     return "\n".join(lines)
 
 
@@ -149,7 +154,8 @@ class GraphView:
             elif node.kind == "cut_source" and not intended:
                 used.add("marked")
             used.add(node.kind if node.kind in _STYLE else "op")
-            dot.node(node.id, _node_label(node, self._show_freed), **style)
+            dot.node(node.id, _node_label(node, self._show_freed, _WRAP if self.big else 0),
+                     **style)
             if self._show_saved:
                 for i, saved in enumerate(node.saved):
                     dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
@@ -256,13 +262,14 @@ class GraphView:
         """This graph in large type, without its legend (see `legend_svg`), ranked
         left-to-right or folded further when top-to-bottom is too wide to keep the type large."""
         if self._projector is None:
-            tries: list[tuple[Folded, str, int | None]] = [
-                (self.folded, "TB", self.collapsed_from), (self.folded, "LR", self.collapsed_from)]
+            candidates: list[tuple[Folded, int | None]] = [(self.folded, self.collapsed_from)]
             drawn = self.folded.drawn
             while drawn > 10:
                 drawn //= 2
-                tries.append((fold(self.graph, max(drawn, 10), self._show_freed), "TB",
-                              len(self.graph.nodes)))
+                candidates.append((fold(self.graph, max(drawn, 10), self._show_freed),
+                                   len(self.graph.nodes)))
+            tries = [(folded, rankdir, collapsed_from) for folded, collapsed_from in candidates
+                     for rankdir in ("TB", "LR")]
             for folded, rankdir, collapsed_from in tries:
                 view = GraphView(self.graph, folded, show_saved=self._show_saved,
                                  show_freed=self._show_freed, legend=False,
