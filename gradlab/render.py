@@ -86,6 +86,9 @@ _CHANGED_EDGE = {"color": IN_PLACE_COLOUR, "fontcolor": IN_PLACE_COLOUR, "style"
 _EDGE_LEGEND = {"severed": _SEVERED, "intended": _INTENDED_EDGE, "changed": _CHANGED_EDGE}
 # Projector: labels >= 14 px at 75 % scale; wider pictures are ranked left-to-right or folded.
 _BIG = {"fontsize": "14"}
+# Large type: parts of the graph that do not connect (unused parameters, cut chains) stack in
+# one column instead of lining up side by side.
+_BIG_GRAPH = {**_BIG, "pack": "true", "packmode": "array_1"}
 _WRAP = 24  # characters per label line in large type
 FIT_WIDTH_PT = 860  # 1147 px: shrunk to a 930 px output (1280x720, file browser open), 15 px type
 
@@ -102,14 +105,19 @@ def _node_label(node: Node, show_freed: bool, wrap: int = 0) -> str:
         lines.append(node.detail)
     lines.extend(m for m in _shows(node, show_freed)
                  if not (node.kind in ("history_free", "frozen") and m in node.label))
-    if wrap:  # large type: long marks wrap at word boundaries instead of widening the picture
-        lines = [part for line in "\n".join(lines).split("\n")
-                 for part in textwrap.wrap(line, wrap, break_long_words=False) or [line]]
-    return "\n".join(lines)
+    return _wrapped("\n".join(lines), wrap)
 
 
-def _edge_label(cause: str, where: str, sign: str = "╳ ") -> str:
-    return sign + cause + (f"\n{where}" if where else "")
+def _edge_label(cause: str, where: str, sign: str = "╳ ", wrap: int = 0) -> str:
+    return _wrapped(sign + cause + (f"\n{where}" if where else ""), wrap)
+
+
+def _wrapped(label: str, width: int) -> str:
+    """Large type: long lines wrap at word boundaries instead of widening the picture."""
+    if not width:
+        return label
+    return "\n".join(part for line in label.split("\n")
+                     for part in textwrap.wrap(line, width, break_long_words=False) or [line])
 
 
 class GraphView:
@@ -139,11 +147,13 @@ class GraphView:
     # --- building -----------------------------------------------------------------------
     def _build(self, legend: bool) -> graphviz.Digraph:
         size = _BIG if self.big else {}
-        dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR, **size,
+        dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR,
+                                                      **(_BIG_GRAPH if self.big else {}),
                                                       "rankdir": self._rankdir},
                                node_attr={**_NODE_ATTR, **size},
                                edge_attr={**_EDGE_ATTR, **size})
         used = {"output", "op", "leaf"}
+        wrap = _WRAP if self.big else 0
         for node in self.folded.nodes:
             intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
             style = {} if intended else dict(_STYLE.get(node.kind, {}))
@@ -154,8 +164,7 @@ class GraphView:
             elif node.kind == "cut_source" and not intended:
                 used.add("marked")
             used.add(node.kind if node.kind in _STYLE else "op")
-            dot.node(node.id, _node_label(node, self._show_freed, _WRAP if self.big else 0),
-                     **style)
+            dot.node(node.id, _node_label(node, self._show_freed, wrap), **style)
             if self._show_saved:
                 for i, saved in enumerate(node.saved):
                     dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
@@ -167,15 +176,16 @@ class GraphView:
             used.add("box")
         for e in self.folded.edges:
             if self._changes(e):
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "✎ "),
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "✎ ", wrap),
                          **_CHANGED_EDGE)
                 used.add("changed")
             elif e.intended:
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· "),
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· ", wrap),
                          **_INTENDED_EDGE)
                 used.add("intended")
             elif e.cause:
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where), **_SEVERED)
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "╳ ", wrap),
+                         **_SEVERED)
                 used.add("severed")
             else:
                 dot.edge(e.src, e.dst)

@@ -250,7 +250,7 @@ def test_lesson_in_jupyterlab_untrusted_live_projector_restart_reopen(
         toggle = live.nth(i)
         toggle.scroll_into_view_if_needed()
         graph, code = _pane(toggle, "graph"), _pane(toggle, "code")
-        assert "<svg" in graph and "<table" in _pane(toggle, "grads")
+        assert "<svg" in graph
         _flip(page, toggle, "fixed", graph)
         assert _pane(toggle, "code") != code
         fixed = _pane(toggle, "graph")
@@ -281,7 +281,7 @@ def test_lesson_in_jupyterlab_untrusted_live_projector_restart_reopen(
         toggle = live.nth(i)
         toggle.scroll_into_view_if_needed()
         expect(toggle.locator(".gradlab-kernel-gone")).to_be_visible()
-        assert KERNEL_GONE in toggle.locator(".gradlab-kernel-gone").inner_text()
+        assert KERNEL_GONE in (toggle.locator(".gradlab-kernel-gone").text_content() or "")
         assert toggle.locator(".gradlab-controls").evaluate(
             "el => getComputedStyle(el).pointerEvents") == "none"
 
