@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import textwrap
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -85,14 +86,18 @@ _CHANGED_EDGE = {"color": IN_PLACE_COLOUR, "fontcolor": IN_PLACE_COLOUR, "style"
 _EDGE_LEGEND = {"severed": _SEVERED, "intended": _INTENDED_EDGE, "changed": _CHANGED_EDGE}
 # Projector: labels >= 14 px at 75 % scale; wider pictures are ranked left-to-right or folded.
 _BIG = {"fontsize": "14"}
-FIT_WIDTH_PT = 620
+# Large type: parts of the graph that do not connect (unused parameters, cut chains) stack in
+# one column instead of lining up side by side.
+_BIG_GRAPH = {**_BIG, "pack": "true", "packmode": "array_1"}
+_WRAP = 24  # characters per label line in large type
+FIT_WIDTH_PT = 860  # 1147 px: shrunk to a 930 px output (1280x720, file browser open), 15 px type
 
 
 def _shows(node: Node, show_freed: bool) -> tuple[str, ...]:
     return tuple(m for m in node.marks if m != "freed" or show_freed)
 
 
-def _node_label(node: Node, show_freed: bool) -> str:
+def _node_label(node: Node, show_freed: bool, wrap: int = 0) -> str:
     lines = [node.label]
     if node.detail and node.kind != "in_place":
         lines[0] += f"\n{node.detail}"
@@ -100,11 +105,19 @@ def _node_label(node: Node, show_freed: bool) -> str:
         lines.append(node.detail)
     lines.extend(m for m in _shows(node, show_freed)
                  if not (node.kind in ("history_free", "frozen") and m in node.label))
-    return "\n".join(lines)
+    return _wrapped("\n".join(lines), wrap)
 
 
-def _edge_label(cause: str, where: str, sign: str = "╳ ") -> str:
-    return sign + cause + (f"\n{where}" if where else "")
+def _edge_label(cause: str, where: str, sign: str = "╳ ", wrap: int = 0) -> str:
+    return _wrapped(sign + cause + (f"\n{where}" if where else ""), wrap)
+
+
+def _wrapped(label: str, width: int) -> str:
+    """Large type: long lines wrap at word boundaries instead of widening the picture."""
+    if not width:
+        return label
+    return "\n".join(part for line in label.split("\n")
+                     for part in textwrap.wrap(line, width, break_long_words=False) or [line])
 
 
 class GraphView:
@@ -134,11 +147,13 @@ class GraphView:
     # --- building -----------------------------------------------------------------------
     def _build(self, legend: bool) -> graphviz.Digraph:
         size = _BIG if self.big else {}
-        dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR, **size,
+        dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR,
+                                                      **(_BIG_GRAPH if self.big else {}),
                                                       "rankdir": self._rankdir},
                                node_attr={**_NODE_ATTR, **size},
                                edge_attr={**_EDGE_ATTR, **size})
         used = {"output", "op", "leaf"}
+        wrap = _WRAP if self.big else 0
         for node in self.folded.nodes:
             intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
             style = {} if intended else dict(_STYLE.get(node.kind, {}))
@@ -149,7 +164,7 @@ class GraphView:
             elif node.kind == "cut_source" and not intended:
                 used.add("marked")
             used.add(node.kind if node.kind in _STYLE else "op")
-            dot.node(node.id, _node_label(node, self._show_freed), **style)
+            dot.node(node.id, _node_label(node, self._show_freed, wrap), **style)
             if self._show_saved:
                 for i, saved in enumerate(node.saved):
                     dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
@@ -161,15 +176,16 @@ class GraphView:
             used.add("box")
         for e in self.folded.edges:
             if self._changes(e):
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "✎ "),
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "✎ ", wrap),
                          **_CHANGED_EDGE)
                 used.add("changed")
             elif e.intended:
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· "),
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· ", wrap),
                          **_INTENDED_EDGE)
                 used.add("intended")
             elif e.cause:
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where), **_SEVERED)
+                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "╳ ", wrap),
+                         **_SEVERED)
                 used.add("severed")
             else:
                 dot.edge(e.src, e.dst)
@@ -256,13 +272,14 @@ class GraphView:
         """This graph in large type, without its legend (see `legend_svg`), ranked
         left-to-right or folded further when top-to-bottom is too wide to keep the type large."""
         if self._projector is None:
-            tries: list[tuple[Folded, str, int | None]] = [
-                (self.folded, "TB", self.collapsed_from), (self.folded, "LR", self.collapsed_from)]
+            candidates: list[tuple[Folded, int | None]] = [(self.folded, self.collapsed_from)]
             drawn = self.folded.drawn
             while drawn > 10:
                 drawn //= 2
-                tries.append((fold(self.graph, max(drawn, 10), self._show_freed), "TB",
-                              len(self.graph.nodes)))
+                candidates.append((fold(self.graph, max(drawn, 10), self._show_freed),
+                                   len(self.graph.nodes)))
+            tries = [(folded, rankdir, collapsed_from) for folded, collapsed_from in candidates
+                     for rankdir in ("TB", "LR")]
             for folded, rankdir, collapsed_from in tries:
                 view = GraphView(self.graph, folded, show_saved=self._show_saved,
                                  show_freed=self._show_freed, legend=False,

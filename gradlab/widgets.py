@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import traceback
 from html import escape
@@ -24,16 +25,18 @@ from gradlab.panes import (
 
 __all__ = ["CompareWidget", "compare"]
 
+CLASSROOM = "GRADLAB_CLASSROOM"  # set to 1 before starting JupyterLab: every toggle big=True
 KERNEL_GONE = "The kernel was restarted: run the cell to make the toggle live again."
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # A toggle is shown as two outputs: a static view (pictures as PNG, for untrusted notebooks and
 # pages without a kernel) and the live widget. JupyterLab hides the static view beside a live
-# widget, and hides the widget output that can no longer find its model after a restart.
+# widget, and hides the widget output while it holds only the text "Loading widget..." or
+# "Error displaying widget: model not found" (after a restart, or saved and reopened).
 # `jupyter-widgets-disconnected` is ipywidgets' class on a view whose kernel has gone.
 _CSS = ("<style>"
         ".jp-OutputArea:has(.gradlab-live) .gradlab-compare-static{display:none}"
-        ".jp-OutputArea:has(.gradlab-compare-static) .jp-OutputArea-output"
-        f"[data-mime-type='{_WIDGET_VIEW}']:not(:has(.gradlab-live)){{display:none}}"
+        ".jp-OutputArea:has(.gradlab-compare-static) .jp-OutputArea-output:not(:has(*))"
+        "{display:none}"
         ".gradlab-live .gradlab-kernel-gone{display:none}"
         ".gradlab-live.jupyter-widgets-disconnected .gradlab-kernel-gone{display:block}"
         ".gradlab-live.jupyter-widgets-disconnected .gradlab-controls"
@@ -251,10 +254,13 @@ def _close_tree(widget: widgets.Widget) -> None:
 
 
 def compare(broken: Variant, fixed: Variant, *, title: str | None = None, train_steps: int = 0,
-            big: bool = False, loss: str | None = None) -> CompareWidget:
+            big: bool | None = None, loss: str | None = None) -> CompareWidget:
     """A broken | fixed toggle: each flip reruns the chosen function from scratch (fixed seed)
     and shows its code, graph, findings, gradients, error and, with `train_steps`, the loss
     curves of both (drawn just after the graph). Each function returns `locals()`; for a curve
-    it defines `step()`."""
+    it defines `step()`. `big` (projector) defaults to the environment variable
+    GRADLAB_CLASSROOM=1: classroom mode for every lesson at once."""
+    if big is None:
+        big = os.environ.get(CLASSROOM) == "1"
     return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss),
-                         title=title, big=big)
+                         title=title, big=bool(big))

@@ -2,13 +2,15 @@
 static site opened with the network cut off.
 
 JupyterLab serves a copy of notebooks/ so that nothing the browser runs (or autosaves) touches
-the repository. Screenshots go to screenshots/ (ignored by git).
+the repository; one server and one page (1280x720, a projector) serve every lesson.
+Screenshots go to screenshots/ (ignored by git).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -17,9 +19,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+
+from gradlab.widgets import KERNEL_GONE
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -45,7 +50,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
     port = _free_port()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config),
-           "JUPYTER_RUNTIME_DIR": str(base / "runtime")}
+           "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+           "JUPYTER_DATA_DIR": str(base / "data")}  # its own trust database: nothing trusted
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser",
          "--ip=127.0.0.1", f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
@@ -86,6 +92,16 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
+@pytest.fixture(scope="module")
+def page(browser: Browser) -> Iterator[Page]:
+    """One page for every lesson, at a projector's size: 1280x720."""
+    shown = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        yield shown
+    finally:
+        shown.close()
+
+
 NOTEBOOK = "window.jupyterapp.shell.currentWidget"
 
 FINISHED = f"""() => {{
@@ -110,55 +126,171 @@ UNEXPECTED = f"""() => {{
 }}"""
 
 
-def _run_all(page: Page, url: str, name: str) -> None:
-    page.goto(f"{url}/lab/tree/notebooks/{name}")
+def _open(page: Page, url: str, name: str) -> None:
+    """Open a notebook in a fresh JupyterLab page, file browser open, kernel idle."""
+    page.goto(f"{url}/lab/tree/notebooks/{name}?reset")  # no tab of an earlier lesson
     page.wait_for_function(f"""() => {{
         const panel = window.jupyterapp && {NOTEBOOK};
-        return panel && panel.sessionContext && panel.sessionContext.session &&
-            panel.sessionContext.session.kernel &&
+        return panel && panel.context && panel.context.isReady && panel.sessionContext &&
+            panel.sessionContext.session && panel.sessionContext.session.kernel &&
             panel.sessionContext.session.kernel.status === 'idle';
-    }}""", timeout=90_000)
+    }}""", timeout=120_000)
+    if not page.locator("#filebrowser").is_visible():
+        page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:activate')")
+    page.locator("#filebrowser").wait_for(state="visible")
+
+
+def _run_all(page: Page) -> None:
+    """Run every cell in classroom mode (every toggle big=True), as an instructor would."""
     page.evaluate(f"""async () => {{
+        const kernel = {NOTEBOOK}.sessionContext.session.kernel;
+        await kernel.requestExecute({{code: "import os; os.environ['GRADLAB_CLASSROOM'] = '1'",
+                                      silent: true}}).done;
         await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
         {NOTEBOOK}.__gradlabStarted = true;
         window.jupyterapp.commands.execute('notebook:run-all-cells');
     }}""")
-    page.wait_for_function(FINISHED, timeout=180_000, polling=500)
+    page.wait_for_function(FINISHED, timeout=240_000, polling=500)
 
 
-def _pane(page: Page, kind: str) -> str:
-    return page.locator(f".gradlab-{kind}-pane").first.inner_html()
+STORED_PICTURES = """() => {
+    // Every picture a stored output carries, looked at one by one (JupyterLab renders cells
+    // lazily): loaded, drawn, and no markup left over as text.
+    const problems = [];
+    const root = window.jupyterapp.shell.currentWidget.node;
+    const statics = [...root.querySelectorAll('.gradlab-compare-static')];
+    for (const view of statics) {
+        view.scrollIntoView();
+        const pictures = [...view.querySelectorAll('.gradlab-graph img')];
+        if (pictures.length < 2) problems.push(`a static view with ${pictures.length} graphs`);
+        for (const img of pictures)
+            if (!img.complete || img.naturalWidth === 0 || img.getBoundingClientRect().width === 0)
+                problems.push('a graph picture that did not draw');
+        if (view.getBoundingClientRect().height === 0) problems.push('a hidden static view');
+    }
+    const text = root.innerText;
+    for (const leftover of ['cluster_legend', 'model not found', '<svg', 'CompareWidget('])
+        if (text.includes(leftover)) problems.push(`the page shows ${leftover}`);
+    return {statics: statics.length, problems};
+}"""
+
+DRAWS = """() => [...window.jupyterapp.shell.currentWidget.node.querySelectorAll(
+    '.jp-OutputArea-output')].filter(o =>
+    o.querySelector('img') && !o.querySelector('.gradlab-compare-static')).length"""
+
+
+def _stored_views(page: Page, toggles: int) -> Any:
+    """The stored outputs' pictures once JupyterLab has drawn every toggle's static view."""
+    page.wait_for_function(
+        """n => window.jupyterapp.shell.currentWidget.node.querySelectorAll(
+            '.gradlab-compare-static').length >= n""", arg=toggles)
+    return page.evaluate(STORED_PICTURES)
+
+
+def _stored(name: str) -> tuple[int, int]:
+    """How many toggles and plain `gl.draw` pictures the stored notebook holds."""
+    cells = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
+    outputs = [o.get("data", {}) for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
+    toggles = sum("gradlab-compare-static" in "".join(d.get("text/html", "")) for d in outputs)
+    return toggles, sum("image/png" in d for d in outputs)
+
+
+PROJECTOR = """(toggle) => {
+    // The measurements of a projector (1280x720, file browser open) for one live toggle.
+    toggle.querySelector('.widget-toggle-buttons').scrollIntoView({block: 'start'});
+    const area = toggle.closest('.jp-OutputArea-output');
+    const graph = toggle.querySelector('.gradlab-graph-pane svg');
+    const box = graph.getBoundingClientRect();
+    const scale = box.width / graph.viewBox.baseVal.width;
+    const labels = [...graph.querySelectorAll('g.node text')].map(
+        t => parseFloat(t.getAttribute('font-size')) * scale);
+    const curve = toggle.querySelector('.gradlab-curve-pane svg');
+    return {
+        width: area.clientWidth, scrolls: area.scrollWidth > area.clientWidth + 1,
+        graph: box.width, curve: curve ? curve.getBoundingClientRect().width : 0,
+        smallest: Math.min(...labels), top: box.top, viewport: window.innerHeight,
+        legendInside: graph.innerHTML.includes('cluster_legend'),
+        legendBeside: toggle.querySelector('.gradlab-graph-pane .gradlab-legend svg') !== null,
+    };
+}"""
+
+
+def _flip(page: Page, toggle: Locator, variant: str, before: str) -> None:
+    toggle.locator(".widget-toggle-buttons button", has_text=variant).click()
+    page.wait_for_function(
+        "([t, g]) => t.querySelector('.gradlab-graph-pane').innerHTML !== g",
+        arg=[toggle.element_handle(), before])
+
+
+def _pane(toggle: Locator, kind: str) -> str:
+    return toggle.locator(f".gradlab-{kind}-pane").first.inner_html()
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_lesson_runs_in_jupyterlab_and_the_toggle_flips(lab: str, browser: Browser,
-                                                        name: str) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    try:
-        _run_all(page, lab, name)
-        assert page.evaluate(UNEXPECTED) == []
-        if page.locator(".gradlab-graph-pane").count() == 0:
-            assert name == "08_fact_check.ipynb", "a lesson without its toggle"
-            return
-        toggle = page.locator(".widget-toggle-buttons").first
-        toggle.evaluate("el => el.scrollIntoView({block: 'start'})")
-        graph, grads = _pane(page, "graph"), _pane(page, "grads")
-        assert "<svg" in graph and "<table" in grads
-        toggle.locator("button", has_text="fixed").click()
-        page.wait_for_function(
-            "g => document.querySelector('.gradlab-graph-pane').innerHTML !== g", arg=graph)
-        assert _pane(page, "grads") != grads
-        SCREENSHOTS.mkdir(exist_ok=True)
-        toggle.evaluate("el => el.closest('.jp-Cell-outputArea').scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(300)  # let JupyterLab's windowed notebook settle before the picture
-        page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"))
-        toggle.locator("button", has_text="broken").click()
-        page.wait_for_function(
-            "g => document.querySelector('.gradlab-graph-pane').innerHTML === g", arg=graph)
-        assert _pane(page, "grads") == grads
-    finally:
-        page.evaluate(f"() => {NOTEBOOK} && {NOTEBOOK}.sessionContext.shutdown()")
-        page.close()
+def test_lesson_in_jupyterlab_untrusted_live_projector_restart_reopen(
+        lab: str, page: Page, name: str) -> None:
+    """One lesson the ways it is met: opened untrusted (pictures, never markup), run in
+    classroom mode on a projector (every toggle flips; type large, nothing scrolls sideways),
+    after a kernel restart (the toggle says so), saved and reopened (the static view)."""
+    toggles, draws = _stored(name)
+    _open(page, lab, name)
+    assert page.evaluate(f"""() => {NOTEBOOK}.content.widgets.filter(c =>
+        c.model.type === 'code' && c.model.outputs.length).every(c => !c.model.trusted)""")
+    stored = _stored_views(page, toggles)
+    assert stored == {"statics": toggles, "problems": []}, name
+    assert page.evaluate(DRAWS) >= draws  # gl.draw: the PNG beside the SVG
+
+    _run_all(page)
+    assert page.evaluate(UNEXPECTED) == []
+    live = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .gradlab-live")
+    assert live.count() == toggles
+    if toggles == 0:
+        assert name == "08_fact_check.ipynb", "a lesson without its toggle"
+    for i in range(live.count()):
+        toggle = live.nth(i)
+        toggle.scroll_into_view_if_needed()
+        graph, code = _pane(toggle, "graph"), _pane(toggle, "code")
+        assert "<svg" in graph
+        _flip(page, toggle, "fixed", graph)
+        assert _pane(toggle, "code") != code
+        fixed = _pane(toggle, "graph")
+        _flip(page, toggle, "broken", fixed)
+        assert _pane(toggle, "graph") == graph and _pane(toggle, "code") == code
+        seen = toggle.evaluate(PROJECTOR)
+        assert not seen["scrolls"] and seen["graph"] <= seen["width"], seen
+        assert seen["curve"] <= seen["width"], seen
+        assert seen["smallest"] >= 14, seen
+        assert not seen["legendInside"] and seen["legendBeside"], seen
+        assert 0 <= seen["top"] < seen["viewport"], seen
+        if i == 0:  # the rerun button says it runs, then how long it took; words wrap whole
+            toggle.locator("button.gradlab-big-toggle", has_text="rerun").click()
+            expect(toggle.locator(".gradlab-status")).to_have_text(
+                re.compile(r"running broken…|ran broken in \d+\.\d\d s"))
+            expect(toggle.locator(".gradlab-status")).to_have_text(
+                re.compile(r"ran broken in \d+\.\d\d s"), timeout=60_000)
+            assert toggle.locator(".gradlab-code-pane pre").evaluate(
+                "el => getComputedStyle(el).wordBreak + ' ' + getComputedStyle(el).whiteSpace"
+            ) == "normal pre-wrap"
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"))
+
+    page.evaluate(f"() => {NOTEBOOK}.sessionContext.session.kernel.restart()")
+    page.wait_for_function(f"() => {NOTEBOOK}.sessionContext.session.kernel.status === 'idle'",
+                           timeout=60_000)
+    for i in range(live.count()):
+        toggle = live.nth(i)
+        toggle.scroll_into_view_if_needed()
+        expect(toggle.locator(".gradlab-kernel-gone")).to_be_visible()
+        assert KERNEL_GONE in (toggle.locator(".gradlab-kernel-gone").text_content() or "")
+        assert toggle.locator(".gradlab-controls").evaluate(
+            "el => getComputedStyle(el).pointerEvents") == "none"
+
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(f"() => !{NOTEBOOK}.context.model.dirty")
+    _open(page, lab, name)  # the page reloads: the widgets' models are gone with it
+    reopened = _stored_views(page, toggles)
+    assert reopened == {"statics": toggles, "problems": []}, name
+    page.evaluate(f"() => {NOTEBOOK}.sessionContext.shutdown()")
 
 
 def test_static_site_shows_both_variants_offline(tmp_path: Path, browser: Browser) -> None:
@@ -187,9 +319,9 @@ def test_static_site_shows_both_variants_offline(tmp_path: Path, browser: Browse
                 first = statics.first
                 assert first.locator("h4", has_text="broken").count() == 1
                 assert first.locator("h4", has_text="fixed").count() == 1
-                assert first.locator("svg").count() >= 2  # both graphs
+                assert first.locator(".gradlab-graph img").count() == 2  # both graphs
                 assert first.locator("table.gradlab-grads").count() == 2
-                assert first.locator("svg").first.bounding_box() is not None  # drawn, visible
+                assert first.locator("img").first.evaluate("i => i.naturalWidth") > 0  # drawn
             assert page.locator("text=Error displaying widget").count() == 0
         assert requested == [], f"the site asked the network for {requested}"
     finally:

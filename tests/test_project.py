@@ -124,8 +124,10 @@ def test_code_is_typed_and_clean(command: list[str]) -> None:
 
 def binder_badge() -> str:
     """The README's Binder badge, made from the one setting that names the repository."""
-    url = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
-    repository = url.removeprefix("https://github.com/")
+    setting = re.search(r'^Repository = "https://github\.com/([^"]+)"$',
+                        (ROOT / "pyproject.toml").read_text(), re.M)
+    assert setting is not None, "pyproject.toml: [project.urls] Repository names no GitHub repo"
+    repository = setting.group(1)
     return (f"[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/"
             f"{repository}/HEAD?urlpath=lab/tree/notebooks/00_start_here.ipynb)")
 

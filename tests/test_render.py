@@ -238,10 +238,10 @@ def test_projector_picture_keeps_large_type_and_fits() -> None:
     assert "fontsize=14" in small.source and "cluster_legend" not in small.source
     assert "leaf that gets .grad" in small.legend_svg()
     wide = gl.draw(_transformer_step).for_projector()
-    width = float(re.search(r'<svg width="([\d.]+)pt"', wide.svg()).group(1))  # type: ignore[union-attr]
-    assert width <= FIT_WIDTH_PT
-    folded = gl.draw(_transformer_step).folded.drawn
-    assert "rankdir=LR" in wide.source or wide.folded.drawn < folded
+    width = re.search(r'<svg width="([\d.]+)pt"', wide.svg())
+    assert width is not None and float(width.group(1)) <= FIT_WIDTH_PT
+    folded_further = wide.folded.drawn < gl.draw(_transformer_step).folded.drawn
+    assert "rankdir=LR" in wide.source or folded_further
 
 
 def test_without_dot_the_summary_and_install_command_are_shown(

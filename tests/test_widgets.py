@@ -279,3 +279,13 @@ def test_an_exception_is_shown_once() -> None:
     shown = "".join(pane.value for pane in widget.panes.values())
     assert shown.count("<b>raised</b>") == 1 and "Trying to backward" in shown
     assert widget.static().data.count("<b>raised</b>") == 1
+
+
+def test_classroom_mode_makes_every_toggle_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GRADLAB_CLASSROOM=1 before JupyterLab starts: every lesson's toggles in projector
+    mode, no lesson edited; an explicit big= still wins."""
+    monkeypatch.setenv("GRADLAB_CLASSROOM", "1")
+    assert gl.compare(s.no_grad_broken, s.clean_fixed).big
+    assert not gl.compare(s.no_grad_broken, s.clean_fixed, big=False).big
+    monkeypatch.delenv("GRADLAB_CLASSROOM")
+    assert not gl.compare(s.no_grad_broken, s.clean_fixed).big
