@@ -4,7 +4,6 @@ errors, and its scores never fall below those stored in tests/realworld/scores.j
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
