@@ -56,6 +56,12 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
         if run.exited or run.timed_out:  # stopped before a loss existed: nothing to judge
             _say(f"nothing to check: {problem}")
             return 3 if run.timed_out or run.exit_status not in (None, 0) else 2
+        if loss is None and run.error is None and not run.recording.of_kind("backward"):
+            _say("nothing to check: the script ran without calling backward() or "
+                 "autograd.grad() and has no loss (name it `loss`, or pass --loss NAME)")
+            if as_json:
+                print("[]")
+            return 0
         _say(str(problem))
         return 2
     report = analyse(ctx)

@@ -318,8 +318,18 @@ def _version(t: torch.Tensor) -> int:
         return -1
 
 
+def _grad_fn(t: torch.Tensor) -> Any:
+    """`t.grad_fn`, or None where reading it raises (a no_grad view whose base changed in
+    place): the program never asked for it, so gradlab must not raise there."""
+    try:
+        return t.grad_fn
+    except RuntimeError:
+        return None
+
+
 def _grad_fn_name(t: torch.Tensor) -> str:
-    return t.grad_fn.name() if t.grad_fn is not None else ""
+    node = _grad_fn(t)
+    return node.name() if node is not None else ""
 
 
 def _upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
@@ -643,7 +653,7 @@ class _Recorder(TorchFunctionMode):
                         version_after=_version(t), producer=producer, detail=inside)
             if not t.requires_grad:
                 self._after_in_place_without_grad(name, t, args, kwargs, frame, required_grad)
-            elif t.grad_fn is not None and self._provenance:
+            elif self._provenance and _grad_fn(t) is not None:
                 self._joins(name, _tensors_in(args[1:], kwargs), t, frame)
         return out
 

@@ -34,7 +34,8 @@ from gradlab.record import Recording, Warned
 __all__ = ["EXIT_CODES", "NotASource", "ScriptRun", "TimedOut", "check_source", "run_script",
            "syntax_error_text"]
 
-EXIT_CODES = """exit codes: 0 no error or warning finding; 1 findings; 2 usage error (no such file,
+EXIT_CODES = """exit codes: 0 no error or warning finding (or nothing to check: no loss and no
+backward() call); 1 findings; 2 usage error (no such file,
 not a Python source file, bad option); 3 the script failed for a reason unrelated to autograd
 (a SyntaxError included)."""
 

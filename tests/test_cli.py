@@ -116,10 +116,22 @@ def test_loss_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "no tensor named 'cost'" in err
 
 
+def test_a_script_that_trains_nothing_has_nothing_to_check(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No loss and no backward(): exit 0 and saying so, not "no problems found"."""
+    script = write(tmp_path, FORWARD_NO_GRAD.replace("loss = out.pow(2).mean()\n",
+                                                     "print(out.sum().item())\n"))
+    code, out, err = run(capsys, script)
+    assert code == 0 and "nothing to check" in err and "no problems found" not in out
+    code, out, _ = run(capsys, script, "--json")
+    assert code == 0 and json.loads(out) == []
+    assert run(capsys, script, "--loss", "loss")[0] == 2
+
+
 def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--help"]) == 0
     out = capsys.readouterr().out
-    assert "0 no error or warning finding; 1 findings; 2 usage error" in out
+    assert "0 no error or warning finding" in out and "1 findings; 2 usage error" in out
     assert "3 the script failed for a reason unrelated to autograd" in out
     assert "--timeout SECONDS" in out
 

@@ -18,11 +18,6 @@ SCRIPTS = ([c.broken for c in CASES] + [c.fixed for c in CASES] + IDIOMS)
 # Kinds the engine issues name (silent failures, non-scalar losses) beside today's KINDS.
 PLANNED_KINDS = {"zero_gradient", "nan_gradient", "constant_loss_term", "rebound_parameter",
                  "unregistered_module", "non_scalar_loss"}
-# Known today: gradlab.record() changes what this script does (issue 22).
-IDENTITY_DEFECTS = {
-    "cases/leaf-view-inplace-edit-weight-column/fixed.py":
-        "under gradlab.record(), a view's in-place update inside no_grad raises RuntimeError",
-}
 
 
 def _name(path: Path) -> str:
@@ -59,11 +54,7 @@ def test_case_runs_as_described(case: Case) -> None:
     assert corpus.run(case.fixed).error is None
 
 
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(p, marks=pytest.mark.xfail(reason=IDENTITY_DEFECTS[_name(p)], strict=True))
-     if _name(p) in IDENTITY_DEFECTS else p for p in SCRIPTS],
-    ids=[_name(p) for p in SCRIPTS])
+@pytest.mark.parametrize("path", SCRIPTS, ids=[_name(p) for p in SCRIPTS])
 def test_gradlab_changes_nothing(path: Path) -> None:
     assert corpus.identity_problems(path) == []
 
