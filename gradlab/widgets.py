@@ -263,4 +263,4 @@ def compare(broken: Variant, fixed: Variant, *, title: str | None = None, train_
     if big is None:
         big = os.environ.get(CLASSROOM) == "1"
     return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss),
-                         title=title, big=bool(big))
+                         title=title, big=big)
