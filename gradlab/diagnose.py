@@ -93,6 +93,18 @@ def backwarded(scope: Mapping[str, Any], recording: Recording | None) -> list[
     return list(found.values())
 
 
+def _trained_losses(named: list[tuple[str, torch.Tensor]], scope: Mapping[str, Any],
+                    recording: Recording | None) -> list[tuple[str, torch.Tensor]]:
+    """Drop the values named like a loss that have no history and never went to backward()
+    while something else did: a metric (`val_loss = loss_fn(x, y).detach()`), not a loss."""
+    if recording is None or not recording.of_kind("backward"):
+        return named
+    given = backwarded(scope, recording)
+    passed = {id(t) for _, t in given}
+    kept = [(k, v) for k, v in named if v.requires_grad or id(v) in passed]
+    return named if len(kept) == len(named) else kept or given
+
+
 def _check_loss(t: torch.Tensor, name: str) -> torch.Tensor:
     if t.numel() != 1:
         raise ValueError(f"the loss {name!r} must be a scalar; got shape {list(t.shape)}: "
@@ -113,6 +125,8 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
             raise
         # else it failed before the loss existed, or its losses were temporaries given to
         # backward(): the recording tells the story
+    else:
+        losses = _trained_losses(losses, scope, recording) if loss is None else losses
     modules = _as_list(model, torch.nn.Module, "model", "an nn.Module")
     optimizers = _as_list(optimizer, torch.optim.Optimizer, "optimizer",
                           "a torch.optim.Optimizer")

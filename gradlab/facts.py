@@ -26,7 +26,7 @@ __all__ = ["Context", "Facts", "Names", "grad_mode_block", "group", "source_tree
 _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
                 "non_differentiable": "non-differentiable", "integer_dtype": "integer dtype"}
-_WEIGHT_NAME = re.compile(r"^(w|b|W|B|weight|bias|theta|param|kernel|coef|embed)(_?\w*)$")
+_WEIGHT_NAME = re.compile(r"^(w|b|W|B|weight|bias|theta|param|kernel|coef)(_?\w*)$")
 
 
 @dataclass
