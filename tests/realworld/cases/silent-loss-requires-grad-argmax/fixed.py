@@ -1,0 +1,19 @@
+# source: https://github.com/ronghuaiyang/arcface-pytorch/issues/56
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+data, label = torch.randn(32, 8), torch.randint(0, 4, (32,))
+
+for _step in range(3):
+    output = model(data)
+    pred = output.argmax(dim=1)  # for the accuracy only
+    loss = criterion(output, label)  # the loss takes the logits
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    acc = (pred == label).float().mean()
+print(f"loss {loss.item():.3f}, acc {acc.item():.2f}")

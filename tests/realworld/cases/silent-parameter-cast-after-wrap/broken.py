@@ -1,0 +1,28 @@
+# source: https://github.com/pytorch/pytorch/issues/20089
+# symptom: w is missing from list(model.parameters()) and never trains; w.grad_fn is a copy
+# expect: rebound_parameter, plain_tensor_attribute
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(10)).double()  # the model runs in float64
+        self.linear = nn.Linear(10, 1).double()
+
+    def forward(self, x):
+        return self.linear(x * self.w)
+
+
+model = Scaled()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(8, 10, dtype=torch.float64), torch.randn(8, 1, dtype=torch.float64)
+for _step in range(3):
+    optimizer.zero_grad()
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+print(f"loss {loss.item():.3f}")
