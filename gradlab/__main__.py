@@ -1,4 +1,5 @@
-"""Command line: `python -m gradlab check SCRIPT [--loss NAME] [--json]` and `check-install`.
+"""Command line: `python -m gradlab check SCRIPT [--loss NAME] [--json] [--steps N]` and
+`check-install`.
 
 Exit codes of `check`: 0 no error or warning findings, 1 findings, 2 usage error or missing
 file, 3 the script failed for a reason unrelated to autograd.
@@ -51,7 +52,7 @@ def _deepest_script_locals(error: BaseException, path: str) -> dict[str, Any]:
     return found
 
 
-def check(path: str, loss: str | None, as_json: bool) -> int:
+def check(path: str, loss: str | None, as_json: bool, steps: int | None = None) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
     from gradlab.analyse import analyse
     from gradlab.diagnose import _context_from_scope, unrelated_error
@@ -60,10 +61,15 @@ def check(path: str, loss: str | None, as_json: bool) -> int:
     if not os.path.isfile(path):
         print(f"gradlab check: no such file: {path}", file=sys.stderr)
         return 2
-    if as_json:  # the script's own prints go to stderr: stdout carries only the JSON
-        with contextlib.redirect_stdout(sys.stderr):
-            scope, rec, error, caught = _run_script(path)
-    else:
+    from gradlab.steps import watch_steps
+
+    try:
+        watch = watch_steps(steps) if steps is not None else None
+    except ValueError as problem:
+        print(f"gradlab check: --steps: {problem}", file=sys.stderr)
+        return 2
+    with watch or contextlib.nullcontext(), contextlib.redirect_stdout(
+            sys.stderr) if as_json else contextlib.nullcontext():  # stdout: only the JSON
         scope, rec, error, caught = _run_script(path)
     if error is not None and explain(error) is None:
         print(f"gradlab check: the script failed for a reason unrelated to autograd: "
@@ -76,7 +82,12 @@ def check(path: str, loss: str | None, as_json: bool) -> int:
         print(f"gradlab check: {problem}", file=sys.stderr)
         return 2
     report = analyse(ctx)
-    if as_json:
+    if watch is not None:
+        report.steps = table = watch.table(scope, report.findings)
+    if as_json and watch is not None:
+        print(json.dumps({"findings": [f.to_dict() for f in report.findings],
+                          "steps": [r.to_dict() for r in table.rows]}, indent=2))
+    elif as_json:
         print(json.dumps([f.to_dict() for f in report.findings], indent=2))
     else:
         print(report)
@@ -91,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_cmd.add_argument("script")
     check_cmd.add_argument("--loss", help="name of the loss variable (default: `loss`)")
     check_cmd.add_argument("--json", action="store_true", help="print findings as JSON")
+    check_cmd.add_argument("--steps", type=int, metavar="N", help="watch N optimizer steps: "
+                           "which parameters did not move, and why")
     commands.add_parser("check-install", help="say what the course still needs")
     try:
         args = parser.parse_args(argv)
@@ -100,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradlab.install_check import main as install_main
 
         return install_main()
-    return check(args.script, args.loss, args.json)
+    return check(args.script, args.loss, args.json, args.steps)
 
 
 if __name__ == "__main__":

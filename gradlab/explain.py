@@ -24,6 +24,11 @@ LESSONS = {
     "in_place": "04_in_place",
     "double_backward": "05_double_backward",
     "non_leaf_grad": "06_non_leaf_grad",
+    "zero_gradient": "09_silent_gradients",
+    "nan_gradient": "09_silent_gradients",
+    "constant_loss_term": "09_silent_gradients",
+    "rebound_parameter": "10_training_loop",
+    "unregistered_module": "10_training_loop",
 }
 
 
