@@ -52,7 +52,8 @@ def check(facts: Facts) -> list[Finding]:
     first: dict[tuple[str, str], Event] = {}
     for event in facts.events("nan_risk"):
         first.setdefault((event.op, where(event)), event)
-    risks = list(first.values())
+    # an op that made the NaN/Inf comes before the where or clamp that hid it
+    risks = [e for e in first.values() if _FAMILY.get(e.op) != "mask"] or list(first.values())
     last, done = backwarded(facts)
     bad = sorted(name for _, (name, t) in trainable(facts).items()
                  if (g := fresh_grad(facts, t, last)) is not None and g.is_floating_point()
