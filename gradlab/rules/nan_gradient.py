@@ -70,15 +70,15 @@ def check(facts: Facts) -> list[Finding]:
     pending = [loss for _, loss in facts.ctx.losses if id(loss) not in done]
     if not pending or not risks:
         return []
-    on_path = {e.index for n in graph_nodes(facts) if (e := node_event(facts, n, "nan")) is not None}
+    on_path = {e.index for n in graph_nodes(facts)
+               if (e := node_event(facts, n, "nan")) is not None}
     return [_finding(e, (), "warning") for e in risks if e.index in on_path][:3]
 
 
 def _finding(event: Event, names: tuple[str, ...], severity: str) -> Finding:
     what = f"{', '.join(names)}.grad holds NaN or Inf after backward" if names else (
         "backward will give NaN or Inf gradients")
-    fix = _FIX[_FAMILY.get(event.op, event.op)] if _FAMILY.get(event.op, event.op) in _FIX \
-        else "add an eps or clamp the input of this op"
+    fix = _FIX.get(_FAMILY.get(event.op, event.op), "add an eps or clamp the input of this op")
     return Finding("nan_gradient", severity, names, where(event),
                    f"{what}: {event.op}() at {where(event)}: {event.detail} (no error is raised; "
                    "one optimizer step writes NaN into the weights).", fix)
