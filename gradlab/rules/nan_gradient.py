@@ -20,9 +20,7 @@ Use instead:
 
 from __future__ import annotations
 
-import torch
-
-from gradlab.facts import Facts, backwarded, fresh_grad, graph_nodes, node_event, trainable, where
+from gradlab.facts import Facts, backwarded, graph_nodes, node_event, where, written_grads
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -54,10 +52,8 @@ def check(facts: Facts) -> list[Finding]:
         first.setdefault((event.op, where(event)), event)
     # an op that made the NaN/Inf comes before the where or clamp that hid it
     risks = [e for e in first.values() if _FAMILY.get(e.op) != "mask"] or list(first.values())
-    last, done = backwarded(facts)
-    bad = sorted(name for _, (name, t) in trainable(facts).items()
-                 if (g := fresh_grad(facts, t, last)) is not None and g.is_floating_point()
-                 and not bool(torch.isfinite(g).all()))
+    _, done = backwarded(facts)
+    bad = sorted(name for name, state in written_grads(facts).values() if state == "not finite")
     if bad:
         if not risks:
             return [Finding(

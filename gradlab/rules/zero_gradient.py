@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradlab.facts import Facts, backwarded, fresh_grad, graph_nodes, node_event, trainable, where
+from gradlab.facts import Facts, graph_nodes, node_event, trainable, where, written_grads
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -37,6 +37,8 @@ _PASS_NOTHING = ("Relu", "Threshold", "Clamp", "Hardtanh", "MaskedFill", "Where"
 
 def predicted(facts: Facts) -> list[Finding]:
     """Trainable tensors that reach the loss only through round, floor, sign..."""
+    if not facts.events("zero_derivative"):
+        return []
     nodes = graph_nodes(facts)
     zero = {id(n): e for n in nodes if (e := node_event(facts, n, "zero")) is not None}
     if not zero:
@@ -83,13 +85,10 @@ def predicted(facts: Facts) -> list[Finding]:
 
 def after_backward(facts: Facts) -> list[Finding]:
     """Trainable tensors whose `.grad`, written by the last backward, is all zero."""
-    last, _ = backwarded(facts)
-    if last < 0:
-        return []
-    zero = [(name, t) for key, (name, t) in sorted(trainable(facts).items(),
-                                                   key=lambda kv: kv[1][0])
-            if key not in facts.lost_reported and (g := fresh_grad(facts, t, last)) is not None
-            and g.is_floating_point() and not bool(g.any())]
+    states = written_grads(facts)
+    zero = [(name, facts.names.tensors[key]) for key, (name, state) in
+            sorted(states.items(), key=lambda kv: kv[1][0])
+            if state == "zero" and key not in facts.lost_reported]
     if not zero:
         return []
     nodes = graph_nodes(facts)
