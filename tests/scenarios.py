@@ -737,6 +737,7 @@ def round_straight_through_fixed() -> dict[str, Any]:
 
 def nan_gradient_broken() -> dict[str, Any]:
     """A distance through sqrt, zero where the prediction hits its target: NaN gradient."""
+    torch.manual_seed(0)
     feats = torch.randn(4, 3)
     head = nn.Linear(3, 2)
     nn.init.zeros_(head.weight)
@@ -749,6 +750,7 @@ def nan_gradient_broken() -> dict[str, Any]:
 
 
 def nan_gradient_fixed() -> dict[str, Any]:
+    torch.manual_seed(0)
     feats = torch.randn(4, 3)
     head = nn.Linear(3, 2)
     nn.init.zeros_(head.weight)
@@ -808,6 +810,7 @@ def wgan_clip_after_step() -> dict[str, Any]:
 
 def rotation_rewrap_broken() -> dict[str, Any]:
     """A rotation matrix rebuilt with torch.tensor(..., requires_grad=True): theta gets nothing."""
+    torch.manual_seed(0)
     theta = torch.tensor(0.4, requires_grad=True)
     points = torch.randn(5, 2)
     R = torch.tensor([[torch.cos(theta), -torch.sin(theta)],
@@ -818,6 +821,7 @@ def rotation_rewrap_broken() -> dict[str, Any]:
 
 
 def rotation_stack_fixed() -> dict[str, Any]:
+    torch.manual_seed(0)
     theta = torch.tensor(0.4, requires_grad=True)
     points = torch.randn(5, 2)
     R = torch.stack([torch.stack([torch.cos(theta), -torch.sin(theta)]),
