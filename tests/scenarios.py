@@ -937,6 +937,30 @@ def safe_sqrt_with_where() -> dict[str, Any]:
     return locals()
 
 
+def rebind_under_no_grad_broken() -> dict[str, Any]:
+    """`w = w - lr * w.grad` under no_grad: the next loss has no history."""
+    x, y = data()
+    w = torch.randn(3, 1, requires_grad=True)
+    for _ in range(2):
+        loss = F.mse_loss(x @ w, y)
+        loss.backward()
+        with torch.no_grad():
+            w = w - 0.1 * w.grad
+    return locals()
+
+
+def update_in_place_fixed() -> dict[str, Any]:
+    x, y = data()
+    w = torch.randn(3, 1, requires_grad=True)
+    for _ in range(2):
+        loss = F.mse_loss(x @ w, y)
+        loss.backward()
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+        w.grad = None
+    return locals()
+
+
 SILENT: dict[str, tuple[Scenario, Scenario, str]] = {
     "zero_gradient": (zero_gradient_broken, zero_gradient_fixed, "warning"),
     "nan_gradient": (nan_gradient_broken, nan_gradient_fixed, "error"),
@@ -949,6 +973,7 @@ SILENT_MORE: list[tuple[str, Scenario, Scenario, str]] = [
     ("nan_gradient", nan_where_branch_broken, nan_where_branch_fixed, "warning"),
     ("data_attribute", data_clamp_before_backward_broken, clean_fixed, "error"),
     ("rewrap", rotation_rewrap_broken, rotation_stack_fixed, "error"),
+    ("rebound_parameter", rebind_under_no_grad_broken, update_in_place_fixed, "error"),
 ]
 BROKEN_FIXED.update(SILENT)
 CORRECT += [wgan_clip_after_step, freeze_after_optimizer, safe_sqrt_with_where]

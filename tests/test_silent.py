@@ -151,3 +151,10 @@ def test_cli_steps_prints_the_table(tmp_path: Path) -> None:
     text = subprocess.run([sys.executable, "-m", "gradlab", "check", str(script), "--steps", "2"],
                           capture_output=True, text=True, check=False).stdout
     assert "after 2 optimizer step(s)" in text and "moved?" in text
+
+
+def test_rebinding_under_no_grad_names_the_line() -> None:
+    report = diagnose_quietly(S.rebind_under_no_grad_broken)
+    (finding,) = [f for f in report.problems if f.kind == "rebound_parameter"]
+    assert finding.names == ("w",)
+    assert finding.where == line_of("w = w - 0.1 * w.grad")
