@@ -815,7 +815,7 @@ def rotation_rewrap_broken() -> dict[str, Any]:
     points = torch.randn(5, 2)
     R = torch.tensor([[torch.cos(theta), -torch.sin(theta)],
                       [torch.sin(theta), torch.cos(theta)]], requires_grad=True)
-    loss = (points @ R.T).pow(2).mean()
+    loss = (points @ R.T - points.flip(1)).pow(2).mean()  # a norm alone ignores theta
     loss.backward()
     return locals()
 
@@ -826,7 +826,7 @@ def rotation_stack_fixed() -> dict[str, Any]:
     points = torch.randn(5, 2)
     R = torch.stack([torch.stack([torch.cos(theta), -torch.sin(theta)]),
                      torch.stack([torch.sin(theta), torch.cos(theta)])])
-    loss = (points @ R.T).pow(2).mean()
+    loss = (points @ R.T - points.flip(1)).pow(2).mean()  # a norm alone ignores theta
     loss.backward()
     return locals()
 
