@@ -23,18 +23,22 @@ def _say(text: str) -> None:
 
 
 def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
-          timeout: float | None) -> int:
+          timeout: float | None, steps: int | None = None) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
     from gradlab.analyse import analyse
     from gradlab.diagnose import _context_from_scope, autograd_related, notes, unrelated_error
     from gradlab.runner import NotASource, run_script, syntax_error_text
+    from gradlab.steps import watch_steps
     from gradlab.warned import add_findings
 
     try:
-        if as_json:  # the script's own prints go to stderr: stdout carries only the JSON
-            with contextlib.redirect_stdout(sys.stderr):
-                run = run_script(path, args, timeout=timeout)
-        else:
+        watch = watch_steps(steps) if steps is not None else None
+    except ValueError as problem:
+        _say(f"--steps: {problem}")
+        return 2
+    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    try:  # with --json the script's own prints go to stderr: stdout carries only the JSON
+        with watch or contextlib.nullcontext(), quiet:
             run = run_script(path, args, timeout=timeout)
     except NotASource as problem:
         _say(str(problem))
@@ -71,9 +75,15 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
         return 3
     report.notes = notes(report)
     add_findings(report, run.warned)
-    if as_json:
-        print(json.dumps([f.to_dict() for f in report.findings], indent=2))
-    else:
+    findings = [f.to_dict() for f in report.findings]
+    if watch is not None:
+        report.steps = table = watch.table(run.scope, report.findings)
+        if as_json:
+            print(json.dumps({"findings": findings, "steps": [r.to_dict() for r in table.rows]},
+                             indent=2))
+    elif as_json:
+        print(json.dumps(findings, indent=2))
+    if not as_json:
         print(report)
     if report.ok and run.exited and run.exit_status not in (None, 0):
         _say(f"the script exited with status {run.exit_status!r}")
@@ -116,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                            help="print findings as JSON (the script's prints go to stderr)")
     check_cmd.add_argument("--timeout", type=_positive, metavar="SECONDS",
                            help="stop the script after SECONDS and report what it ran")
+    check_cmd.add_argument("--steps", type=int, metavar="N", help="watch N optimizer steps: "
+                           "which parameters did not move, and why")
     commands.add_parser("check-install", help="say what the course still needs")
     from gradlab.grade import add_command, run_command
 
@@ -130,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return install_main()
     if args.command == "grade":
         return run_command(args)
-    return check(args.script, script_args, args.loss, args.json, args.timeout)
+    return check(args.script, script_args, args.loss, args.json, args.timeout, args.steps)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -219,6 +220,7 @@ class Facts:
         self.drawn: dict[int, str] = dict(self.reached)
         self.numpy_drawn: set[int] = set()
         self.explains: Finding | None = None  # a rule's account of an exception explain() lacks
+        self.written: dict[int, tuple[str, str]] | None = None  # see written_grads()
 
     def _all_backwarded(self) -> bool:
         """True when every loss went through one backward that freed its graph and nothing
@@ -365,6 +367,8 @@ class Facts:
             if t is None:
                 continue
             name = names.name(t)
+            if id(t) in names.plain and t.dim() == 0:
+                continue  # a scalar constant kept on the module (a noise level, a temperature)
             if id(t) in names.plain:
                 label, kind = "plain tensor, not a Parameter", "plain_tensor_attribute"
                 message = (f"{name} is a plain tensor attribute, not an nn.Parameter: it does "
@@ -391,3 +395,73 @@ class Facts:
             self.graph.edges.append(Edge(src, into, label))
             findings.append(Finding(kind, severity, (name,), "", message, fix))
         return findings
+
+
+# --- silent failures: what the rules about zero, NaN and stale gradients share -------------
+def trainable(facts: Facts) -> dict[int, tuple[str, torch.Tensor]]:
+    """The tensors the user trains: parameters and named leaves that require grad, and
+    whatever an optimizer holds."""
+    names = facts.names
+    found: dict[int, tuple[str, torch.Tensor]] = {}
+    for key, t in names.tensors.items():
+        if t.is_leaf and t.requires_grad and (key in names.params or key in names.optimized
+                                              or key in names.scope):
+            found[key] = (names.name(t), t)
+    return found
+
+
+def backwarded(facts: Facts) -> tuple[int, set[int]]:
+    """The index of the last backward event (-1 if none) and the losses that went through one."""
+    events = facts.events("backward")
+    done = {id(t) for e in events if e.tensor is not None and (t := e.tensor()) is not None}
+    return (events[-1].index if events else -1), done
+
+
+def written_grads(facts: Facts) -> dict[int, tuple[str, str]]:
+    """The trainable tensors whose `.grad` the last backward wrote and nothing changed since
+    (a `zero_grad(set_to_none=False)` after the step), each with its name and the state of
+    the gradient: `zero`, `not finite` or `ok`. Computed once per run."""
+    if facts.written is not None:
+        return facts.written
+    facts.written = {}
+    last, _ = backwarded(facts)
+    if last < 0:
+        return facts.written
+    changed = {id(t) for e in facts.events("in_place") if e.index > last
+               and e.tensor is not None and (t := e.tensor()) is not None}
+    written = [(key, name, grad) for key, (name, t) in trainable(facts).items()
+               if (grad := t.grad) is not None and id(grad) not in changed
+               and grad.is_floating_point() and grad.layout == torch.strided]
+    if not written:
+        return facts.written
+    # one call for every gradient: a per-tensor reduction would cost more than the rules
+    sizes = torch.stack(torch._foreach_norm([g for *_, g in written], 1)).tolist()
+    for (key, name, grad), size in zip(written, sizes, strict=True):
+        state = "zero" if size == 0 else "ok" if math.isfinite(size) else (
+            "ok" if bool(torch.isfinite(grad).all()) else "not finite")
+        facts.written[key] = (name, state)
+    return facts.written
+
+
+def graph_nodes(facts: Facts) -> list[Any]:
+    """Every autograd node of the losses' graphs, each once, loss first (freed graphs keep
+    their structure)."""
+    nodes: list[Any] = []
+    seen: set[int] = set()
+    stack = [loss.grad_fn for _, loss in facts.ctx.losses if loss.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    return nodes
+
+
+def node_event(facts: Facts, node: Any, suffix: str) -> Event | None:
+    """The recorded event tagged on a graph node under `gradlab:<serial>:<suffix>`."""
+    if facts.rec is None:
+        return None
+    index = node.metadata.get(f"{facts.rec.tag}:{suffix}")
+    return None if index is None else facts.rec.events[index]

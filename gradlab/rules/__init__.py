@@ -12,15 +12,22 @@ from collections.abc import Callable
 from gradlab.facts import Facts
 from gradlab.report import Finding
 from gradlab.rules import (
+    behind_autograd,
+    constant_loss_term,
     crash,
     cuts,
     double_backward,
     from_exception,
     in_place,
     loss_without_history,
+    nan_gradient,
     non_leaf_grad,
     parameters,
+    rebound_parameter,
+    registration,
+    rewrap,
     swallowed,
+    zero_gradient,
 )
 
 __all__ = ["RULES", "Rule"]
@@ -37,6 +44,14 @@ RULES: tuple[Rule, ...] = (
     non_leaf_grad.check,
     from_exception.check,
     swallowed.check,
+    rewrap.check,
+    zero_gradient.predicted,
+    rebound_parameter.check,
     cuts.behind_cuts,
     parameters.check,
+    behind_autograd.check,
+    nan_gradient.check,
+    zero_gradient.after_backward,
+    constant_loss_term.check,
+    registration.check,
 )
