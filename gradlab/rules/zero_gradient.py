@@ -10,7 +10,9 @@ Why: the optimizer gets a gradient of exactly zero: no error, the loss does not 
 
 Known problems: silent on a straight-through estimator (`x + (x.round() - x).detach()`: the
 identity path carries the gradient), on `round` or `argmax` used for metrics, and on a `.grad`
-zeroed after the step (`zero_grad(set_to_none=False)` at the end of the loop).
+zeroed after the step (`zero_grad(set_to_none=False)` at the end of the loop). A zero `.grad`
+that no op on the way explains (a bias before BatchNorm, a WGAN critic's last bias: the
+contributions cancel) is only `info`.
 
 Example:
     pred = torch.round(model(x))               # counts are integers
@@ -33,6 +35,7 @@ __all__ = ["after_backward", "predicted"]
 
 _PASS_NOTHING = ("Relu", "Threshold", "Clamp", "Hardtanh", "MaskedFill", "Where", "Index",
                  "Mul", "Max", "Min", "Gelu", "Silu")
+_NORMALIZE = ("NativeBatchNorm", "CudnnBatchNorm", "NativeLayerNorm", "NativeGroupNorm")
 
 
 def predicted(facts: Facts) -> list[Finding]:
@@ -97,13 +100,17 @@ def after_backward(facts: Facts) -> list[Finding]:
     for name, t in zero:
         culprit = _first_gate(facts, t, nodes, parents)
         if culprit:
-            why = f"on its way to the loss, {culprit} passed no gradient for the whole batch"
-        else:
-            why = "every path from it to the loss multiplied its gradient by zero"
+            severity = "warning"
+            why = (f"on its way to the loss, {culprit} passed no gradient for the whole batch. "
+                   "It does not train (no error is raised).")
+        else:  # no op stopped it: its contributions cancel (a bias before BatchNorm, say)
+            severity = "info"
+            why = ("may be intended: no op on its way to the loss stopped the gradient, its "
+                   "contributions cancel (a bias before a normalization, a critic's last bias "
+                   "under a difference of means), so it does not train.")
         found.append(Finding(
-            "zero_gradient", "warning", (name,), where(facts.events("backward")[-1]),
-            f"{name}.grad is all zero after backward: {why}. It does not train (no error is "
-            "raised).",
+            "zero_gradient", severity, (name,), where(facts.events("backward")[-1]),
+            f"{name}.grad is all zero after backward: {why}",
             "look for a dead ReLU layer (negative or zero init: initialise weights and biases "
             "so units start active, or use LeakyReLU), a clamp saturated on the whole batch, or "
             "a mask that drops every element"))
@@ -130,6 +137,8 @@ def _first_gate(facts: Facts, t: Any, nodes: list[Any], parents: dict[int, list[
             continue
         seen.add(id(node))
         name = node.name()
+        if name.startswith(_NORMALIZE):  # a constant shift is normalized away: not a gate
+            return ""
         if name.startswith(_PASS_NOTHING):
             module = (facts.rec.node_marks(facts.rec.tag, facts.rec.module_tag, node)[1]
                       if facts.rec is not None else None)
