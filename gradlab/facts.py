@@ -355,6 +355,11 @@ class Facts:
         return Finding(cause, severity, tuple(names), where(head), message, fix)
 
     # --- leaves without requires_grad ----------------------------------------------------
+    def _initialised(self, t: torch.Tensor) -> bool:
+        """True when `t` came from randn, zeros... while recording: set up like a weight."""
+        ref = self.rec.initialised.get(id(t)) if self.rec is not None else None
+        return ref is not None and ref() is t
+
     def history_free(self, keys: frozenset[int], into: str,
                      floor: str = "warning") -> list[Finding]:
         """Draw the leaves without requires_grad that entered node `into` and look like
@@ -367,8 +372,8 @@ class Facts:
             if t is None:
                 continue
             name = names.name(t)
-            if id(t) in names.plain and t.dim() == 0:
-                continue  # a scalar constant kept on the module (a noise level, a temperature)
+            if id(t) in names.plain and (t.dim() == 0 or not self._initialised(t)):
+                continue  # a constant kept on the module (a noise level, a position table)
             if id(t) in names.plain:
                 label, kind = "plain tensor, not a Parameter", "plain_tensor_attribute"
                 message = (f"{name} is a plain tensor attribute, not an nn.Parameter: it does "

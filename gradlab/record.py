@@ -173,6 +173,8 @@ class Recording:
     leaf_refs: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict)
     provenance: dict[int, _Provenance] = field(default_factory=dict, repr=False)
     warned: list[Warned] = field(default_factory=list)
+    # tensors made by randn, zeros...: initialised like a weight, not computed like a constant
+    initialised: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict, repr=False)
     active: bool = False
     finished: bool = False
 
@@ -258,6 +260,9 @@ def _func_name(func: Callable[..., Any]) -> str:
 _known: dict[Any, tuple[str, str]] = {}  # func -> (name, category): once per function
 
 
+_INITIALISERS = {"randn", "rand", "zeros", "ones", "empty", "full", "normal", "eye"}
+
+
 def _category(name: str) -> str:
     """What kind of call a function is, from its name: which handler of the recorder runs."""
     if name == "detach" or name == "detach_":
@@ -287,6 +292,8 @@ def _category(name: str) -> str:
         category = "in_place"
     elif name in _CONSTRUCTORS_FROM_SHAPE:
         category = "ignore"
+    elif name in _INITIALISERS:
+        category = "initialised"
     elif name in _ZERO_DERIVATIVE:
         category = "zero_derivative"
     elif name in _SINGULAR:
@@ -868,6 +875,11 @@ class _Recorder(TorchFunctionMode):
             self._event("requires_grad", name, user_where(frame), tensor=weakref.ref(t),
                         shape=_shape(t), detail=str(bool(value)))
 
+
+    def _initialised(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                     frame: FrameType) -> None:
+        if isinstance(out, torch.Tensor):
+            self.recording.initialised[id(out)] = weakref.ref(out)
 
     # --- silent failures -----------------------------------------------------------------
     def _zero_derivative(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],

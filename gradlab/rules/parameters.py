@@ -63,14 +63,23 @@ def check(facts: Facts) -> list[Finding]:
 
 def _not_in_optimizer(facts: Facts) -> list[Finding]:
     names = facts.names
-    skipped = [(names.name(param), key not in names.registered)
+    untrained = _untrained_models(facts)
+    skipped = [(names.name(param), key not in names.registered, key in untrained)
                for key, _ in sorted(facts.reached.items(), key=lambda kv: kv[1])
                if key not in names.optimized and key in names.params
                and (param := names.tensors.get(key)) is not None]
-    in_list = sorted(n for n, unregistered in skipped if unregistered)
-    left_out = sorted(n for n, unregistered in skipped if not unregistered)
+    in_list = sorted(n for n, unregistered, _ in skipped if unregistered)
+    left_out = sorted(n for n, unregistered, other in skipped if not (unregistered or other))
+    elsewhere = sorted(n for n, unregistered, other in skipped if other and not unregistered)
     fix = "keep layers in nn.ModuleList and build the optimizer after the model is complete"
     found = []
+    if elsewhere:
+        found.append(Finding(
+            "not_in_optimizer", "info", tuple(elsewhere), "",
+            f"may be intended: {', '.join(group(elsewhere))} get a gradient, but no optimizer "
+            "here holds any parameter of their model: a separate model (a discriminator, a "
+            "teacher) trained elsewhere, or not at all.",
+            "give that model an optimizer if it should train"))
     if in_list:
         found.append(Finding(
             "not_in_optimizer", "error", tuple(in_list), "",
@@ -84,8 +93,20 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
     return found
 
 
+def _untrained_models(facts: Facts) -> set[int]:
+    """The parameters (ids) of the models found of which no optimizer holds any parameter,
+    while an optimizer exists."""
+    optimized = facts.names.optimized
+    if not optimized:
+        return set()
+    return {id(p) for _, model in facts.ctx.modules
+            if not any(id(p) in optimized for p in model.parameters())
+            for p in model.parameters()}
+
+
 def _unused(facts: Facts) -> list[Finding]:
-    """Parameters of a model that trains, which never reach the loss."""
+    """Parameters of a model that trains, which never reach the loss: a warning when an
+    optimizer holds them (DistributedDataParallel would stop), else info."""
     unused = []
     for _, model in facts.ctx.modules:
         params = list(model.parameters())
@@ -98,8 +119,10 @@ def _unused(facts: Facts) -> list[Finding]:
         facts.graph.add(name, "unused", marks=("unused: no path to the loss",))
     if not unused:
         return []
+    names = facts.names
+    trained = any(key in names.optimized for key, name in names.params.items() if name in unused)
     return [Finding(
-        "unused_parameter", "warning", tuple(sorted(unused)), "",
+        "unused_parameter", "warning" if trained else "info", tuple(sorted(unused)), "",
         f"{', '.join(sorted(unused))} never reached the loss: the forward does not use "
         f"{'it' if len(unused) == 1 else 'them'} (DistributedDataParallel would stop with an "
         "'unused parameters' error).",
