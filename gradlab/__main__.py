@@ -72,7 +72,9 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
     if run.error is not None and not autograd_related(report):
         _say(f"the script failed for a reason unrelated to autograd: "
              f"{unrelated_error(run.error)}")
-        return 3
+        if report.ok:
+            return 3
+        _say("before that, gradlab found:")  # e.g. an autograd error it caught and went on
     report.notes = notes(report)
     add_findings(report, run.warned)
     findings = [f.to_dict() for f in report.findings]

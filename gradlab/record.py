@@ -125,8 +125,9 @@ class Event:
     kinds: `cut` (a value lost its history: `cause` says how), `join` (a value without history
     entered a tracked op), `in_place`, `grad_read`, `to_non_leaf`, `backward` (a tensor given
     to backward() or autograd.grad(); `detail` is "raised" when that call failed),
-    `backward_error` (the exception that passed through it: `op` its type, `detail` its
-    message, `stack` the user's lines that were running; no_grad cuts keep theirs too),
+    `torch_error` (an exception that passed through a torch call -- backward() or any other
+    op: `op` its type, `detail` its message, `stack` the user's lines that were running;
+    no_grad cuts keep theirs too),
     `requires_grad` (set to `detail`); silent ones: `zero_derivative` (round, sign...),
     `nan_risk` (an op whose backward gives NaN/Inf here), `behind_autograd` (an in-place change
     through `.data`), `stale_use` (a node that used the tensor before that change, found when
@@ -636,7 +637,11 @@ class _Recorder(TorchFunctionMode):
             return self._in_place(func, name, args, kwargs, frame)
         if category == "backward":
             return self._backward(func, name, args, kwargs, frame)
-        out = _call_as_plain(func, args, kwargs, frame, self.recording.warned)
+        try:
+            out = _call_as_plain(func, args, kwargs, frame, self.recording.warned)
+        except Exception as error:
+            self._raised(error, frame)
+            raise
         if category == "op":
             self._op(name, args, kwargs, out, frame)
         else:
@@ -719,6 +724,7 @@ class _Recorder(TorchFunctionMode):
                     self._event("in_place", name, user_where(frame), tensor=weakref.ref(t),
                                 shape=_shape(t), version_before=version, version_after=version,
                                 producer=producer, detail="leaf")
+            self._raised(error, frame)
             raise
         where: Where | None = None
         inside = ""
@@ -863,9 +869,14 @@ class _Recorder(TorchFunctionMode):
         except Exception as error:
             for event in events:
                 event.detail = "raised"
-            self._event("backward_error", type(error).__name__, where, detail=str(error),
-                        stack=_user_stack(frame))
+            self._raised(error, frame)
             raise
+
+    def _raised(self, error: Exception, frame: FrameType) -> None:
+        """Note an exception passing through a torch call (re-raised unchanged by the caller:
+        the code may catch it, gradlab still saw it)."""
+        self._event("torch_error", type(error).__name__, user_where(frame), detail=str(error),
+                    stack=_user_stack(frame))
 
     def _requires_grad(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
                        frame: FrameType) -> None:

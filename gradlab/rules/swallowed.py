@@ -1,8 +1,10 @@
-"""Swallowed errors: backward() or autograd.grad() raised, and the code caught it.
+"""Swallowed errors: backward(), autograd.grad() or another torch call raised, and the code
+caught it.
 
-What: an autograd error passed through a backward() / autograd.grad() call, and a `try` in the
-user's code caught it (a training loop that skips bad batches, a notebook cell that prints the
-error): named with the line that raised and the `except` that caught it.
+What: an autograd error passed through a torch call (backward(), autograd.grad(), .numpy(),
+requires_grad_(), an op on an inference tensor...), and a `try` in the user's code caught it
+(a training loop that skips bad batches, a notebook cell that prints the error): named with the
+line that raised and the `except` that caught it.
 
 Why: the step that failed updated nothing, silently; the loop goes on with stale gradients.
 
@@ -36,7 +38,7 @@ def check(facts: Facts) -> list[Finding]:
     """One finding per autograd error caught in the user's code, at the line that raised."""
     found: dict[tuple[str, str], Finding] = {}
     stopped = facts.ctx.exception
-    for event in facts.events("backward_error"):
+    for event in facts.events("torch_error"):
         if stopped is not None and str(stopped) == event.detail:
             continue  # it stopped the code: the exception's own finding names it
         explanation = explain(event.detail)
