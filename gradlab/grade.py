@@ -201,8 +201,11 @@ def _ratio(mine: torch.Tensor, ref: torch.Tensor) -> float | None:
     return None
 
 
-def _value_lines(name: str, mine: Any, ref: torch.Tensor, hint: str) -> list[str]:
+def _value_lines(name: str, scope: Mapping[str, Any], ref: torch.Tensor, hint: str) -> list[str]:
     where = f": {hint}" if hint else ""
+    if name not in scope:
+        return [f"`{name}` is not among your version's variables: keep the exercise's names."]
+    mine = scope[name]
     if not isinstance(mine, torch.Tensor):
         found = "None" if mine is None else f"a {type(mine).__name__}"
         return [f"`{name}` is {found}, the reference's is a tensor of shape "
@@ -353,13 +356,13 @@ def _comparison_lines(exercise: Exercise, contract: Mapping[str, Any], mine: _Ru
     if lines:
         return lines
     for value in exercise.forward:
-        lines += _value_lines(value, mine.scope.get(value), ref.scope[value],
+        lines += _value_lines(value, mine.scope, ref.scope[value],
                               "the forward pass computes something else than the exercise asks")
     if lines:
         return lines
     lines = _grad_lines(mine, ref, silent)
     for value, hint in exercise.quantities.items():
-        lines += _value_lines(value, mine.scope.get(value), ref.scope[value], hint)
+        lines += _value_lines(value, mine.scope, ref.scope[value], hint)
     return lines
 
 

@@ -295,10 +295,11 @@ def two_heads():
     return locals()
 
 # %% [markdown]
-# **Feedback.** `gl.grade` runs your `two_heads` and the reference solution's on the same seed and the
-# exercise's own `x`, `y`, and compares `features`, `loss_a`, `loss_b`, every parameter's gradient and what gradlab
-# finds. In a terminal, `python -m gradlab grade 05 my_answer.py` does the same for a file that
-# defines `two_heads`. Stuck? A solution waits at the end of this notebook, after the recap.
+# **Feedback.** `gl.grade` runs your `two_heads` and the reference solution's on the same seed and
+# the exercise's own `x`, `y`, and compares `features`, `loss_a`, `loss_b`, every parameter's
+# gradient and what gradlab finds. In a terminal, `python -m gradlab grade 05 my_answer.py` does
+# the same for a file that defines `two_heads`. Stuck? A solution waits at the end of this
+# notebook, after the recap.
 
 # %%
 gl.grade("05", globals())

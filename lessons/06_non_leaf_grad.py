@@ -238,10 +238,11 @@ def inspect():
     return locals()
 
 # %% [markdown]
-# **Feedback.** `gl.grade` runs your `inspect` and the reference solution's on the same seed and the
-# exercise's own `x`, `y`, and compares `h`, the loss, `hidden_grad`, every parameter's gradient and what gradlab
-# finds. In a terminal, `python -m gradlab grade 06 my_answer.py` does the same for a file that
-# defines `inspect`. Stuck? A solution waits at the end of this notebook, after the recap.
+# **Feedback.** `gl.grade` runs your `inspect` and the reference solution's on the same seed and
+# the exercise's own `x`, `y`, and compares `h`, the loss, `hidden_grad`, every parameter's
+# gradient and what gradlab finds. In a terminal, `python -m gradlab grade 06 my_answer.py` does
+# the same for a file that defines `inspect`. Stuck? A solution waits at the end of this notebook,
+# after the recap.
 
 # %%
 gl.grade("06", globals())

@@ -80,6 +80,7 @@ WRONG = [
      "`hidden_grad` has shape (8, 3), the reference's (16, 8)"),
     ("06", "    h.retain_grad()\n", "", ".grad read on h, a non-leaf"),
     ("06", "hidden_grad = h.grad", "hidden_grad = head.weight.grad", "`hidden_grad` has shape"),
+    ("06", "hidden_grad = h.grad", "grad_h = h.grad", "`hidden_grad` is not among your version's"),
     ("07", "self.scale = nn.Parameter(torch.ones(1))", "self.scale = torch.ones(1)",
      "scale is a plain tensor attribute"),
     ("07", "        h = torch.tanh(self.encoder(x))\n",
