@@ -1,4 +1,5 @@
-"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]` and `check-install`.
+"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]`, `grade` and
+`check-install`.
 
 `check` runs SCRIPT the way `python SCRIPT ARGS...` does, under the recorder, and prints what
 cut or corrupted its gradients. Exit codes of `check`: 0 no error or warning finding,
@@ -22,19 +23,23 @@ def _say(text: str) -> None:
 
 
 def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
-          timeout: float | None) -> int:
+          timeout: float | None, steps: int | None = None) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
     from gradlab.analyse import analyse
     from gradlab.diagnose import _context_from_scope, notes, unrelated_error
     from gradlab.explain import explain
     from gradlab.runner import NotASource, run_script, syntax_error_text
+    from gradlab.steps import watch_steps
     from gradlab.warned import add_findings
 
     try:
-        if as_json:  # the script's own prints go to stderr: stdout carries only the JSON
-            with contextlib.redirect_stdout(sys.stderr):
-                run = run_script(path, args, timeout=timeout)
-        else:
+        watch = watch_steps(steps) if steps is not None else None
+    except ValueError as problem:
+        _say(f"--steps: {problem}")
+        return 2
+    try:
+        with watch or contextlib.nullcontext(), contextlib.redirect_stdout(
+                sys.stderr) if as_json else contextlib.nullcontext():  # stdout: only the JSON
             run = run_script(path, args, timeout=timeout)
     except NotASource as problem:
         _say(str(problem))
@@ -65,7 +70,12 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
     report = analyse(ctx)
     report.notes = notes(report)
     add_findings(report, run.warned)
-    if as_json:
+    if watch is not None:
+        report.steps = table = watch.table(run.scope, report.findings)
+    if as_json and watch is not None:
+        print(json.dumps({"findings": [f.to_dict() for f in report.findings],
+                          "steps": [r.to_dict() for r in table.rows]}, indent=2))
+    elif as_json:
         print(json.dumps([f.to_dict() for f in report.findings], indent=2))
     else:
         print(report)
@@ -103,13 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "and report where gradients were cut or corrupted.",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
         usage="python -m gradlab check SCRIPT [--loss NAME] [--json] [--timeout SECONDS] "
-              "[-- ARGS...]")
+              "[--steps N] [-- ARGS...]")
     check_cmd.add_argument("script", help="the Python script to run")
     check_cmd.add_argument("--loss", help="name of the loss variable (default: `loss`)")
     check_cmd.add_argument("--json", action="store_true",
                            help="print findings as JSON (the script's prints go to stderr)")
     check_cmd.add_argument("--timeout", type=_positive, metavar="SECONDS",
                            help="stop the script after SECONDS and report what it ran")
+    check_cmd.add_argument("--steps", type=int, metavar="N", help="watch N optimizer steps: "
+                           "which parameters did not move, and why")
     commands.add_parser("check-install", help="say what the course still needs")
     from gradlab.grade import add_command, run_command
 
@@ -124,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return install_main()
     if args.command == "grade":
         return run_command(args)
-    return check(args.script, script_args, args.loss, args.json, args.timeout)
+    return check(args.script, script_args, args.loss, args.json, args.timeout, args.steps)
 
 
 if __name__ == "__main__":

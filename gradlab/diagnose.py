@@ -12,9 +12,10 @@ import torch
 
 from gradlab.analyse import Context, analyse
 from gradlab.explain import explain
-from gradlab.record import Recording, Warned, exception_where, is_internal, record
 from gradlab.graph import HOOKED
+from gradlab.record import Recording, Warned, exception_where, is_internal, record
 from gradlab.report import Report
+from gradlab.steps import repeat, watch_steps
 from gradlab.warned import add_findings, shown
 
 __all__ = ["diagnose", "diagnose_scope", "find_losses", "notes", "run_recorded", "warnings_seen"]
@@ -193,13 +194,15 @@ def unrelated_error(exc: BaseException) -> str:
 
 
 def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
-             recording: Recording | None = None, loss: str | None = None) -> Report:
+             recording: Recording | None = None, loss: str | None = None,
+             steps: int | None = None) -> Report:
     """Find every place where gradient flow to the loss was cut, and why.
 
     `target` is a loss tensor (pass the `recording` of its forward for the full story), or a
     zero-argument function that builds the loss (and may call backward) and returns
     `locals()`: gradlab runs it under `record()`, catches what it raises, and finds the loss,
-    models and optimizers in what it returns.
+    models and optimizers in what it returns. With `steps=N` the function is one training
+    step: gradlab runs it N times and adds a table of the tensors that did not move, and why.
     """
     if recording is not None and not isinstance(recording, Recording):
         raise TypeError(f"recording= takes the Recording from `with gl.record() as rec:`, "
@@ -207,6 +210,9 @@ def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
     if recording is not None and recording.active:
         raise ValueError("diagnose the recording after its `with gl.record()` block has ended")
     if isinstance(target, torch.Tensor):
+        if steps is not None:
+            raise ValueError("steps= needs a function that makes one training step (and "
+                             "returns locals()), not a loss tensor")
         _check_loss(target, "loss")
         if target.grad_fn is None and recording is None:
             raise ValueError("the loss has no grad_fn: nothing it was computed from requires "
@@ -226,10 +232,16 @@ def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
     if recording is not None:
         raise ValueError("pass recording= only with a loss tensor; a function is recorded by "
                          "gl.diagnose itself")
-    scope, rec, error, caught = run_recorded(target, getattr(target, "__code__", None))
+    watch = watch_steps(steps) if steps is not None else None
+    with watch or contextlib.nullcontext():
+        scope, rec, error, caught = run_recorded(repeat(target, steps or 1),
+                                                 getattr(target, "__code__", None))
     try:
-        return diagnose_scope(scope, rec, error, caught, loss=loss, model=model,
-                              optimizer=optimizer)
+        report = diagnose_scope(scope, rec, error, caught, loss=loss, model=model,
+                                optimizer=optimizer)
+        if watch is not None:
+            report.steps = watch.table(scope, report.findings)
+        return report
     finally:
         del scope, error
 

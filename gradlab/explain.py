@@ -25,6 +25,11 @@ LESSONS = {
     "double_backward": "05_double_backward",
     "non_leaf_grad": "06_non_leaf_grad",
     "broadcast_loss": "07_debug_your_own",
+    "zero_gradient": "09_silent_gradients",
+    "nan_gradient": "09_silent_gradients",
+    "constant_loss_term": "09_silent_gradients",
+    "rebound_parameter": "10_training_loop",
+    "unregistered_module": "10_training_loop",
 }
 
 

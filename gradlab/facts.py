@@ -311,6 +311,8 @@ class Facts:
             if t is None:
                 continue
             name = names.name(t)
+            if id(t) in names.plain and t.dim() == 0:
+                continue  # a scalar constant kept on the module (a noise level, a temperature)
             if id(t) in names.plain:
                 label, kind = "plain tensor, not a Parameter", "plain_tensor_attribute"
                 message = (f"{name} is a plain tensor attribute, not an nn.Parameter: it does "
@@ -336,3 +338,60 @@ class Facts:
             self.graph.edges.append(Edge(src, into, label))
             findings.append(Finding(kind, severity, (name,), "", message, fix))
         return findings
+
+
+# --- silent failures: what the rules about zero, NaN and stale gradients share -------------
+def trainable(facts: Facts) -> dict[int, tuple[str, torch.Tensor]]:
+    """The tensors the user trains: parameters and named leaves that require grad, and
+    whatever an optimizer holds."""
+    names = facts.names
+    found: dict[int, tuple[str, torch.Tensor]] = {}
+    for key, t in names.tensors.items():
+        if t.is_leaf and t.requires_grad and (key in names.params or key in names.optimized
+                                              or key in names.scope):
+            found[key] = (names.name(t), t)
+    return found
+
+
+def backwarded(facts: Facts) -> tuple[int, set[int]]:
+    """The index of the last backward event (-1 if none) and the losses that went through one."""
+    events = facts.events("backward")
+    done = {id(t) for e in events if e.tensor is not None and (t := e.tensor()) is not None}
+    return (events[-1].index if events else -1), done
+
+
+def fresh_grad(facts: Facts, t: torch.Tensor, after: int) -> torch.Tensor | None:
+    """`t.grad` when the last backward (event `after`) wrote it and nothing zeroed it since."""
+    grad = t.grad
+    if grad is None or after < 0:
+        return None
+    for e in facts.events("in_place")[::-1]:
+        if e.index < after:
+            break
+        if e.tensor is not None and e.tensor() is grad:
+            return None
+    return grad
+
+
+def graph_nodes(facts: Facts) -> list[Any]:
+    """Every autograd node of the losses' graphs, each once, loss first (freed graphs keep
+    their structure)."""
+    nodes: list[Any] = []
+    seen: set[int] = set()
+    stack = [loss.grad_fn for _, loss in facts.ctx.losses if loss.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    return nodes
+
+
+def node_event(facts: Facts, node: Any, suffix: str) -> Event | None:
+    """The recorded event tagged on a graph node under `gradlab:<serial>:<suffix>`."""
+    if facts.rec is None:
+        return None
+    index = node.metadata.get(f"{facts.rec.tag}:{suffix}")
+    return None if index is None else facts.rec.events[index]

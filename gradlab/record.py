@@ -120,7 +120,10 @@ class Event:
     """Something the recorder saw that matters for gradients.
 
     kinds: `cut` (a value lost its history: `cause` says how), `join` (a value without history
-    entered a tracked op), `in_place`, `grad_read`, `to_non_leaf`, `backward`.
+    entered a tracked op), `in_place`, `grad_read`, `to_non_leaf`, `backward`; silent ones:
+    `zero_derivative` (round, sign...), `nan_risk` (an op whose backward gives NaN/Inf here),
+    `behind_autograd` (an in-place change through `.data`), `stale_use` (a node that used the
+    tensor before that change, found when backward started).
     """
 
     index: int
@@ -223,6 +226,12 @@ _INTEGER_CASTS = {"long", "int", "short", "bool", "byte", "char"}
 _IN_PLACE_DUNDERS = {"__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
                      "__ifloordiv__", "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__",
                      "__ilshift__", "__irshift__", "__imatmul__"}
+_ZERO_DERIVATIVE = {"round", "floor", "ceil", "trunc", "fix", "sign", "sgn", "__round__",
+                    "__floor__", "__ceil__", "__trunc__"}
+_SINGULAR = {"sqrt", "rsqrt", "log", "log2", "log10", "log1p", "acos", "asin", "arccos", "arcsin",
+             "div", "divide", "true_divide", "__truediv__", "__rtruediv__", "__div__",
+             "reciprocal", "pow", "__pow__", "float_power", "exp", "where", "nan_to_num", "clamp",
+             "clip", "clamp_max", "clamp_min", "masked_fill"}
 _CONSTRUCTORS_FROM_SHAPE = {"zeros_like", "ones_like", "empty_like", "full_like", "rand_like",
                             "randn_like", "randint_like", "size", "dim", "numel", "shape",
                             "new_zeros", "new_ones", "new_empty", "new_full"}
@@ -266,6 +275,10 @@ def _category(name: str) -> str:
         category = "in_place"
     elif name in _CONSTRUCTORS_FROM_SHAPE:
         category = "ignore"
+    elif name in _ZERO_DERIVATIVE:
+        category = "zero_derivative"
+    elif name in _SINGULAR:
+        category = "singular"
     else:
         category = "op"
     return category
@@ -411,6 +424,65 @@ def _clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
             _metadata(node)["traceback_"] = stack[:depth] + stack[dispatch[-1] + 1:]
 
 
+def _any(mask: torch.Tensor) -> bool:
+    return bool(mask.any())
+
+
+def _hides_non_finite(name: str, args: tuple[Any, ...]) -> bool:
+    """True when a masking op (where, clamp, nan_to_num) gets a non-finite value that requires
+    grad: the forward hides it, the backward multiplies by it."""
+    branches = args[1:3] if name == "where" else args[:1]
+    return any(isinstance(b, torch.Tensor) and b.requires_grad and b.is_floating_point()
+               and _any(~torch.isfinite(b)) for b in branches)
+
+
+def _singular(name: str, args: tuple[Any, ...], out: torch.Tensor) -> str:
+    """Why the backward of this op gives NaN or Inf on these values, or "" (cheap checks, run
+    only on a few ops whose output requires grad)."""
+    x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+    if name in ("where", "nan_to_num", "clamp", "clip", "clamp_max", "clamp_min", "masked_fill"):
+        return ("its input holds NaN/Inf that the forward hides but backward multiplies by"
+                if _hides_non_finite(name, args) else "")
+    if name == "exp":
+        return "exp overflowed to inf" if _any(torch.isinf(out)) else ""
+    if name in ("__truediv__", "__div__", "div", "divide", "true_divide", "__rtruediv__",
+                "reciprocal"):
+        d = args[0] if name in ("__rtruediv__", "reciprocal") else (
+            args[1] if len(args) > 1 else None)
+        return "division by 0" if isinstance(d, torch.Tensor) and _any(d == 0) else ""
+    if x is None:
+        return ""
+    if name in ("sqrt", "rsqrt"):
+        return f"{name} of 0: the slope is infinite" if _any(x == 0) else ""
+    if name in ("log", "log2", "log10"):
+        return f"{name} of 0" if _any(x == 0) else ""
+    if name == "log1p":
+        return "log1p of -1" if _any(x == -1) else ""
+    if name in ("acos", "asin", "arccos", "arcsin"):
+        return f"{name} at +-1: the slope is infinite" if _any((x >= 1) | (x <= -1)) else ""
+    exponent = args[1] if len(args) > 1 else None
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+        if 0 < exponent < 1 and _any(x == 0):
+            return f"pow(0, {exponent}): the slope is infinite"
+        if exponent != int(exponent) and _any(x < 0):
+            return f"pow of a negative base with the fractional exponent {exponent}"
+    return ""
+
+
+def _flat(data: Any) -> list[Any]:
+    """The values of a (nested) list or tuple given to torch.tensor."""
+    if isinstance(data, (list, tuple)):
+        return [v for item in data for v in _flat(item)]
+    return [data]
+
+
+def _sequence_now() -> int:
+    """The sequence number the next autograd node gets: nodes made before have smaller ones."""
+    with torch.enable_grad():
+        node = (torch.empty(0, requires_grad=True) * 1).grad_fn
+    return int(node._sequence_nr()) if node is not None else sys.maxsize
+
+
 class _Recorder(TorchFunctionMode):
     """The TorchFunctionMode behind `record()`. Inside `__torch_function__` the mode is off,
     so the bookkeeping below runs plain torch."""
@@ -424,6 +496,7 @@ class _Recorder(TorchFunctionMode):
         self._scalars: dict[int, tuple[float, frozenset[int]]] = {}
         self._arrays: list[tuple[weakref.ref[Any], frozenset[int]]] = []
         self._leaf_keys: dict[int, int] = {}
+        self._changed_behind: list[tuple[Event, int]] = []  # .data changes not yet backwarded
 
     # --- bookkeeping helpers -------------------------------------------------------------
     def _event(self, kind: str, op: str, where: Where, **fields: Any) -> Event:
@@ -597,7 +670,7 @@ class _Recorder(TorchFunctionMode):
             return
         where = user_where(frame) if cuts else _NOWHERE
         event = self._event("join", name, where, cuts=cuts, leaves=leaves,
-                            producer=output.grad_fn.name())
+                            producer=output.grad_fn.name(), shape=_shape(output))
         _metadata(output.grad_fn).setdefault(self.recording.tag, []).append(event.index)
 
     def _in_place(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -632,6 +705,7 @@ class _Recorder(TorchFunctionMode):
     def _after_in_place_without_grad(self, name: str, t: torch.Tensor, args: tuple[Any, ...],
                                      kwargs: dict[str, Any], frame: FrameType,
                                      required_grad: bool) -> None:
+        self._behind_autograd(name, t, frame)
         inputs = _tensors_in(args[1:], kwargs)
         sources = [s for s in inputs if s.requires_grad]
         inherited = self._inherited_cuts(inputs)
@@ -687,10 +761,10 @@ class _Recorder(TorchFunctionMode):
 
     def _rewrap(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
                 frame: FrameType) -> None:
-        if not isinstance(out, torch.Tensor) or out.requires_grad:
+        if not isinstance(out, torch.Tensor):
             return
         data = args[1] if name == "new_tensor" and len(args) > 1 else (args[0] if args else None)
-        values = data if isinstance(data, (list, tuple)) else [data]
+        values = _flat(data)
         sources = [v for v in values if isinstance(v, torch.Tensor) and v.requires_grad]
         cuts: frozenset[int] = frozenset()
         for v in values:
@@ -701,7 +775,9 @@ class _Recorder(TorchFunctionMode):
             elif v is not None and hasattr(v, "__array_interface__"):
                 cuts |= self._array_cuts(v)
         if sources or cuts:
-            self._cut("rewrap", name, sources, [out], frame, cuts)
+            index = self._cut("rewrap", name, sources, [out], frame, cuts)
+            if out.requires_grad and index is not None:  # a fresh leaf, not the sources' history
+                self.recording.events[index].detail = "fresh leaf"
 
     def _array_cuts(self, array: Any) -> frozenset[int]:
         cuts: frozenset[int] = frozenset()
@@ -739,8 +815,69 @@ class _Recorder(TorchFunctionMode):
             retain = args[2]
         create = kwargs.get("create_graph", args[3] if len(args) > 3 else False)
         if isinstance(t, torch.Tensor):
+            if self._changed_behind:
+                self._stale_uses(t, frame)
             self._event("backward", name, user_where(frame), tensor=weakref.ref(t),
                         retain_graph=bool(retain or create), producer=_grad_fn_name(t))
+
+    # --- silent failures -----------------------------------------------------------------
+    def _zero_derivative(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                         out: Any, frame: FrameType) -> None:
+        """round, floor, sign...: note the node, whose derivative is zero almost everywhere."""
+        self._op(name, args, kwargs, out, frame)
+        if isinstance(out, torch.Tensor) and out.grad_fn is not None:
+            event = self._event("zero_derivative", name, user_where(frame),
+                                producer=out.grad_fn.name())
+            _metadata(out.grad_fn)[self.recording.tag + ":zero"] = event.index
+
+    def _singular(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                  frame: FrameType) -> None:
+        """sqrt, log, division...: note the node when these values make its backward NaN/Inf."""
+        self._op(name, args, kwargs, out, frame)
+        if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+            return
+        problem = _singular(name, args, out)
+        if problem:
+            event = self._event("nan_risk", name, user_where(frame), producer=out.grad_fn.name(),
+                                shape=_shape(out), detail=problem)
+            _metadata(out.grad_fn)[self.recording.tag + ":nan"] = event.index
+
+    def _behind_autograd(self, name: str, t: torch.Tensor, frame: FrameType) -> None:
+        """An in-place change to `p.data`: p's version counter does not see it."""
+        entry = self._provenance_of(t)
+        if entry is None:
+            return
+        events = self.recording.events
+        data_cuts = [events[i] for i in entry.cuts if events[i].cause == "data_attribute"]
+        leaves = tuple(ref for e in data_cuts for ref in e.source_leaves)
+        if leaves:
+            event = self._event("behind_autograd", name, user_where(frame), source_leaves=leaves,
+                                shape=_shape(t), cuts=frozenset(e.index for e in data_cuts))
+            self._changed_behind.append((event, _sequence_now()))
+
+    def _stale_uses(self, loss: torch.Tensor, frame: FrameType) -> None:
+        """Before a backward: graph nodes that used a tensor before its .data was changed."""
+        changed = {id(t): (event, seq) for event, seq in self._changed_behind
+                   for ref in event.source_leaves if (t := ref()) is not None}
+        self._changed_behind = []
+        seen: set[int] = set()
+        stack = [loss.grad_fn] if loss.grad_fn is not None else []
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for child, _ in node.next_functions:
+                if child is None:
+                    continue
+                variable = getattr(child, "variable", None)
+                hit = changed.get(id(variable)) if variable is not None else None
+                if hit is not None and node._sequence_nr() < hit[1]:
+                    self._event("stale_use", node.name(), user_where(frame),
+                                cuts=frozenset({hit[0].index}), tensor=weakref.ref(variable),
+                                producer=node.name())
+                    del changed[id(variable)]
+                stack.append(child)
 
 
 class record:

@@ -14,7 +14,8 @@ __all__ = ["KINDS", "SEVERITIES", "ExceptionInfo", "Finding", "GradRow", "Report
 KINDS = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inference_mode",
          "detach", "data_attribute", "numpy_roundtrip", "rewrap", "in_place", "double_backward",
          "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "unused_parameter",
-         "non_differentiable", "integer_dtype", "broadcast_loss")
+         "non_differentiable", "integer_dtype", "broadcast_loss", "zero_gradient",
+         "nan_gradient", "constant_loss_term", "rebound_parameter", "unregistered_module")
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -94,6 +95,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     losses: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    steps: object = None  # what `steps=N` saw: a gradlab.steps.StepTable
 
     def __post_init__(self) -> None:
         self.findings = sorted(set(self.findings), key=Finding.sort_key)
@@ -126,6 +128,8 @@ class Report:
             lines.extend(str(f) for f in self.findings)
         lines.extend(f"the program warned: {w}" for w in self.warnings)
         lines.extend(f"note: {n}" for n in self.notes)
+        if self.steps is not None:
+            lines.append(str(self.steps))
         return "\n".join(lines)
 
     def __repr__(self) -> str:

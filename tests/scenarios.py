@@ -703,3 +703,268 @@ CORRECT: list[Scenario] = [
 
 ALL = sorted({f for pair in (*BROKEN_FIXED.values(), *MORE_BROKEN.values()) for f in pair[:2]}
              | set(CORRECT), key=lambda f: f.__name__)
+
+
+# --- silent failures: wrong, zero or NaN gradients without an error ---------------------------
+def zero_gradient_broken() -> dict[str, Any]:
+    """Every ReLU unit starts switched off: the first layer's gradient is all zero."""
+    x, y = data(16, 3)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    nn.init.constant_(model[0].bias, -10.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def zero_gradient_fixed() -> dict[str, Any]:
+    x, y = data(16, 3)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    nn.init.zeros_(model[0].bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def round_prediction_broken() -> dict[str, Any]:
+    """Counts are whole numbers, so the prediction is rounded: round's derivative is zero."""
+    x, _ = data(16, 3)
+    counts = torch.randint(0, 5, (16, 1)).float()
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(torch.round(model(x)), counts)
+    loss.backward()
+    return locals()
+
+
+def round_straight_through_fixed() -> dict[str, Any]:
+    """A straight-through estimator: rounded forward, identity gradient."""
+    x, _ = data(16, 3)
+    counts = torch.randint(0, 5, (16, 1)).float()
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    out = model(x)
+    loss = F.mse_loss(out + (out.round() - out).detach(), counts)
+    loss.backward()
+    return locals()
+
+
+def nan_gradient_broken() -> dict[str, Any]:
+    """A distance through sqrt, zero where the prediction hits its target: NaN gradient."""
+    feats = torch.randn(4, 3)
+    head = nn.Linear(3, 2)
+    nn.init.zeros_(head.weight)
+    nn.init.zeros_(head.bias)
+    targets = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 0.2], [0.3, 0.3]])
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+    loss = torch.sqrt(((head(feats) - targets) ** 2).sum(-1)).mean()
+    loss.backward()
+    return locals()
+
+
+def nan_gradient_fixed() -> dict[str, Any]:
+    feats = torch.randn(4, 3)
+    head = nn.Linear(3, 2)
+    nn.init.zeros_(head.weight)
+    nn.init.zeros_(head.bias)
+    targets = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 0.2], [0.3, 0.3]])
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+    loss = torch.sqrt(((head(feats) - targets) ** 2).sum(-1) + 1e-12).mean()
+    loss.backward()
+    return locals()
+
+
+def nan_where_branch_broken() -> dict[str, Any]:
+    """torch.where picks the safe branch in the forward; log's backward still divides by 0.
+    Not backwarded yet: gradlab predicts the NaN."""
+    weight = nn.Parameter(torch.tensor([0.0, 2.0, 3.0]))
+    w = weight * torch.ones(3)
+    loss = torch.where(w > 2, torch.log2(w), 2 * w).sum()
+    return locals()
+
+
+def nan_where_branch_fixed() -> dict[str, Any]:
+    weight = nn.Parameter(torch.tensor([0.0, 2.0, 3.0]))
+    w = weight * torch.ones(3)
+    safe = torch.where(w > 2, w, torch.ones_like(w))
+    loss = torch.where(w > 2, torch.log2(safe), 2 * w).sum()
+    return locals()
+
+
+def data_clamp_before_backward_broken() -> dict[str, Any]:
+    """Weights clamped through .data between forward and backward: the gradient is for values
+    that no longer exist, and nothing raises."""
+    x, y = data()
+    model = TwoLayer()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    for p in model.parameters():
+        p.data.clamp_(0)
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def wgan_clip_after_step() -> dict[str, Any]:
+    """WGAN weight clipping through .data after optimizer.step(): correct."""
+    x, _ = data()
+    critic = TwoLayer()
+    optimizer = torch.optim.RMSprop(critic.parameters(), lr=5e-5)
+    for _ in range(2):
+        optimizer.zero_grad()
+        loss = -critic(x).mean()
+        loss.backward()
+        optimizer.step()
+        for p in critic.parameters():
+            p.data.clamp_(-0.01, 0.01)
+    return locals()
+
+
+def rotation_rewrap_broken() -> dict[str, Any]:
+    """A rotation matrix rebuilt with torch.tensor(..., requires_grad=True): theta gets nothing."""
+    theta = torch.tensor(0.4, requires_grad=True)
+    points = torch.randn(5, 2)
+    R = torch.tensor([[torch.cos(theta), -torch.sin(theta)],
+                      [torch.sin(theta), torch.cos(theta)]], requires_grad=True)
+    loss = (points @ R.T).pow(2).mean()
+    loss.backward()
+    return locals()
+
+
+def rotation_stack_fixed() -> dict[str, Any]:
+    theta = torch.tensor(0.4, requires_grad=True)
+    points = torch.randn(5, 2)
+    R = torch.stack([torch.stack([torch.cos(theta), -torch.sin(theta)]),
+                     torch.stack([torch.sin(theta), torch.cos(theta)])])
+    loss = (points @ R.T).pow(2).mean()
+    loss.backward()
+    return locals()
+
+
+def accuracy_term_broken() -> dict[str, Any]:
+    """1 - accuracy added to the loss: argmax and == carry no gradient."""
+    x, _ = data(16, 3)
+    labels = torch.randint(0, 3, (16,))
+    model = nn.Linear(3, 3)
+    out = model(x)
+    loss = F.cross_entropy(out, labels) + (1 - (out.argmax(-1) == labels).float().mean())
+    loss.backward()
+    return locals()
+
+
+def soft_accuracy_term_fixed() -> dict[str, Any]:
+    x, _ = data(16, 3)
+    labels = torch.randint(0, 3, (16,))
+    model = nn.Linear(3, 3)
+    out = model(x)
+    loss = F.cross_entropy(out, labels) + (1 - out.softmax(-1)[range(16), labels].mean())
+    accuracy = (out.argmax(-1) == labels).float().mean()  # a metric only
+    loss.backward()
+    return locals()
+
+
+class CastAfterWrap(nn.Module):
+    def __init__(self, fixed: bool) -> None:
+        super().__init__()
+        self.scale = (nn.Parameter(torch.ones(3, dtype=torch.float64)) if fixed
+                      else nn.Parameter(torch.ones(3)).double())
+        self.fc = nn.Linear(3, 1).double()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x * self.scale)
+
+
+def rebound_parameter_broken() -> dict[str, Any]:
+    """nn.Parameter(...).double(): the attribute holds a non-leaf copy, the Parameter is lost."""
+    x, y = (t.double() for t in data())
+    model = CastAfterWrap(fixed=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+def rebound_parameter_fixed() -> dict[str, Any]:
+    x, y = (t.double() for t in data())
+    model = CastAfterWrap(fixed=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+class Stack(nn.Module):
+    def __init__(self, registered: bool) -> None:
+        super().__init__()
+        layers = [nn.Linear(3, 3) for _ in range(2)]
+        self.blocks = nn.ModuleList(layers) if registered else layers
+        self.head = nn.Linear(3, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.blocks:
+            x = torch.tanh(block(x))
+        return self.head(x)
+
+
+def unregistered_module_broken() -> dict[str, Any]:
+    """Blocks kept in a Python list: the optimizer never sees their weights."""
+    x, y = data()
+    model = Stack(registered=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+def unregistered_module_fixed() -> dict[str, Any]:
+    x, y = data()
+    model = Stack(registered=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
+def freeze_after_optimizer() -> dict[str, Any]:
+    """Freezing a layer after the optimizer was built: its .grad stays None, SGD skips it."""
+    x, y = data()
+    model = TwoLayer()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.fc1.requires_grad_(False)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def safe_sqrt_with_where() -> dict[str, Any]:
+    """torch.where on the input keeps sqrt away from 0: correct."""
+    x = torch.tensor([0.0, 1.0, 4.0], requires_grad=True)
+    positive = x > 0
+    loss = torch.where(positive, torch.sqrt(torch.where(positive, x, torch.ones_like(x))),
+                       torch.zeros_like(x)).sum()
+    loss.backward()
+    return locals()
+
+
+SILENT: dict[str, tuple[Scenario, Scenario, str]] = {
+    "zero_gradient": (zero_gradient_broken, zero_gradient_fixed, "warning"),
+    "nan_gradient": (nan_gradient_broken, nan_gradient_fixed, "error"),
+    "constant_loss_term": (accuracy_term_broken, soft_accuracy_term_fixed, "warning"),
+    "rebound_parameter": (rebound_parameter_broken, rebound_parameter_fixed, "error"),
+    "unregistered_module": (unregistered_module_broken, unregistered_module_fixed, "error"),
+}
+SILENT_MORE: list[tuple[str, Scenario, Scenario, str]] = [
+    ("non_differentiable", round_prediction_broken, round_straight_through_fixed, "error"),
+    ("nan_gradient", nan_where_branch_broken, nan_where_branch_fixed, "warning"),
+    ("data_attribute", data_clamp_before_backward_broken, clean_fixed, "error"),
+    ("rewrap", rotation_rewrap_broken, rotation_stack_fixed, "error"),
+]
+BROKEN_FIXED.update(SILENT)
+CORRECT += [wgan_clip_after_step, freeze_after_optimizer, safe_sqrt_with_where]
+ALL = sorted(set(ALL) | {f for *_, broken, fixed, _ in SILENT_MORE for f in (broken, fixed)}
+             | {f for pair in SILENT.values() for f in pair[:2]} | set(CORRECT),
+             key=lambda f: f.__name__)

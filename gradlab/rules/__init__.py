@@ -12,13 +12,20 @@ from collections.abc import Callable
 from gradlab.facts import Facts
 from gradlab.report import Finding
 from gradlab.rules import (
+    behind_autograd,
+    constant_loss_term,
     cuts,
     double_backward,
     from_exception,
     in_place,
     loss_without_history,
+    nan_gradient,
     non_leaf_grad,
     parameters,
+    rebound_parameter,
+    registration,
+    rewrap,
+    zero_gradient,
 )
 
 __all__ = ["RULES", "Rule"]
@@ -33,6 +40,14 @@ RULES: tuple[Rule, ...] = (
     double_backward.check,
     non_leaf_grad.check,
     from_exception.check,
+    rewrap.check,
+    zero_gradient.predicted,
+    rebound_parameter.check,
     cuts.behind_cuts,
     parameters.check,
+    behind_autograd.check,
+    nan_gradient.check,
+    zero_gradient.after_backward,
+    constant_loss_term.check,
+    registration.check,
 )

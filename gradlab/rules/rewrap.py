@@ -1,0 +1,76 @@
+"""Re-wrapping: a fresh leaf built from tensors that had history, or a loss that is a leaf.
+
+What: `torch.tensor(...)`, `torch.Tensor(...)`, `torch.as_tensor(...)` of tensors (or of
+`.item()` / `.tolist()` values) that required grad, with `requires_grad=True`: the result is a
+new leaf, so gradient stops there. And a loss that is itself a leaf requiring grad
+(`Variable(loss, requires_grad=True)`, `loss.requires_grad = True`): backward fills only
+`loss.grad`. (Without `requires_grad=True` the re-wrap is a cut: see cuts.py.)
+
+Why: the sources get no gradient and never train; `requires_grad=True` silences the error that
+would have said so.
+
+Known problems: silent on `torch.tensor` of plain numbers, of numpy targets, or of tensors
+that do not require grad.
+
+Example:
+    R = torch.tensor([[torch.cos(theta), -torch.sin(theta)],
+                      [torch.sin(theta), torch.cos(theta)]], requires_grad=True)
+
+Use instead:
+    R = torch.stack([torch.stack([torch.cos(theta), -torch.sin(theta)]),
+                     torch.stack([torch.sin(theta), torch.cos(theta)])])
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gradlab.facts import Facts, trainable, where
+from gradlab.report import Finding
+
+__all__ = ["check"]
+
+_FIX = ("use torch.stack / torch.cat / ops on the tensors themselves, keep tensors instead of "
+        ".item() numbers, and do not set requires_grad=True on the result")
+
+
+def check(facts: Facts) -> list[Finding]:
+    """Fresh leaves made from trainable tensors, and losses that are leaves."""
+    found: list[Finding] = []
+    train = trainable(facts)
+    by_line: dict[str, tuple[str, set[str]]] = {}
+    for event in facts.events("cut"):
+        if event.cause != "rewrap" or event.detail != "fresh leaf":
+            continue
+        sources = {id(t) for ref in event.source_leaves if (t := ref()) is not None}
+        for i in event.cuts:  # .item() values that went in
+            sources |= {id(t) for ref in facts.rec.events[i].source_leaves  # type: ignore[union-attr]
+                        if (t := ref()) is not None}
+        lost = {train[k][0] for k in sources if k in train and k not in facts.reached}
+        if lost:
+            by_line.setdefault(where(event), (event.op, set()))[1].update(lost)
+    for line, (op, lost) in sorted(by_line.items()):
+        names = sorted(lost)
+        facts.lost_reported.update(k for k, (n, _) in train.items() if n in lost)
+        found.append(Finding(
+            "rewrap", "error", tuple(names), line,
+            f"{', '.join(names)} get no gradient: {op}(..., requires_grad=True) at {line} copies "
+            "their values into a fresh leaf, without their history.", _FIX))
+    for name, loss in facts.ctx.losses:
+        if not (loss.is_leaf and loss.requires_grad):
+            continue
+        cuts, _ = facts.rec.origin(loss) if facts.rec is not None else (frozenset(), frozenset())
+        if cuts:
+            node = facts.graph.find(name)
+            severed = facts.sever(cuts, node[0].id) if node else []
+            found += [replace(f, severity="error") for f in severed]
+            if severed:
+                continue
+        found.append(Finding(
+            "rewrap", "error", (name,), "",
+            f"{name} is a leaf that requires grad, with no history: it was re-wrapped "
+            "(Variable(loss, requires_grad=True), torch.tensor(loss, requires_grad=True)) or "
+            "had requires_grad set by hand, so backward() fills only its own .grad and nothing "
+            "trains.", "backpropagate the loss as the ops computed it: remove the re-wrap and "
+            "the requires_grad=True on the loss"))
+    return found

@@ -1,0 +1,137 @@
+"""Zero gradients: a trainable tensor whose every path to the loss multiplies by zero.
+
+What: `non_differentiable` (predicted from the forward): a trainable tensor reaches the loss only
+through ops whose derivative is zero almost everywhere (`round`, `floor`, `ceil`, `trunc`,
+`sign`); comparisons, `argmax` and integer casts are cuts (see cuts.py). `zero_gradient` (after a
+backward): a trainable tensor whose `.grad` is all zero, traced to the op on its way to the loss
+that passed no gradient (a dead ReLU layer, a `clamp` saturated on the whole batch, a mask).
+
+Why: the optimizer gets a gradient of exactly zero: no error, the loss does not move.
+
+Known problems: silent on a straight-through estimator (`x + (x.round() - x).detach()`: the
+identity path carries the gradient), on `round` or `argmax` used for metrics, and on a `.grad`
+zeroed after the step (`zero_grad(set_to_none=False)` at the end of the loop).
+
+Example:
+    pred = torch.round(model(x))               # counts are integers
+    loss = F.mse_loss(pred, y)
+
+Use instead:
+    pred = model(x)                            # round only when reporting
+    loss = F.mse_loss(pred, y)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradlab.facts import Facts, backwarded, fresh_grad, graph_nodes, node_event, trainable, where
+from gradlab.report import Finding
+
+__all__ = ["after_backward", "predicted"]
+
+_PASS_NOTHING = ("Relu", "Threshold", "Clamp", "Hardtanh", "MaskedFill", "Where", "Index",
+                 "Mul", "Max", "Min", "Gelu", "Silu")
+
+
+def predicted(facts: Facts) -> list[Finding]:
+    """Trainable tensors that reach the loss only through round, floor, sign..."""
+    nodes = graph_nodes(facts)
+    zero = {id(n): e for n in nodes if (e := node_event(facts, n, "zero")) is not None}
+    if not zero:
+        return []
+    live: set[int] = set()
+    blocked: dict[int, Any] = {}
+    stack = [(loss.grad_fn, None) for _, loss in facts.ctx.losses if loss.grad_fn is not None]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        node, blocker = stack.pop()
+        blocker = blocker if blocker is not None else zero.get(id(node))
+        key = (id(node), id(blocker))
+        if key in seen:
+            continue
+        seen.add(key)
+        variable = getattr(node, "variable", None)
+        if variable is not None:
+            if blocker is None:
+                live.add(id(variable))
+            else:
+                blocked.setdefault(id(variable), blocker)
+        stack.extend((child, blocker) for child, _ in node.next_functions if child is not None)
+    found: list[Finding] = []
+    by_event: dict[int, list[str]] = {}
+    events = {}
+    for key, (name, _) in trainable(facts).items():
+        event = blocked.get(key)
+        if event is not None and key not in live:
+            by_event.setdefault(event.index, []).append(name)
+            events[event.index] = event
+    for index, names in sorted(by_event.items()):
+        event = events[index]
+        facts.lost_reported.update(k for k, (n, _) in trainable(facts).items() if n in names)
+        found.append(Finding(
+            "non_differentiable", "error", tuple(sorted(names)), where(event),
+            f"{', '.join(sorted(names))} reach the loss only through {event.op}(), whose "
+            "derivative is zero almost everywhere: their gradient is exactly zero and they "
+            "never train (no error is raised).",
+            f"train on the value before {event.op}() and apply it only when reporting, or use "
+            f"a straight-through estimator: x + (x.{event.op}() - x).detach()"))
+    return found
+
+
+def after_backward(facts: Facts) -> list[Finding]:
+    """Trainable tensors whose `.grad`, written by the last backward, is all zero."""
+    last, _ = backwarded(facts)
+    if last < 0:
+        return []
+    zero = [(name, t) for key, (name, t) in sorted(trainable(facts).items(), key=lambda kv: kv[1][0])
+            if key not in facts.lost_reported and (g := fresh_grad(facts, t, last)) is not None
+            and g.is_floating_point() and not bool(g.any())]
+    if not zero:
+        return []
+    nodes = graph_nodes(facts)
+    parents = _parents(nodes)
+    found = []
+    for name, t in zero:
+        culprit = _first_gate(facts, t, nodes, parents)
+        if culprit:
+            why = f"on its way to the loss, {culprit} passed no gradient for the whole batch"
+        else:
+            why = "every path from it to the loss multiplied its gradient by zero"
+        found.append(Finding(
+            "zero_gradient", "warning", (name,), where(facts.events("backward")[-1]),
+            f"{name}.grad is all zero after backward: {why}. It does not train (no error is "
+            "raised).",
+            "look for a dead ReLU layer (negative or zero init: initialise weights and biases "
+            "so units start active, or use LeakyReLU), a clamp saturated on the whole batch, or "
+            "a mask that drops every element"))
+    return found
+
+
+def _parents(nodes: list[Any]) -> dict[int, list[Any]]:
+    parents: dict[int, list[Any]] = {}
+    for node in nodes:
+        for child, _ in node.next_functions:
+            if child is not None:
+                parents.setdefault(id(child), []).append(node)
+    return parents
+
+
+def _first_gate(facts: Facts, t: Any, nodes: list[Any], parents: dict[int, list[Any]]) -> str:
+    """The first op between `t` and the loss that can pass no gradient (ReLU, clamp, mask)."""
+    leaf = next((n for n in nodes if getattr(n, "variable", None) is t), None)
+    queue = list(parents.get(id(leaf), [])) if leaf is not None else []
+    seen: set[int] = set()
+    while queue:
+        node = queue.pop(0)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        name = node.name()
+        if name.startswith(_PASS_NOTHING):
+            module = (facts.rec.node_marks(facts.rec.tag, facts.rec.module_tag, node)[1]
+                      if facts.rec is not None else None)
+            inside = f" in {facts.names.module_label(module)}" if module is not None else ""
+            return f"{name}{inside}"
+        queue.extend(parents.get(id(node), []))
+    return ""
