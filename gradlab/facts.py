@@ -8,6 +8,7 @@ through the helpers below, so a cut or a history-free leaf is drawn the same way
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -172,6 +173,7 @@ class Facts:
         self.lost_reported: set[int] = set()  # leaves already named as getting no gradient
         self.drawn: dict[int, str] = dict(self.reached)
         self.numpy_drawn: set[int] = set()
+        self.written: dict[int, tuple[str, str]] | None = None  # see written_grads()
 
     def _all_backwarded(self) -> bool:
         """True when every loss went through one backward that freed its graph and nothing
@@ -360,17 +362,27 @@ def backwarded(facts: Facts) -> tuple[int, set[int]]:
     return (events[-1].index if events else -1), done
 
 
-def fresh_grad(facts: Facts, t: torch.Tensor, after: int) -> torch.Tensor | None:
-    """`t.grad` when the last backward (event `after`) wrote it and nothing zeroed it since."""
-    grad = t.grad
-    if grad is None or after < 0:
-        return None
-    for e in facts.events("in_place")[::-1]:
-        if e.index < after:
-            break
-        if e.tensor is not None and e.tensor() is grad:
-            return None
-    return grad
+def written_grads(facts: Facts) -> dict[int, tuple[str, str]]:
+    """The trainable tensors whose `.grad` the last backward wrote and nothing changed since
+    (a `zero_grad(set_to_none=False)` after the step), each with its name and the state of
+    the gradient: `zero`, `not finite` or `ok`. Computed once per run."""
+    if facts.written is not None:
+        return facts.written
+    facts.written = {}
+    last, _ = backwarded(facts)
+    if last < 0:
+        return facts.written
+    changed = {id(t) for e in facts.events("in_place") if e.index > last
+               and e.tensor is not None and (t := e.tensor()) is not None}
+    for key, (name, t) in trainable(facts).items():
+        grad = t.grad
+        if grad is None or id(grad) in changed or not grad.is_floating_point():
+            continue
+        size = float(torch.linalg.vector_norm(grad, 1))
+        state = "zero" if size == 0 else "ok" if math.isfinite(size) else (
+            "ok" if bool(torch.isfinite(grad).all()) else "not finite")
+        facts.written[key] = (name, state)
+    return facts.written
 
 
 def graph_nodes(facts: Facts) -> list[Any]:

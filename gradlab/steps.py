@@ -122,18 +122,18 @@ class watch_steps:
         for key, t in self.tensors.items():
             after = self.after.get(key, t.detach())
             name = names.get(key, f"tensor {tuple(t.shape)}")
+            why = _why(name, findings) or _grad_story(self.grads.get(key, set()))
             if not bool(torch.isfinite(after).all()):
-                rows.append(Moved(name, "NaN", _why(name, findings, self.grads.get(key, set()))))
+                rows.append(Moved(name, "NaN", why))
             elif torch.equal(self.before[key], after):
-                rows.append(Moved(name, "no", _why(name, findings, self.grads.get(key, set()))))
+                rows.append(Moved(name, "no", why))
             else:
                 rows.append(Moved(name, "yes", ""))
-        stepped = {id(t) for t in self.tensors.values()}
         for key, name in names.items():
-            t = _find(scope, key)
-            if key not in stepped and t is not None and t.requires_grad and t.is_leaf:
-                rows.append(Moved(name, "no", _why(name, findings, set()) or
-                                  "no optimizer holds it"))
+            held = _find(scope, key)
+            if key not in self.tensors and held is not None and held.requires_grad \
+                    and held.is_leaf:
+                rows.append(Moved(name, "no", _why(name, findings) or "no optimizer holds it"))
         ran = max(self.counts.values(), default=0)
         return StepTable(self.steps, ran, sorted(rows, key=lambda r: (r.moved == "yes", r.name)))
 
@@ -162,16 +162,21 @@ def _find(scope: Mapping[str, Any], key: int) -> torch.Tensor | None:
     return None
 
 
-def _why(name: str, findings: list[Finding], grads: set[str]) -> str:
-    """The finding that names this tensor, else what its .grad was at the steps."""
+def _why(name: str, findings: list[Finding]) -> str:
+    """The first error or warning that names this tensor (or its module), as `kind at line`."""
     short = name.split(".", 1)[1] if "." in name else name
     for f in findings:
         bases = [n.split(" (")[0] for n in f.names]
         if f.severity != "info" and any(b in (name, short) or name.startswith(b + ".")
                                         or short.startswith(b + ".") for b in bases if b):
             return f"{f.kind}{' at ' + f.where if f.where else ''}"
+    return ""
+
+
+def _grad_story(grads: set[str]) -> str:
+    """What `.grad` was at the watched steps, when no finding names the tensor."""
     if grads == {"None"}:
         return ".grad was None at every step (no path to the loss)"
-    if grads <= {"zero", "None"} and grads:
+    if grads and grads <= {"zero", "None"}:
         return ".grad was all zero at every step"
     return "no finding explains it: a learning rate of 0, or steps too small to change it"

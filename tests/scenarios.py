@@ -754,6 +754,7 @@ def round_straight_through_fixed() -> dict[str, Any]:
 
 def nan_gradient_broken() -> dict[str, Any]:
     """A distance through sqrt, zero where the prediction hits its target: NaN gradient."""
+    torch.manual_seed(0)
     feats = torch.randn(4, 3)
     head = nn.Linear(3, 2)
     nn.init.zeros_(head.weight)
@@ -766,6 +767,7 @@ def nan_gradient_broken() -> dict[str, Any]:
 
 
 def nan_gradient_fixed() -> dict[str, Any]:
+    torch.manual_seed(0)
     feats = torch.randn(4, 3)
     head = nn.Linear(3, 2)
     nn.init.zeros_(head.weight)
@@ -825,6 +827,7 @@ def wgan_clip_after_step() -> dict[str, Any]:
 
 def rotation_rewrap_broken() -> dict[str, Any]:
     """A rotation matrix rebuilt with torch.tensor(..., requires_grad=True): theta gets nothing."""
+    torch.manual_seed(0)
     theta = torch.tensor(0.4, requires_grad=True)
     points = torch.randn(5, 2)
     R = torch.tensor([[torch.cos(theta), -torch.sin(theta)],
@@ -835,6 +838,7 @@ def rotation_rewrap_broken() -> dict[str, Any]:
 
 
 def rotation_stack_fixed() -> dict[str, Any]:
+    torch.manual_seed(0)
     theta = torch.tensor(0.4, requires_grad=True)
     points = torch.randn(5, 2)
     R = torch.stack([torch.stack([torch.cos(theta), -torch.sin(theta)]),
@@ -950,6 +954,30 @@ def safe_sqrt_with_where() -> dict[str, Any]:
     return locals()
 
 
+def rebind_under_no_grad_broken() -> dict[str, Any]:
+    """`w = w - lr * w.grad` under no_grad: the next loss has no history."""
+    x, y = data()
+    w = torch.randn(3, 1, requires_grad=True)
+    for _ in range(2):
+        loss = F.mse_loss(x @ w, y)
+        loss.backward()
+        with torch.no_grad():
+            w = w - 0.1 * w.grad
+    return locals()
+
+
+def update_in_place_fixed() -> dict[str, Any]:
+    x, y = data()
+    w = torch.randn(3, 1, requires_grad=True)
+    for _ in range(2):
+        loss = F.mse_loss(x @ w, y)
+        loss.backward()
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+        w.grad = None
+    return locals()
+
+
 SILENT: dict[str, tuple[Scenario, Scenario, str]] = {
     "zero_gradient": (zero_gradient_broken, zero_gradient_fixed, "warning"),
     "nan_gradient": (nan_gradient_broken, nan_gradient_fixed, "error"),
@@ -962,6 +990,7 @@ SILENT_MORE: list[tuple[str, Scenario, Scenario, str]] = [
     ("nan_gradient", nan_where_branch_broken, nan_where_branch_fixed, "warning"),
     ("data_attribute", data_clamp_before_backward_broken, clean_fixed, "error"),
     ("rewrap", rotation_rewrap_broken, rotation_stack_fixed, "error"),
+    ("rebound_parameter", rebind_under_no_grad_broken, update_in_place_fixed, "error"),
 ]
 BROKEN_FIXED.update(SILENT)
 CORRECT += [wgan_clip_after_step, freeze_after_optimizer, safe_sqrt_with_where]

@@ -27,6 +27,7 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts, where
+from gradlab.record import Event
 from gradlab.report import Finding
 
 __all__ = ["check"]
@@ -35,23 +36,22 @@ __all__ = ["check"]
 def check(facts: Facts) -> list[Finding]:
     """Backward passes through nodes that used a tensor before its `.data` was changed."""
     found: list[Finding] = []
-    reported: set[tuple[str, str]] = set()
-    events = facts.events("stale_use")
-    for use in events:
-        change = facts.rec.events[min(use.cuts)] if facts.rec is not None else None
-        if change is None:
-            continue
-        name = facts.tensor_name(use)
-        if (name, where(change)) in reported:
-            continue
-        reported.add((name, where(change)))
+    if facts.rec is None:
+        return found
+    by_line: dict[str, tuple[Event, list[Event]]] = {}
+    for use in facts.events("stale_use"):
+        change = facts.rec.events[min(use.cuts)]
+        by_line.setdefault(where(change), (change, []))[1].append(use)
+    for change, uses in by_line.values():
+        names = sorted({facts.tensor_name(use) for use in uses})
+        users = ", ".join(sorted({use.producer for use in uses}))
         found.append(Finding(
-            "data_attribute", "error", (name,), where(change),
-            f"silent: no error will be raised: {name} was changed in place through .data "
-            f"({change.op} at {where(change)}) after {use.producer} used it in the forward, "
-            f"and backward at {where(use)} ran through that node: the gradient is computed "
-            "for values that no longer exist (.data has its own version counter, so PyTorch's "
-            "in-place check does not see the change).",
+            "data_attribute", "error", tuple(names), where(change),
+            f"silent: no error will be raised: {', '.join(names)} changed in place through "
+            f".data ({change.op} at {where(change)}) after the forward used them ({users}), "
+            f"and backward at {where(uses[0])} ran through those nodes: the gradient is "
+            "computed for values that no longer exist (.data has its own version counter, so "
+            "PyTorch's in-place check does not see the change).",
             "change weights after optimizer.step(), on the tensor itself under torch.no_grad() "
             "(p.clamp_(0)), so a stale use raises instead of passing silently"))
     return found

@@ -20,9 +20,7 @@ Use instead:
 
 from __future__ import annotations
 
-import torch
-
-from gradlab.facts import Facts, backwarded, fresh_grad, graph_nodes, node_event, trainable, where
+from gradlab.facts import Facts, backwarded, graph_nodes, node_event, where, written_grads
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -52,11 +50,10 @@ def check(facts: Facts) -> list[Finding]:
     first: dict[tuple[str, str], Event] = {}
     for event in facts.events("nan_risk"):
         first.setdefault((event.op, where(event)), event)
-    risks = list(first.values())
-    last, done = backwarded(facts)
-    bad = sorted(name for _, (name, t) in trainable(facts).items()
-                 if (g := fresh_grad(facts, t, last)) is not None and g.is_floating_point()
-                 and not bool(torch.isfinite(g).all()))
+    # an op that made the NaN/Inf comes before the where or clamp that hid it
+    risks = [e for e in first.values() if _FAMILY.get(e.op) != "mask"] or list(first.values())
+    _, done = backwarded(facts)
+    bad = sorted(name for name, state in written_grads(facts).values() if state == "not finite")
     if bad:
         if not risks:
             return [Finding(
@@ -69,15 +66,15 @@ def check(facts: Facts) -> list[Finding]:
     pending = [loss for _, loss in facts.ctx.losses if id(loss) not in done]
     if not pending or not risks:
         return []
-    on_path = {e.index for n in graph_nodes(facts) if (e := node_event(facts, n, "nan")) is not None}
+    on_path = {e.index for n in graph_nodes(facts)
+               if (e := node_event(facts, n, "nan")) is not None}
     return [_finding(e, (), "warning") for e in risks if e.index in on_path][:3]
 
 
 def _finding(event: Event, names: tuple[str, ...], severity: str) -> Finding:
     what = f"{', '.join(names)}.grad holds NaN or Inf after backward" if names else (
         "backward will give NaN or Inf gradients")
-    fix = _FIX[_FAMILY.get(event.op, event.op)] if _FAMILY.get(event.op, event.op) in _FIX \
-        else "add an eps or clamp the input of this op"
+    fix = _FIX.get(_FAMILY.get(event.op, event.op), "add an eps or clamp the input of this op")
     return Finding("nan_gradient", severity, names, where(event),
                    f"{what}: {event.op}() at {where(event)}: {event.detail} (no error is raised; "
                    "one optimizer step writes NaN into the weights).", fix)

@@ -19,6 +19,8 @@ Use instead:
 
 from __future__ import annotations
 
+import torch
+
 from gradlab.facts import Facts, where
 from gradlab.report import Finding
 
@@ -43,22 +45,46 @@ def check(facts: Facts) -> list[Finding]:
             "create the tensor with its dtype/device first, then wrap it: "
             "nn.Parameter(torch.ones(10, dtype=torch.float64)); or move the whole module with "
             "module.to(...)"))
+    loss_cuts = {i for _, loss in facts.ctx.losses if facts.rec is not None
+                 for i in facts.rec.origin(loss)[0]}
     for key, name in sorted(names.scope.items(), key=lambda kv: kv[1]):
         t = names.tensors[key]
-        if t.requires_grad or facts.rec is None:
+        if t.requires_grad:
+            found += _rebound_with_history(facts, name, t)
+            continue
+        if facts.rec is None:
             continue
         cuts, _ = facts.rec.origin(t)
-        for index in sorted(cuts):
+        for index in sorted(cuts & loss_cuts):
             cut = facts.rec.events[index]
-            old = [s for ref in cut.source_leaves if (s := ref()) is not None
-                   and s.shape == t.shape and s.is_leaf and s is not t]
-            if cut.cause == "no_grad" and old and id(old[0]) not in names.scope:
+            if cut.cause == "no_grad" and cut.shape == tuple(t.shape) and any(
+                    ref() is None for ref in cut.source_leaves):
                 found.append(Finding(
                     "rebound_parameter", "error", (name,), where(cut),
                     f"{name} was rebound at {where(cut)} to the result of {cut.op}() under "
                     f"no_grad: a new tensor without requires_grad replaced the weight, so the "
-                    f"next step's {name}.grad is None (and an optimizer keeps the old tensor).",
+                    f"loss computed from it has no history and {name}.grad is None (an "
+                    "optimizer keeps the old tensor).",
                     f"update in place: with torch.no_grad(): {name} -= lr * {name}.grad; "
                     f"then {name}.grad = None"))
                 break
     return found
+
+
+def _rebound_with_history(facts: Facts, name: str, t: torch.Tensor) -> list[Finding]:
+    """`w = w - lr * w.grad` outside no_grad: `w` is now an op's output on the old leaf."""
+    if t.grad_fn is None or not t.grad_fn.name().startswith(("Sub", "Add")):
+        return []
+    old = [v for child, _ in t.grad_fn.next_functions
+           if (v := getattr(child, "variable", None)) is not None
+           and v.shape == t.shape and id(v) not in facts.names.scope
+           and id(v) not in facts.names.params and id(v) not in facts.names.plain]
+    if not old:
+        return []
+    return [Finding(
+        "rebound_parameter", "error", (name,), "",
+        f"{name} was rebound to {t.grad_fn.name()} of the tensor it held (w = w - lr * "
+        f"w.grad): a non-leaf, so the next backward leaves {name}.grad None and the gradient "
+        "flows on into the old tensor.",
+        f"update in place under no_grad: with torch.no_grad(): {name} -= lr * {name}.grad; "
+        f"then {name}.grad = None")]

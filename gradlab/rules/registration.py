@@ -29,15 +29,20 @@ __all__ = ["check"]
 
 def check(facts: Facts) -> list[Finding]:
     """Modules held in plain lists, tuples or dicts of a model."""
-    registered = {id(p) for _, m in facts.ctx.modules for p in m.parameters()}
+    registered: set[int] = set()
     held: dict[str, list[str]] = {}
     for var, model in facts.ctx.modules:
         for mod_name, sub in model.named_modules():
+            if type(sub).__module__.startswith("torch."):
+                continue  # torch's own layers keep their modules registered
             for attr, value in vars(sub).items():
                 if attr.startswith("_") or not isinstance(value, (list, tuple, dict)):
                     continue
                 where = ".".join(x for x in (mod_name, attr) if x) or var
                 for path, item in _modules_in(value, where):
+                    if not registered:
+                        registered = {id(p) for _, m in facts.ctx.modules
+                                      for p in m.parameters()}
                     if any(id(p) not in registered for p in item.parameters()):
                         held.setdefault(where, []).append(path)
     found = []

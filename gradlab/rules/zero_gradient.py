@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradlab.facts import Facts, backwarded, fresh_grad, graph_nodes, node_event, trainable, where
+from gradlab.facts import Facts, graph_nodes, node_event, trainable, where, written_grads
+from gradlab.record import Event
 from gradlab.report import Finding
 
 __all__ = ["after_backward", "predicted"]
@@ -36,21 +37,24 @@ _PASS_NOTHING = ("Relu", "Threshold", "Clamp", "Hardtanh", "MaskedFill", "Where"
 
 def predicted(facts: Facts) -> list[Finding]:
     """Trainable tensors that reach the loss only through round, floor, sign..."""
+    if not facts.events("zero_derivative"):
+        return []
     nodes = graph_nodes(facts)
     zero = {id(n): e for n in nodes if (e := node_event(facts, n, "zero")) is not None}
     if not zero:
         return []
     live: set[int] = set()
-    blocked: dict[int, Any] = {}
-    stack = [(loss.grad_fn, None) for _, loss in facts.ctx.losses if loss.grad_fn is not None]
+    blocked: dict[int, Event] = {}
+    stack: list[tuple[Any, Event | None]] = [
+        (loss.grad_fn, None) for _, loss in facts.ctx.losses if loss.grad_fn is not None]
     seen: set[tuple[int, int]] = set()
     while stack:
         node, blocker = stack.pop()
         blocker = blocker if blocker is not None else zero.get(id(node))
-        key = (id(node), id(blocker))
-        if key in seen:
+        visit = (id(node), id(blocker))
+        if visit in seen:
             continue
-        seen.add(key)
+        seen.add(visit)
         variable = getattr(node, "variable", None)
         if variable is not None:
             if blocker is None:
@@ -60,7 +64,7 @@ def predicted(facts: Facts) -> list[Finding]:
         stack.extend((child, blocker) for child, _ in node.next_functions if child is not None)
     found: list[Finding] = []
     by_event: dict[int, list[str]] = {}
-    events = {}
+    events: dict[int, Event] = {}
     for key, (name, _) in trainable(facts).items():
         event = blocked.get(key)
         if event is not None and key not in live:
@@ -81,12 +85,10 @@ def predicted(facts: Facts) -> list[Finding]:
 
 def after_backward(facts: Facts) -> list[Finding]:
     """Trainable tensors whose `.grad`, written by the last backward, is all zero."""
-    last, _ = backwarded(facts)
-    if last < 0:
-        return []
-    zero = [(name, t) for key, (name, t) in sorted(trainable(facts).items(), key=lambda kv: kv[1][0])
-            if key not in facts.lost_reported and (g := fresh_grad(facts, t, last)) is not None
-            and g.is_floating_point() and not bool(g.any())]
+    states = written_grads(facts)
+    zero = [(name, facts.names.tensors[key]) for key, (name, state) in
+            sorted(states.items(), key=lambda kv: kv[1][0])
+            if state == "zero" and key not in facts.lost_reported]
     if not zero:
         return []
     nodes = graph_nodes(facts)
