@@ -258,28 +258,32 @@ print(stale)
 # findings say where to look.
 
 # %%
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
-with torch.no_grad():
-    model[0].bias.fill_(-10.0)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+def dead_network():
+    """A network whose first layer starts dead, and its training step."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    with torch.no_grad():
+        model[0].bias.fill_(-10.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def train_step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return locals()
+
+    return train_step
 
 
-def train_step():
-    optimizer.zero_grad()
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return locals()
-
-
-watched = gl.diagnose(train_step, steps=5, model=model)
+watched = gl.diagnose(dead_network(), steps=5)
 assert set(watched.kinds()) == {"zero_gradient"}
 print(watched)
 
 # %% [markdown]
-# The table names each parameter, or gives its shape when it cannot name it. Only one moved,
-# of shape (1,): the last layer's bias, the one parameter not behind the dead ReLU.
+# Only the last bias moved: the first layer is dead (its weight and bias get zero), and so is the
+# weight after the ReLU (its input is all zero). `train_step` sees `model` and `optimizer` as its own
+# variables, so the table names them.
 #
 # ## In the wild
 #

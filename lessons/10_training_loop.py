@@ -152,7 +152,7 @@ print("is_leaf:", w.is_leaf, "| grad_fn:", type(w.grad_fn).__name__)
 
 # %% [markdown]
 # Under `torch.no_grad()` the new tensor has no history at all, so the next backward raises.
-# gradlab names the line:
+# gradlab names the failing backward and the line that rebound `w`:
 
 # %%
 def rebound():
@@ -165,7 +165,9 @@ def rebound():
     return locals()
 
 
-print(gl.diagnose(rebound))
+rebound_report = gl.diagnose(rebound)
+assert rebound_report.kinds() == ["missing_requires_grad", "rebound_parameter"]
+print(rebound_report)
 
 # %% [markdown]
 # The update an optimizer makes is in place, under `no_grad`: `w -= lr * w.grad` keeps the same
