@@ -135,6 +135,8 @@ toggle
 broken_run, fixed_run = toggle.show("broken"), toggle.show("fixed")
 assert broken_run.kinds == [] and fixed_run.kinds == []
 assert fixed_run.losses[-1] < 0.05 < broken_run.losses[-1]
+assert any(later > earlier for earlier, later in zip(broken_run.losses, broken_run.losses[1:]))
+assert all(later < earlier for earlier, later in zip(fixed_run.losses, fixed_run.losses[1:]))
 _ = toggle.show("broken")
 
 # %% [markdown]
