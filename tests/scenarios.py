@@ -706,11 +706,7 @@ ALL = sorted({f for pair in (*BROKEN_FIXED.values(), *MORE_BROKEN.values()) for 
 
 
 # --- silent failures: wrong, zero or NaN gradients without an error ---------------------------
-def zero_gradient_broken() -> dict[str, Any]:
-    """Every ReLU unit starts switched off: the first layer's gradient is all zero."""
-    x, y = data(16, 3)
-    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
-    nn.init.constant_(model[0].bias, -10.0)
+def _one_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = F.mse_loss(model(x), y)
     loss.backward()
@@ -718,82 +714,80 @@ def zero_gradient_broken() -> dict[str, Any]:
     return locals()
 
 
-def zero_gradient_fixed() -> dict[str, Any]:
+def _relu_net(bias: float) -> dict[str, Any]:
     x, y = data(16, 3)
     model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
-    nn.init.zeros_(model[0].bias)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
+    nn.init.constant_(model[0].bias, bias)
+    return _one_step(model, x, y)
+
+
+def zero_gradient_broken() -> dict[str, Any]:
+    """Every ReLU unit starts switched off: the first layer's gradient is all zero."""
+    return _relu_net(-10.0)
+
+
+def zero_gradient_fixed() -> dict[str, Any]:
+    return _relu_net(0.0)
+
+
+def _counts(straight_through: bool) -> dict[str, Any]:
+    x, _ = data(16, 3)
+    counts = torch.randint(0, 5, (16, 1)).float()
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    out = model(x)
+    rounded = out + (out.round() - out).detach() if straight_through else torch.round(out)
+    loss = F.mse_loss(rounded, counts)
     loss.backward()
-    optimizer.step()
     return locals()
 
 
 def round_prediction_broken() -> dict[str, Any]:
     """Counts are whole numbers, so the prediction is rounded: round's derivative is zero."""
-    x, _ = data(16, 3)
-    counts = torch.randint(0, 5, (16, 1)).float()
-    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(torch.round(model(x)), counts)
-    loss.backward()
-    return locals()
+    return _counts(straight_through=False)
 
 
 def round_straight_through_fixed() -> dict[str, Any]:
     """A straight-through estimator: rounded forward, identity gradient."""
-    x, _ = data(16, 3)
-    counts = torch.randint(0, 5, (16, 1)).float()
-    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    out = model(x)
-    loss = F.mse_loss(out + (out.round() - out).detach(), counts)
+    return _counts(straight_through=True)
+
+
+def _distance(eps: float) -> dict[str, Any]:
+    torch.manual_seed(0)
+    feats = torch.randn(4, 3)
+    head = nn.Linear(3, 2)
+    nn.init.zeros_(head.weight)
+    nn.init.zeros_(head.bias)
+    targets = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 0.2], [0.3, 0.3]])
+    loss = torch.sqrt(((head(feats) - targets) ** 2).sum(-1) + eps).mean()
     loss.backward()
     return locals()
 
 
 def nan_gradient_broken() -> dict[str, Any]:
     """A distance through sqrt, zero where the prediction hits its target: NaN gradient."""
-    torch.manual_seed(0)
-    feats = torch.randn(4, 3)
-    head = nn.Linear(3, 2)
-    nn.init.zeros_(head.weight)
-    nn.init.zeros_(head.bias)
-    targets = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 0.2], [0.3, 0.3]])
-    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
-    loss = torch.sqrt(((head(feats) - targets) ** 2).sum(-1)).mean()
-    loss.backward()
-    return locals()
+    return _distance(0.0)
 
 
 def nan_gradient_fixed() -> dict[str, Any]:
-    torch.manual_seed(0)
-    feats = torch.randn(4, 3)
-    head = nn.Linear(3, 2)
-    nn.init.zeros_(head.weight)
-    nn.init.zeros_(head.bias)
-    targets = torch.tensor([[0.0, 0.0], [1.0, 0.5], [-0.5, 0.2], [0.3, 0.3]])
-    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
-    loss = torch.sqrt(((head(feats) - targets) ** 2).sum(-1) + 1e-12).mean()
-    loss.backward()
+    return _distance(1e-12)
+
+
+def _log2_branch(safe: bool) -> dict[str, Any]:
+    weight = nn.Parameter(torch.tensor([0.0, 2.0, 3.0]))
+    w = weight * torch.ones(3)
+    inner = torch.where(w > 2, w, torch.ones_like(w)) if safe else w
+    loss = torch.where(w > 2, torch.log2(inner), 2 * w).sum()
     return locals()
 
 
 def nan_where_branch_broken() -> dict[str, Any]:
     """torch.where picks the safe branch in the forward; log's backward still divides by 0.
     Not backwarded yet: gradlab predicts the NaN."""
-    weight = nn.Parameter(torch.tensor([0.0, 2.0, 3.0]))
-    w = weight * torch.ones(3)
-    loss = torch.where(w > 2, torch.log2(w), 2 * w).sum()
-    return locals()
+    return _log2_branch(safe=False)
 
 
 def nan_where_branch_fixed() -> dict[str, Any]:
-    weight = nn.Parameter(torch.tensor([0.0, 2.0, 3.0]))
-    w = weight * torch.ones(3)
-    safe = torch.where(w > 2, w, torch.ones_like(w))
-    loss = torch.where(w > 2, torch.log2(safe), 2 * w).sum()
-    return locals()
+    return _log2_branch(safe=True)
 
 
 def data_clamp_before_backward_broken() -> dict[str, Any]:
@@ -801,12 +795,10 @@ def data_clamp_before_backward_broken() -> dict[str, Any]:
     that no longer exist, and nothing raises."""
     x, y = data()
     model = TwoLayer()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = F.mse_loss(model(x), y)
     for p in model.parameters():
         p.data.clamp_(0)
     loss.backward()
-    optimizer.step()
     return locals()
 
 
@@ -825,49 +817,46 @@ def wgan_clip_after_step() -> dict[str, Any]:
     return locals()
 
 
-def rotation_rewrap_broken() -> dict[str, Any]:
-    """A rotation matrix rebuilt with torch.tensor(..., requires_grad=True): theta gets nothing."""
+def _rotation(rewrap: bool) -> dict[str, Any]:
     torch.manual_seed(0)
     theta = torch.tensor(0.4, requires_grad=True)
     points = torch.randn(5, 2)
-    R = torch.tensor([[torch.cos(theta), -torch.sin(theta)],
-                      [torch.sin(theta), torch.cos(theta)]], requires_grad=True)
-    loss = (points @ R.T).pow(2).mean()
+    c, s = torch.cos(theta), torch.sin(theta)
+    R = (torch.tensor([[c, -s], [s, c]], requires_grad=True) if rewrap
+         else torch.stack([torch.stack([c, -s]), torch.stack([s, c])]))
+    loss = (points @ R.T - points.flip(1)).pow(2).mean()  # a norm alone would ignore theta
     loss.backward()
     return locals()
 
 
+def rotation_rewrap_broken() -> dict[str, Any]:
+    """A rotation matrix rebuilt with torch.tensor(..., requires_grad=True): theta gets nothing."""
+    return _rotation(rewrap=True)
+
+
 def rotation_stack_fixed() -> dict[str, Any]:
-    torch.manual_seed(0)
-    theta = torch.tensor(0.4, requires_grad=True)
-    points = torch.randn(5, 2)
-    R = torch.stack([torch.stack([torch.cos(theta), -torch.sin(theta)]),
-                     torch.stack([torch.sin(theta), torch.cos(theta)])])
-    loss = (points @ R.T).pow(2).mean()
+    return _rotation(rewrap=False)
+
+
+def _accuracy_term(soft: bool) -> dict[str, Any]:
+    x, _ = data(16, 3)
+    labels = torch.randint(0, 3, (16,))
+    model = nn.Linear(3, 3)
+    out = model(x)
+    accuracy = (out.argmax(-1) == labels).float().mean()  # a metric
+    term = out.softmax(-1)[range(16), labels].mean() if soft else accuracy
+    loss = F.cross_entropy(out, labels) + (1 - term)
     loss.backward()
     return locals()
 
 
 def accuracy_term_broken() -> dict[str, Any]:
     """1 - accuracy added to the loss: argmax and == carry no gradient."""
-    x, _ = data(16, 3)
-    labels = torch.randint(0, 3, (16,))
-    model = nn.Linear(3, 3)
-    out = model(x)
-    loss = F.cross_entropy(out, labels) + (1 - (out.argmax(-1) == labels).float().mean())
-    loss.backward()
-    return locals()
+    return _accuracy_term(soft=False)
 
 
 def soft_accuracy_term_fixed() -> dict[str, Any]:
-    x, _ = data(16, 3)
-    labels = torch.randint(0, 3, (16,))
-    model = nn.Linear(3, 3)
-    out = model(x)
-    loss = F.cross_entropy(out, labels) + (1 - out.softmax(-1)[range(16), labels].mean())
-    accuracy = (out.argmax(-1) == labels).float().mean()  # a metric only
-    loss.backward()
-    return locals()
+    return _accuracy_term(soft=True)
 
 
 class CastAfterWrap(nn.Module):
@@ -883,21 +872,13 @@ class CastAfterWrap(nn.Module):
 
 def rebound_parameter_broken() -> dict[str, Any]:
     """nn.Parameter(...).double(): the attribute holds a non-leaf copy, the Parameter is lost."""
-    x, y = (t.double() for t in data())
-    model = CastAfterWrap(fixed=False)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
+    x, y = data()
+    return _one_step(CastAfterWrap(fixed=False), x.double(), y.double())
 
 
 def rebound_parameter_fixed() -> dict[str, Any]:
-    x, y = (t.double() for t in data())
-    model = CastAfterWrap(fixed=True)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
+    x, y = data()
+    return _one_step(CastAfterWrap(fixed=True), x.double(), y.double())
 
 
 class Stack(nn.Module):
@@ -916,20 +897,12 @@ class Stack(nn.Module):
 def unregistered_module_broken() -> dict[str, Any]:
     """Blocks kept in a Python list: the optimizer never sees their weights."""
     x, y = data()
-    model = Stack(registered=False)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
+    return _one_step(Stack(registered=False), x, y)
 
 
 def unregistered_module_fixed() -> dict[str, Any]:
     x, y = data()
-    model = Stack(registered=True)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-    return locals()
+    return _one_step(Stack(registered=True), x, y)
 
 
 def freeze_after_optimizer() -> dict[str, Any]:
@@ -954,28 +927,28 @@ def safe_sqrt_with_where() -> dict[str, Any]:
     return locals()
 
 
-def rebind_under_no_grad_broken() -> dict[str, Any]:
-    """`w = w - lr * w.grad` under no_grad: the next loss has no history."""
+def _manual_sgd(in_place: bool) -> dict[str, Any]:
     x, y = data()
     w = torch.randn(3, 1, requires_grad=True)
     for _ in range(2):
         loss = F.mse_loss(x @ w, y)
         loss.backward()
         with torch.no_grad():
-            w = w - 0.1 * w.grad
+            if in_place:
+                w -= 0.1 * w.grad
+            else:
+                w = w - 0.1 * w.grad
+        w.grad = None
     return locals()
+
+
+def rebind_under_no_grad_broken() -> dict[str, Any]:
+    """`w = w - lr * w.grad` under no_grad: the next loss has no history."""
+    return _manual_sgd(in_place=False)
 
 
 def update_in_place_fixed() -> dict[str, Any]:
-    x, y = data()
-    w = torch.randn(3, 1, requires_grad=True)
-    for _ in range(2):
-        loss = F.mse_loss(x @ w, y)
-        loss.backward()
-        with torch.no_grad():
-            w -= 0.1 * w.grad
-        w.grad = None
-    return locals()
+    return _manual_sgd(in_place=True)
 
 
 SILENT: dict[str, tuple[Scenario, Scenario, str]] = {
