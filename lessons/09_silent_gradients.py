@@ -24,8 +24,8 @@ x, y = torch.randn(16, 3), torch.randn(16, 1)
 # %% [markdown]
 # ## The symptom
 #
-# A regression whose targets are whole numbers, so the model rounds its output. Nothing raises,
-# `backward()` runs, the optimizer steps, and the loss does not move:
+# A model whose predictions must be whole numbers (counts, ratings), so it rounds its output.
+# Nothing raises, `backward()` runs, the optimizer steps, and the loss does not move:
 
 # %%
 torch.manual_seed(0)
@@ -97,10 +97,10 @@ _ = toggle.show("broken")
 #
 # **Some ops have a zero derivative almost everywhere.** `round`, `floor`, `sign` are step
 # functions: flat between the steps, so their derivative is 0 (and undefined on the steps, where
-# PyTorch also gives 0):
+# PyTorch also gives 0: `round` steps at -2.5, `floor` at 1.0 and 0.0, `sign` at 0.0):
 
 # %%
-w = torch.tensor([0.3, 1.7, -2.4], requires_grad=True)
+w = torch.tensor([0.3, 1.0, -2.5, 0.0], requires_grad=True)
 for name, op in [("round", torch.round), ("floor", torch.floor), ("sign", torch.sign)]:
     (grad,) = torch.autograd.grad(op(w).sum(), w)
     print(f"{name:<6} gradient: {grad.tolist()}")
@@ -213,9 +213,9 @@ assert where.show("fixed").kinds == [] and where.result.report.ok
 _ = where.show("broken")
 
 # %% [markdown]
-# **Wrong gradients: `.data` after the forward.** `.data` gives the same memory without
-# autograd's version counter, so an in-place change through it goes unnoticed (lesson 04's error
-# never comes). Here the weight is zeroed after the forward: backward uses the new values, and the
+# **Wrong gradients: `.data` after the forward.** `.data` shares the weight's memory but has its
+# own version counter, so an in-place change through it goes unnoticed (lesson 04's error never
+# comes). Here the weight is zeroed after the forward: backward uses the new values, and the
 # gradient of the input is wrong, with no error:
 
 # %%
@@ -225,7 +225,9 @@ layer(inputs).sum().backward()
 true_grad = inputs.grad.clone()
 inputs.grad = None
 out = layer(inputs)
+version = layer.weight._version
 layer.weight.data.zero_()
+print("weight's version before and after .data.zero_():", version, layer.weight._version)
 out.sum().backward()
 print("true gradient:", [round(g, 4) for g in true_grad[0].tolist()])
 print("after .data:  ", inputs.grad[0].tolist())

@@ -441,7 +441,7 @@ gl.grade("10", globals())
 # | when you see | think |
 # |---|---|
 # | `.grad` is `None` right after `zero_grad()` | `set_to_none=True`, the default since 2.0 |
-# | the loss swings and grows | gradients accumulating: a missing `zero_grad()` |
+# | the loss swings instead of falling | gradients accumulating: a missing `zero_grad()` |
 # | `optimizer got an empty parameter list` | the optimizer was built before the layers |
 # | `None of the inputs have requires_grad=True. Gradients will be None` | `use_reentrant=False` |
 # | `Expected to have finished reduction in the prior iteration` | a parameter the loss did not use, under DDP |
