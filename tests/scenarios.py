@@ -884,18 +884,18 @@ def rebound_parameter_fixed() -> dict[str, Any]:
 class Stack(nn.Module):
     def __init__(self, registered: bool) -> None:
         super().__init__()
-        layers = [nn.Linear(3, 3) for _ in range(2)]
-        self.blocks = nn.ModuleList(layers) if registered else layers
+        layers = {"first": nn.Linear(3, 3), "second": nn.Linear(3, 3)}
+        self.blocks = nn.ModuleDict(layers) if registered else layers
         self.head = nn.Linear(3, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for block in self.blocks:
+        for block in self.blocks.values():
             x = torch.tanh(block(x))
         return self.head(x)
 
 
 def unregistered_module_broken() -> dict[str, Any]:
-    """Blocks kept in a Python list: the optimizer never sees their weights."""
+    """Blocks kept in a Python dict: the optimizer never sees their weights."""
     x, y = data()
     return _one_step(Stack(registered=False), x, y)
 

@@ -33,7 +33,7 @@ def check(facts: Facts) -> list[Finding]:
     found: list[Finding] = []
     for event in facts.events("to_non_leaf"):
         t = event.tensor() if event.tensor is not None else None
-        if t is None or (id(t) not in names.plain and id(t) not in names.scope):
+        if t is None or id(t) not in names.plain:  # a variable: non_leaf_grad says it
             continue
         name = names.name(t)
         facts.lost_reported.add(id(t))

@@ -8,7 +8,8 @@ Why: the layers get a gradient but never change; no error is raised (or 'optimiz
 parameter list' when there is nothing else).
 
 Known problems: silent on lists of modules that are also registered elsewhere (an
-`nn.Sequential` built from the list).
+`nn.Sequential` built from the list), and where `not_in_optimizer` already named the layers
+of a flat list.
 
 Example:
     self.blocks = [nn.Linear(8, 8) for _ in range(3)]
@@ -31,6 +32,7 @@ def check(facts: Facts) -> list[Finding]:
     """Modules held in plain lists, tuples or dicts of a model."""
     registered: set[int] = set()
     held: dict[str, list[str]] = {}
+    told = [n for f in facts.found if f.kind == "not_in_optimizer" for n in f.names]
     for var, model in facts.ctx.modules:
         for mod_name, sub in model.named_modules():
             if type(sub).__module__.startswith("torch."):
@@ -43,6 +45,8 @@ def check(facts: Facts) -> list[Finding]:
                     if not registered:
                         registered = {id(p) for _, m in facts.ctx.modules
                                       for p in m.parameters()}
+                    if any(n.startswith(path + ".") for n in told):
+                        continue  # not_in_optimizer already said it lives in a list
                     if any(id(p) not in registered for p in item.parameters()):
                         held.setdefault(where, []).append(path)
     found = []
