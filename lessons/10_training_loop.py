@@ -247,12 +247,13 @@ assert late.kinds() == ["not_in_optimizer"]
 print(late)
 
 # %% [markdown]
-# **Gradient clipping with AMP.** Mixed precision scales the loss up (`GradScaler`) so small
-# gradients survive in float16; the gradients in `.grad` are scaled too. Clip them after
-# `scaler.unscale_(optimizer)`, or the threshold applies to the scaled numbers.
-# `torch.amp.GradScaler("cpu")` runs on the CPU, so the numbers are real:
+# **Gradient clipping with AMP.** In mixed precision, small gradients underflow to zero in
+# float16, so `GradScaler` multiplies the loss by a large scale, and the gradients in `.grad`
+# carry the same factor. Clip them after `scaler.unscale_(optimizer)`, or the threshold applies
+# to the scaled numbers. `torch.amp.GradScaler("cpu")` runs on the CPU, so the numbers are real:
 
 # %%
+print("1e-8 in float16:", torch.tensor(1e-8, dtype=torch.float16).item())
 torch.manual_seed(0)
 model = nn.Linear(3, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -396,7 +397,7 @@ with gl.shows_error(RuntimeError):
 
 # %% [markdown]
 # Use every parameter in the loss, remove the unused layer, or let DDP look for unused parameters
-# each step (it costs a graph traversal per step):
+# at each step:
 
 # %%
 train_ddp(2, find_unused_parameters=True)
