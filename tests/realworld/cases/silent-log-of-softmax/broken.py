@@ -1,5 +1,5 @@
 # source: https://github.com/pytorch/pytorch/issues/1620
-# symptom: the loss is finite but the gradient is sometimes nan; with nn.LogSoftmax it is fine
+# symptom: the first loss is finite but its gradient is nan; with nn.LogSoftmax it is fine
 # expect: nan_gradient
 import torch
 from torch import nn, optim

@@ -1,6 +1,6 @@
 # source: https://github.com/ronghuaiyang/arcface-pytorch/issues/56
 # symptom: `loss.requires_grad = True` silenced the error, but the loss does not decline
-# expect: non_differentiable
+# expect: non_differentiable, constant_loss_term
 import torch
 import torch.nn as nn
 

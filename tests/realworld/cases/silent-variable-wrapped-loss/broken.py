@@ -1,6 +1,6 @@
 # source: https://github.com/speechbrain/speechbrain/issues/735
 # symptom: after wrapping the loss in Variable(loss, requires_grad=True) the model stops learning
-# expect: rewrap
+# expect: rewrap, constant_loss_term
 import torch
 import torch.nn as nn
 from torch.autograd import Variable
