@@ -57,6 +57,13 @@ EXERCISES: dict[str, Exercise] = {
                                    "`h.retain_grad()` ran before `loss.backward()`; "
                                    "`hidden_grad` must be the gradient of `h` itself"}),
     "07": Exercise("07_debug_your_own.py", features=4),
+    "09": Exercise("09_silent_gradients.py"),
+    "10": Exercise(
+        "10_training_loop.py", forward=(),
+        quantities={"w": "after three steps `w` must be the same leaf, updated in place under "
+                         "`torch.no_grad()`, with `w.grad` reset before each backward (else "
+                         "gradients accumulate)",
+                    "loss": "the last step's loss"}),
 }
 
 

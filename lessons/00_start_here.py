@@ -17,9 +17,12 @@
 # | [06 · `.grad` on a non-leaf](06_non_leaf_grad.ipynb) | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` |
 # | [07 · Debug your own model](07_debug_your_own.ipynb) | a loss that does not move, several causes at once |
 # | [08 · Fact check](08_fact_check.ipynb) | something you read about gradients that does not match what you see |
+# | [09 · Silent gradients](09_silent_gradients.ipynb) | the loss does not move, `.grad` all zero or `nan`, no error at all |
+# | [10 · The training loop](10_training_loop.ipynb) | `.grad` is `None` after `zero_grad()`; `Expected to have finished reduction in the prior iteration` |
 #
-# Lessons 01–06 have the same shape: the symptom, the smallest broken program, its graph, a
-# broken ↔ fixed toggle, why it happens, a realistic variant, an exercise with feedback, a recap.
+# Lessons 01–06, 09 and 10 have the same shape: the symptom, the smallest broken program, its
+# graph, a broken ↔ fixed toggle, why it happens, a realistic variant, an exercise with feedback,
+# a recap.
 
 # %%
 import torch
@@ -129,8 +132,9 @@ gl.compare(one_cut, no_cut, title="no_grad around the hidden layer", big=True)
 #
 # `gl.explain` knows the autograd errors and warnings this course teaches (the ones in the table
 # above, and the others each lesson shows): it turns one into plain words and names the lesson.
-# Any other message gives `None`, as the last one below (an error of distributed training):
-# search its text in the PyTorch documentation and forums. Paste the message you got:
+# Any other message gives `None`, as the last one below (an error of distributed training, run
+# for real in lesson 10): search its text in the PyTorch documentation and forums. Paste the
+# message you got:
 
 # %%
 for message in [

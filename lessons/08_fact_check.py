@@ -8,7 +8,8 @@
 #
 # Verdicts: **false** (torch does not do this), **half-true** (part of it holds), **true**.
 #
-# *Prerequisites:* lessons [01](01_missing_requires_grad.ipynb) to [06](06_non_leaf_grad.ipynb).
+# *Prerequisites:* lessons [01](01_missing_requires_grad.ipynb) to [06](06_non_leaf_grad.ipynb);
+# claims 12 to 16 belong to lessons [09](09_silent_gradients.ipynb) and [10](10_training_loop.ipynb).
 # *Time:* about 15 minutes.
 
 # %%
@@ -214,6 +215,75 @@ assert error == "RuntimeError: self must be a matrix"
 assert torch.allclose(a @ b, torch.dot(a, b))
 print("torch.mm:", error, "| a @ b == torch.dot(a, b):", True)
 print("verdict: false")
+
+# %% [markdown]
+# ## 12 · "`optimizer.zero_grad()` fills the gradients with zeros"
+#
+# Its default is `set_to_none=True`: `.grad` becomes `None`; zeros only with
+# `set_to_none=False`. → lesson [10](10_training_loop.ipynb).
+
+# %%
+layer = nn.Linear(3, 1)
+optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
+layer(torch.randn(4, 3)).sum().backward()
+optimizer.zero_grad()
+assert layer.weight.grad is None
+print("after zero_grad():", layer.weight.grad)
+print("verdict: false")
+
+# %% [markdown]
+# ## 13 · "`torch.where(x > 0, torch.sqrt(x), 0)` keeps the gradient safe at 0"
+#
+# Backward differentiates both branches: the unused `sqrt` branch gives `0 · inf = nan`. Make the
+# input safe instead. → lesson [09](09_silent_gradients.ipynb).
+
+# %%
+x = torch.tensor([0.0, 4.0], requires_grad=True)
+torch.where(x > 0, torch.sqrt(x), 0.0).sum().backward()
+assert x.grad[0].isnan() and x.grad[1] == 0.25
+print("gradient:", x.grad.tolist())
+print("verdict: false")
+
+# %% [markdown]
+# ## 14 · "`torch.round` (or `argmax`) in the loss makes `backward()` raise"
+#
+# `round` has a gradient: exactly zero, silently. `argmax` returns integers that do not require
+# grad, so only a loss built from it alone raises. → lesson [09](09_silent_gradients.ipynb).
+
+# %%
+w = torch.tensor([0.4, 1.6], requires_grad=True)
+raised = gl.error_of(lambda: (w * 3).round().sum().backward())
+assert raised == "" and not w.grad.any()
+print("round: raised", repr(raised), "| w.grad:", w.grad.tolist())
+print("argmax requires_grad:", w.argmax().requires_grad)
+print("verdict: false")
+
+# %% [markdown]
+# ## 15 · "`nn.Parameter(t).to(torch.float64)` is still a parameter"
+#
+# With a real change of dtype or device, `.to()` returns a plain non-leaf `Tensor`; only when
+# nothing changes does it return the parameter itself. → lesson [10](10_training_loop.ipynb).
+
+# %%
+p = nn.Parameter(torch.ones(2))
+converted = p.to(torch.float64)
+assert not isinstance(converted, nn.Parameter) and not converted.is_leaf
+assert p.to(torch.float32) is p
+print("to(float64):", type(converted).__name__, "| is_leaf:", converted.is_leaf,
+      "| to(float32) is p:", p.to(torch.float32) is p)
+print("verdict: false")
+
+# %% [markdown]
+# ## 16 · "AMP's `GradScaler` needs a GPU"
+#
+# `torch.amp.GradScaler("cpu")` exists and is enabled on the CPU. → lesson
+# [10](10_training_loop.ipynb).
+
+# %%
+scaler = torch.amp.GradScaler("cpu")
+assert scaler.is_enabled()
+enabled, scale = scaler.is_enabled(), scaler.get_scale()
+print(f"GradScaler('cpu') enabled: {enabled} | scale: {scale}\nverdict: false")
 
 # %% [markdown]
 # ## Check any claim yourself

@@ -60,7 +60,7 @@ WRONG = [
      ".detach() cut fc1.weight, fc1.bias"),
     ("03", "torch.exp(-torch.abs(", "torch.exp(torch.abs(", "`output` differs"),
     ("04", "g = g.clamp(0.1, 0.9)", "g.data.clamp_(0.1, 0.9)",
-     "fc.bias, fc.weight changed in place through .data"),
+     "changed in place through .data (clamp_"),
     ("04", "g = g.clamp(0.1, 0.9)", "g.clamp_(0.1, 0.9)", "modified by an inplace operation"),
     ("04", "g = g.clamp(0.1, 0.9)", "g = g.detach().clamp(0.1, 0.9)", ".detach() cut fc.weight"),
     ("04", "g = g.clamp(0.1, 0.9)", "g = g.clamp(0.1, 0.8)", "`output` differs"),
@@ -91,6 +91,19 @@ WRONG = [
      "self.head = nn.Linear(32, 1)\n        self.aux = nn.Linear(32, 1)", "aux"),
     ("07", "h = torch.clamp(h, 0.0, 3.0)", "h = h.detach().clamp(0.0, 3.0)",
      ".detach() cut hidden.weight"),
+    ("09", "return out + (out.round() - out).detach()", "return out.round()",
+     "reach the loss only through round(), whose derivative is zero"),
+    ("09", "return out + (out.round() - out).detach()", "return out + (out.round() - out)",
+     "fc.weight.grad is all zero after backward"),
+    ("09", "return out + (out.round() - out).detach()",
+     "return out - (out.round() - out).detach()", "`output` differs"),
+    ("09", "return out + (out.round() - out).detach()", "return out", "`output` differs"),
+    ("10", "            w -= 0.1 * w.grad\n", "            w = w - 0.1 * w.grad\n",
+     "element 0 of tensors does not require grad"),
+    ("10", "        w.grad = None\n", "", "`w` differs from the reference's by"),
+    ("10", "        with torch.no_grad():\n            w -= 0.1 * w.grad\n",
+     "        w -= 0.1 * w.grad\n",
+     "a leaf Variable that requires grad is being used in an in-place operation"),
 ]
 
 # (exercise, text of the reference, a different right answer)
@@ -114,6 +127,14 @@ RIGHT = [
      "    (hidden_grad,) = torch.autograd.grad(loss, h, retain_graph=True)\n"
      "    loss.backward()\n"),
     ("07", "h = torch.clamp(h, 0.0, 3.0)", "h = h.clamp(max=3.0)"),
+    ("09", "return out + (out.round() - out).detach()",
+     "return out.round().detach() + out - out.detach()"),
+    ("10", "        w.grad = None\n", "        w.grad.zero_()\n"),
+    ("10", "    w = torch.zeros(3, 1, requires_grad=True)\n"
+     "    for _ in range(3):\n",
+     "    w = torch.zeros(3, 1, requires_grad=True)\n"
+     "    optimizer = torch.optim.SGD([w], lr=0.1)\n"
+     "    for _ in range(3):\n        optimizer.zero_grad()\n"),
 ]
 
 
@@ -158,7 +179,7 @@ def test_command_line_exit_codes(tmp_path: Path) -> None:
     solved, not_yet = _cli("04", str(right)), _cli("4", str(wrong))
     assert (solved.returncode, not_yet.returncode) == (0, 1), solved.stderr + not_yet.stderr
     assert solved.stdout.startswith("✔ solved")
-    assert "fc.bias, fc.weight changed in place through .data" in not_yet.stdout
+    assert "changed in place through .data (clamp_" in not_yet.stdout
 
 
 def test_command_line_tips_on_a_right_answer_that_backwards_twice(tmp_path: Path) -> None:
@@ -186,10 +207,10 @@ def test_command_line_rejects_a_file_that_does_not_run(tmp_path: Path, source: s
 
 
 def test_command_line_names_an_unknown_exercise_or_file(tmp_path: Path) -> None:
-    unknown = _cli("09", str(SOLUTIONS / EXERCISES["04"].solution))
+    unknown = _cli("99", str(SOLUTIONS / EXERCISES["04"].solution))
     missing = _cli("04", str(tmp_path / "nowhere.py"))
     assert (unknown.returncode, missing.returncode) == (2, 2)
-    assert "no exercise '09': the exercises are 01, 02" in unknown.stderr
+    assert "no exercise '99': the exercises are 01, 02" in unknown.stderr
     assert "no such file" in missing.stderr
 
 
