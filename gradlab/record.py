@@ -869,14 +869,18 @@ class _Recorder(TorchFunctionMode):
         except Exception as error:
             for event in events:
                 event.detail = "raised"
-            self._raised(error, frame)
+            cuts: frozenset[int] = frozenset()  # why the tensors had no history, while alive
+            for t in tensors:
+                cuts |= self.recording.origin(t)[0]
+            self._raised(error, frame, cuts)
             raise
 
-    def _raised(self, error: Exception, frame: FrameType) -> None:
+    def _raised(self, error: Exception, frame: FrameType,
+                cuts: frozenset[int] = frozenset()) -> None:
         """Note an exception passing through a torch call (re-raised unchanged by the caller:
-        the code may catch it, gradlab still saw it)."""
+        the code may catch it, gradlab still saw it), with the cuts behind its tensors."""
         self._event("torch_error", type(error).__name__, user_where(frame), detail=str(error),
-                    stack=_user_stack(frame))
+                    stack=_user_stack(frame), cuts=cuts)
 
     def _requires_grad(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
                        frame: FrameType) -> None:

@@ -4,6 +4,7 @@ seed and returns locals(), as a notebook scenario does."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -705,10 +706,30 @@ def index_assignment(fixed: bool) -> dict[str, Any]:
     return locals()
 
 
+def _learn_from(model: nn.Module, optimizer: torch.optim.Optimizer, fixed: bool) -> None:
+    x, y = data()
+    with torch.no_grad() if not fixed else contextlib.nullcontext():
+        loss = F.mse_loss(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def swallowed_no_grad(fixed: bool) -> dict[str, Any]:
+    """A helper that learns from a batch computed under no_grad; the caller skips failures."""
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    try:
+        _learn_from(model, optimizer, fixed)
+    except RuntimeError as error:
+        print("skipped:", error)
+    return locals()
+
+
 # issue 16's patterns: each broken with `fixed=False`, clean with `fixed=True`
 PATTERN_PAIRS: list[Scenario] = [
     scaled_init, rebound_under_no_grad, numpy_loss, item_loss, swallowed_in_place,
-    swallowed_double_backward, frozen_model, maml_fast_weights, validation_loss_backpropagated,
+    swallowed_double_backward, swallowed_no_grad, frozen_model, maml_fast_weights, validation_loss_backpropagated,
     integer_embedding, step_between_backwards, residual_in_place, relu_inplace, index_assignment,
 ]
 

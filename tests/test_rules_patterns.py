@@ -200,6 +200,15 @@ def test_a_swallowed_double_backward_is_reported() -> None:
     assert f"the except at {handler} caught it" in finding.message
 
 
+def test_a_swallowed_error_names_the_cut_behind_it_not_only_the_message() -> None:
+    report = broken(S.swallowed_no_grad)
+    finding = only_error(report)
+    assert finding.kind == "no_grad" and finding.where == line_in(S._learn_from, "loss.backward()")
+    assert f"no_grad (linear at {line_in(S._learn_from, 'F.mse_loss')})" in finding.message
+    handler = line_in(S.swallowed_no_grad, "except RuntimeError as error:")
+    assert f"the except at {handler} caught it" in finding.message
+
+
 # --- 4. the right cause ----------------------------------------------------------------------
 @pytest.mark.parametrize(("scenario", "froze"), [
     (lambda: S.frozen_model(False), "model.requires_grad_(False)"),

@@ -4,7 +4,8 @@ caught it.
 What: an autograd error passed through a torch call (backward(), autograd.grad(), .numpy(),
 requires_grad_(), an op on an inference tensor...), and a `try` in the user's code caught it
 (a training loop that skips bad batches, a notebook cell that prints the error): named with the
-line that raised and the `except` that caught it.
+line that raised and the `except` that caught it. When the tensor given to backward() had lost
+its history (no_grad, detach, numpy...), the finding names that cut, as the crash would.
 
 Why: the step that failed updated nothing, silently; the loop goes on with stale gradients.
 
@@ -50,11 +51,17 @@ def check(facts: Facts) -> list[Finding]:
         caught = (f"the except at {_place(at, catcher)} caught it" if catcher is not None
                   else "it was caught")
         first_line = event.detail.split("\n")[0].split(" Hint:")[0]
-        found.setdefault((explanation.kind, at), Finding(
-            explanation.kind, "error", (), at,
+        kind, why, fix = explanation.kind, explanation.explanation, explanation.fix
+        if event.cuts and facts.rec is not None:  # the tensor's history was cut: name the cut
+            cut = facts.rec.events[max(event.cuts)]
+            kind = cut.cause
+            why = f"its history was cut by {cut.cause} ({cut.op} at {where(cut)})."
+            fix = (f"keep the {cut.cause} cut ({cut.op} at {where(cut)}) off the path from the "
+                   "weights to the loss")
+        found.setdefault((kind, at), Finding(
+            kind, "error", (), at,
             f"{event.op}: {first_line} -- {caught}, so the code went on as if the step had "
-            f"worked: {explanation.explanation}",
-            explanation.fix))
+            f"worked: {why}", fix))
     return list(found.values())
 
 
