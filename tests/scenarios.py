@@ -730,7 +730,8 @@ def swallowed_no_grad(fixed: bool) -> dict[str, Any]:
 PATTERN_PAIRS: list[Scenario] = [
     scaled_init, rebound_under_no_grad, numpy_loss, item_loss, swallowed_in_place,
     swallowed_double_backward, swallowed_no_grad, frozen_model, maml_fast_weights,
-    validation_loss_backpropagated, integer_embedding, step_between_backwards, residual_in_place, relu_inplace, index_assignment,
+    validation_loss_backpropagated, integer_embedding, step_between_backwards, residual_in_place,
+    relu_inplace, index_assignment,
 ]
 
 
