@@ -240,7 +240,8 @@ def test_lesson_in_jupyterlab_untrusted_live_projector_restart_reopen(
         c.model.type === 'code' && c.model.outputs.length).every(c => !c.model.trusted)""")
     stored = _stored_views(page, toggles)
     assert stored == {"statics": toggles, "problems": []}, name
-    assert page.evaluate(DRAWS) >= draws  # gl.draw: the PNG beside the SVG
+    # gl.draw: the PNG beside the SVG (pictures still decoding may lag behind the views)
+    page.wait_for_function(f"() => ({DRAWS})() >= {draws}", timeout=30_000)
 
     _run_all(page)
     assert page.evaluate(UNEXPECTED) == []
