@@ -56,6 +56,9 @@ def parse(source: str) -> nbformat.NotebookNode:
 
 
 def _relative(text: str) -> str:
+    """The text without machine paths: the project's folder, and a cell's temporary file
+    (`/tmp/ipykernel_1/2.py`, in warnings) written `<cell>` as tests/sanitize.cfg reads it."""
+    text = re.sub(r"/tmp/ipykernel_\d+/\d+\.py", "<cell>", text)
     return re.sub(rf"{re.escape(str(ROOT))}/(\.venv/lib/python[\d.]+/)?", "", text)
 
 
@@ -69,6 +72,8 @@ def build(source: Path) -> Path:
         for output in cell.get("outputs", []):
             if output.output_type == "error":  # no machine paths in what we store
                 output.traceback = [_relative(line) for line in output.traceback]
+            elif output.output_type == "stream":
+                output.text = _relative(output.text)
     target = ROOT / "notebooks" / f"{source.stem}.ipynb"
     nbformat.write(notebook, target)
     return target
