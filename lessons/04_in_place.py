@@ -48,7 +48,8 @@ print(gl.diagnose(broken))
 # ## Look at the graph
 #
 # The node that saved the tensor, `SigmoidBackward0`, is marked *stale: version 1, saved at 0*,
-# and the in-place `relu` is drawn with a red edge into it.
+# and the in-place `relu` is drawn with a purple `✎ in-place` edge into it: not a cut (the graph
+# is intact), a value backward saved is stale. The text summary under the picture says the same.
 
 # %%
 gl.draw(broken)
