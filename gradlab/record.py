@@ -432,9 +432,10 @@ def _reissue(caught: list[warnings.WarningMessage], frame: FrameType, func: Any,
             filename, lineno, scope = w.filename, w.lineno, _globals_of(w.filename)
         warned.append(Warned(w.category.__name__, str(w.message), filename, lineno))
         registry = None if scope is None else scope.setdefault("__warningregistry__", {})
+        # no module_globals, as Python's own warn(): with them a `python -c` program fails
         warnings.warn_explicit(w.message, w.category, filename, lineno,
                                None if scope is None else scope.get("__name__"), registry,
-                               scope, w.source)
+                               None, w.source)
 
 
 def _clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
