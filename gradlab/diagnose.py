@@ -11,6 +11,8 @@ from typing import Any
 import torch
 
 from gradlab.analyse import Context, analyse
+from gradlab.explain import explain
+from gradlab.facts import backward_on_numbers
 from gradlab.graph import HOOKED
 from gradlab.record import Recording, Warned, exception_where, is_internal, record
 from gradlab.report import Report
@@ -122,10 +124,12 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
     except ValueError:
         losses = [] if loss is not None else backwarded(scope, recording)
         if not losses and exception is None and (
-                loss is not None or recording is None or not recording.of_kind("backward")):
+                loss is not None or recording is None or not recording.of_kind("backward")
+        ) and not backward_on_numbers(dict(scope)) and not _caught_autograd_error(recording):
             raise
-        # else it failed before the loss existed, or its losses were temporaries given to
-        # backward(): the recording tells the story
+        # else it failed before the loss existed, its losses were temporaries given to
+        # backward(), it called backward() on a number or caught an autograd error: the
+        # recording tells the story
     else:
         losses = _trained_losses(losses, scope, recording) if loss is None else losses
     modules = _as_list(model, torch.nn.Module, "model", "an nn.Module")
@@ -135,11 +139,25 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
     found = [(k, v) for k, v in scope.items()
              if isinstance(v, torch.nn.Module) and id(v) not in given and _has_weights(v)]
     inner = {id(sub) for _, m in found + modules for sub in list(m.modules())[1:]}
-    modules += [(k, v) for k, v in found if id(v) not in inner]
+    modules += [(k, v) for k, v in found if id(v) not in inner
+                and not _part_of_another(v, [m for _, m in modules + found])]
     known = {id(o) for _, o in optimizers}
     optimizers += [(k, v) for k, v in scope.items()
                    if isinstance(v, torch.optim.Optimizer) and id(v) not in known]
     return Context(losses, modules, optimizers, dict(scope), recording, exception, shown(caught))
+
+
+def _caught_autograd_error(recording: Recording | None) -> bool:
+    """An autograd error passed through a torch call and the program caught it."""
+    return recording is not None and any(explain(e.detail) is not None
+                                         for e in recording.of_kind("torch_error"))
+
+
+def _part_of_another(module: torch.nn.Module, others: list[torch.nn.Module]) -> bool:
+    """A view of part of a model (`body = model[:4]`): another module holds all its
+    parameters, and more."""
+    mine = {id(p) for p in module.parameters()}
+    return any(m is not module and mine < {id(p) for p in m.parameters()} for m in others)
 
 
 @contextlib.contextmanager

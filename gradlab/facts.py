@@ -22,7 +22,8 @@ from gradlab.graph import Edge, Labels, shape_text, walk
 from gradlab.record import Event, Recording, Where, describe_file
 from gradlab.report import Finding
 
-__all__ = ["Context", "Facts", "Names", "grad_mode_block", "group", "source_tree", "where"]
+__all__ = ["Context", "Facts", "Names", "all_frozen", "backward_on_numbers", "grad_mode_block",
+           "group", "source_tree", "where"]
 
 _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
@@ -149,6 +150,35 @@ def source_tree(file: str) -> ast.Module | None:
         except (SyntaxError, ValueError):
             _trees[file] = None
     return _trees[file]
+
+
+def _storage(t: torch.Tensor) -> int:
+    """The address of a tensor's storage (-1 when it has none: a sparse or meta tensor)."""
+    try:
+        return int(t.untyped_storage().data_ptr())
+    except (RuntimeError, NotImplementedError):
+        return -1
+
+
+def backward_on_numbers(scope: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, type) of each variable of the script that holds a number, not a tensor, and that
+    the script's source calls `.backward()` on: a loss that left autograd, whose AttributeError
+    the script caught."""
+    file = scope.get("__file__")
+    tree = source_tree(file) if isinstance(file, str) else None
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(tree) if tree is not None else ():
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "backward" and isinstance(node.func.value, ast.Name)):
+            value = scope.get(node.func.value.id)
+            kind = type(value)
+            if isinstance(value, bool) or not (isinstance(value, (int, float))
+                                               or kind.__module__ == "numpy"):
+                continue
+            numpy = kind.__module__ == "numpy"
+            found.append((node.func.value.id,
+                          f"numpy.{kind.__name__}" if numpy else kind.__name__))
+    return found
 
 
 def grad_mode_block(event: Event) -> str:
@@ -355,10 +385,16 @@ class Facts:
         return Finding(cause, severity, tuple(names), where(head), message, fix)
 
     # --- leaves without requires_grad ----------------------------------------------------
-    def _initialised(self, t: torch.Tensor) -> bool:
-        """True when `t` came from randn, zeros... while recording: set up like a weight."""
-        ref = self.rec.initialised.get(id(t)) if self.rec is not None else None
-        return ref is not None and ref() is t
+    def _initialised(self, t: torch.Tensor, name: str) -> bool:
+        """True when `t` came from randn, zeros... while recording: set up like a weight
+        (itself, or, for a weight's name, an alias of it: `self.W = Variable(torch.zeros(3))`)."""
+        if self.rec is None:
+            return False
+        ref = self.rec.initialised.get(id(t))
+        if ref is not None and ref() is t:
+            return True
+        return bool(_WEIGHT_NAME.match(name.split(".")[-1])) and _storage(
+            t) in self.rec.initialised_storage
 
     def history_free(self, keys: frozenset[int], into: str,
                      floor: str = "warning") -> list[Finding]:
@@ -372,7 +408,7 @@ class Facts:
             if t is None:
                 continue
             name = names.name(t)
-            if id(t) in names.plain and (t.dim() == 0 or not self._initialised(t)):
+            if id(t) in names.plain and (t.dim() == 0 or not self._initialised(t, name)):
                 continue  # a constant kept on the module (a noise level, a position table)
             if id(t) in names.plain:
                 label, kind = "plain tensor, not a Parameter", "plain_tensor_attribute"
@@ -413,6 +449,17 @@ def trainable(facts: Facts) -> dict[int, tuple[str, torch.Tensor]]:
                                               or key in names.scope):
             found[key] = (names.name(t), t)
     return found
+
+
+def all_frozen(facts: Facts) -> tuple[list[str], str] | None:
+    """When tensors were frozen and every parameter has requires_grad=False: their names and
+    the user's line that froze them, if it was seen."""
+    names = facts.names
+    if not names.frozen or not all(key in names.frozen for key in names.params):
+        return None
+    froze = [where(e) for e in facts.events("requires_grad") if e.detail == "False"
+             and e.tensor is not None and (t := e.tensor()) is not None and id(t) in names.frozen]
+    return group(sorted(set(names.frozen.values()))), froze[-1] if froze else ""
 
 
 def backwarded(facts: Facts) -> tuple[int, set[int]]:

@@ -38,6 +38,7 @@ _GRADLAB_DIR = os.path.dirname(__file__) + os.sep
 _STDLIB_DIR = sysconfig.get_paths()["stdlib"] + os.sep
 _INTERNAL_DIRS = (_TORCH_DIR, _GRADLAB_DIR, _STDLIB_DIR)
 _OPTIM_DIR = os.path.join(_TORCH_DIR, "optim") + os.sep
+_INIT_FILE = os.path.join(_TORCH_DIR, "nn", "init.py")
 _LIBRARY_DIRS = tuple({sysconfig.get_paths()["purelib"] + os.sep,
                        sysconfig.get_paths()["platlib"] + os.sep})
 # frames that exist only because the recorder is active: a warning attributed to them, or a
@@ -128,11 +129,14 @@ class Event:
     `torch_error` (an exception that passed through a torch call -- backward() or any other
     op: `op` its type, `detail` its message, `stack` the user's lines that were running;
     no_grad cuts keep theirs too),
-    `requires_grad` (set to `detail`); silent ones: `zero_derivative` (round, sign...),
-    `nan_risk` (an op whose backward gives NaN/Inf here), `behind_autograd` (an in-place change
-    through `.data`), `stale_use` (a node that used the tensor before that change, found when
-    backward started). An `in_place` event's `detail` is "leaf" (refused on a
-    leaf that requires grad) or "optimizer.step" (made by an optimizer for the user's line).
+    `requires_grad` (set to `detail`), `optimizer_param` (an optimizer took `tensor` in, at
+    the user's line that built it or added the group), `times_zero` (an op multiplied by the
+    constant 0: the gradient through it is zero on purpose); silent ones: `zero_derivative`
+    (round, sign...), `nan_risk` (an op whose backward gives NaN/Inf here), `behind_autograd`
+    (an in-place change through `.data`), `stale_use` (a node that used the tensor before that
+    change, found when backward started). An `in_place` event's `detail` is "leaf" (refused on
+    a leaf that requires grad), "optimizer.step" (made by an optimizer for the user's line) or
+    "init" (torch.nn.init filling a new parameter).
     """
 
     index: int
@@ -176,6 +180,7 @@ class Recording:
     warned: list[Warned] = field(default_factory=list)
     # tensors made by randn, zeros...: initialised like a weight, not computed like a constant
     initialised: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict, repr=False)
+    initialised_storage: set[int] = field(default_factory=set, repr=False)  # their addresses
     active: bool = False
     finished: bool = False
 
@@ -245,6 +250,7 @@ _SINGULAR = {"sqrt", "rsqrt", "log", "log2", "log10", "log1p", "acos", "asin", "
              "div", "divide", "true_divide", "__truediv__", "__rtruediv__", "__div__",
              "reciprocal", "pow", "__pow__", "float_power", "exp", "where", "nan_to_num", "clamp",
              "clip", "clamp_max", "clamp_min", "masked_fill"}
+_MULTIPLY = {"mul", "multiply", "__mul__", "__rmul__"}
 _CONSTRUCTORS_FROM_SHAPE = {"zeros_like", "ones_like", "empty_like", "full_like", "rand_like",
                             "randn_like", "randint_like", "size", "dim", "numel", "shape",
                             "new_zeros", "new_ones", "new_empty", "new_full"}
@@ -276,8 +282,10 @@ def _category(name: str) -> str:
         category = "numpy"
     elif name in ("tensor", "as_tensor", "new_tensor", "Tensor"):
         category = "rewrap"
-    elif name == "item" or name == "tolist":
+    elif name in ("item", "tolist", "__float__"):  # __float__: float(t), torch.Tensor([t])
         category = "item"
+    elif name == "is_leaf.__get__":
+        category = "is_leaf"
     elif name == "backward" or name == "grad":  # Tensor.backward, autograd.backward / .grad
         category = "backward"
     elif name == "requires_grad_" or name == "requires_grad.__set__":
@@ -297,6 +305,8 @@ def _category(name: str) -> str:
         category = "initialised"
     elif name in _ZERO_DERIVATIVE:
         category = "zero_derivative"
+    elif name in _MULTIPLY:
+        category = "multiply"
     elif name in _SINGULAR:
         category = "singular"
     else:
@@ -714,7 +724,8 @@ class _Recorder(TorchFunctionMode):
 
     def _in_place(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                   frame: FrameType) -> Any:
-        first = args[0] if args else None
+        # torch.nn.init's functions pass their tensor by keyword
+        first = args[0] if args else kwargs.get("tensor")
         targets = [first] if isinstance(first, torch.Tensor) else _tensors_out(first)
         before = [(t, _version(t), _grad_fn_name(t), t.requires_grad) for t in targets]
         try:
@@ -734,7 +745,7 @@ class _Recorder(TorchFunctionMode):
                 continue
             if where is None:
                 where = user_where(frame)
-                inside = _optimizer_step(frame)
+                inside = _made_by(frame)
             self._event("in_place", name, where, tensor=weakref.ref(t), shape=_shape(t),
                         dtype=str(t.dtype).replace("torch.", ""), version_before=version,
                         version_after=_version(t), producer=producer, detail=inside)
@@ -797,7 +808,8 @@ class _Recorder(TorchFunctionMode):
               frame: FrameType) -> None:
         source = args[0]
         if isinstance(source, torch.Tensor) and source.requires_grad and isinstance(out, float):
-            index = self._cut("rewrap", name, [source], [], frame)
+            op = "float" if name == "__float__" else name
+            index = self._cut("rewrap", op, [source], [], frame)
             if index is not None:
                 self._scalars[id(out)] = (out, frozenset({index}))
 
@@ -890,12 +902,47 @@ class _Recorder(TorchFunctionMode):
         if isinstance(t, torch.Tensor):
             self._event("requires_grad", name, user_where(frame), tensor=weakref.ref(t),
                         shape=_shape(t), detail=str(bool(value)))
+            entry = self._provenance_of(t)
+            if entry is not None and t.requires_grad:  # a re-wrap made a fresh leaf of it
+                for index in entry.cuts:
+                    if self.recording.events[index].cause == "rewrap":
+                        self.recording.events[index].detail = "fresh leaf"
+
+    def _is_leaf(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                 frame: FrameType) -> None:
+        """An optimizer taking a tensor in reads its `is_leaf`: note the tensor, and the
+        'can't optimize a non-leaf Tensor' error about to pass through torch's Python code
+        (where no torch call sees it) when it is not a leaf."""
+        caller = _plain_frame(frame, None)
+        if (caller.f_code.co_name != "add_param_group"
+                or not caller.f_code.co_filename.startswith(_OPTIM_DIR)):
+            return
+        t = args[0]
+        self._event("optimizer_param", "add_param_group", user_where(caller),
+                    tensor=weakref.ref(t), shape=_shape(t))
+        defaults = getattr(caller.f_locals.get("self"), "defaults", {})
+        if not out and not t.retains_grad and not defaults.get("differentiable"):
+            self._event("torch_error", "ValueError", user_where(caller),
+                        detail="can't optimize a non-leaf Tensor", stack=_user_stack(caller))
+
+    def _multiply(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
+                  frame: FrameType) -> None:
+        """`x * 0.0`: the gradient through this node is zero on purpose (a term kept in the
+        graph so that DistributedDataParallel sees every parameter used)."""
+        self._op(name, args, kwargs, out, frame)
+        if (isinstance(out, torch.Tensor) and out.grad_fn is not None
+                and any(type(a) in (int, float) and a == 0 for a in args)):
+            event = self._event("times_zero", name, user_where(frame),
+                                producer=out.grad_fn.name())
+            _metadata(out.grad_fn)[self.recording.tag + ":times_zero"] = event.index
 
 
     def _initialised(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
                      frame: FrameType) -> None:
         if isinstance(out, torch.Tensor):
             self.recording.initialised[id(out)] = weakref.ref(out)
+            with contextlib.suppress(RuntimeError, NotImplementedError):  # no storage (meta)
+                self.recording.initialised_storage.add(out.untyped_storage().data_ptr())
 
     # --- silent failures -----------------------------------------------------------------
     def _zero_derivative(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -957,11 +1004,14 @@ class _Recorder(TorchFunctionMode):
                 stack.append(child)
 
 
-def _optimizer_step(frame: FrameType | None) -> str:
-    """`optimizer.step` when torch's optimizer code made this call for the user, else ""."""
+def _made_by(frame: FrameType | None) -> str:
+    """`optimizer.step` when torch's optimizer code made this call for the user, `init` when
+    torch.nn.init did (a parameter being created), else ""."""
     while frame is not None and is_internal(frame.f_code):
         if frame.f_code.co_filename.startswith(_OPTIM_DIR):
             return "optimizer.step"
+        if frame.f_code.co_filename == _INIT_FILE:
+            return "init"
         frame = frame.f_back
     return ""
 

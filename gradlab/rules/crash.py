@@ -33,7 +33,7 @@ from gradlab.facts import Facts, where
 from gradlab.record import Event, Where, is_internal, user_where
 from gradlab.report import Finding
 
-__all__ = ["check"]
+__all__ = ["check", "not_a_tensor_loss"]
 
 _NONE = re.compile(r"'NoneType' object (has no attribute|is not subscriptable)|"
                    r"unsupported operand type\(s\) for .*'NoneType'")
@@ -56,7 +56,8 @@ def check(facts: Facts) -> list[Finding]:
     if _NONE.search(text):
         found = _none_grad(facts, frame, line, text)
     elif (match := _NOT_A_TENSOR.search(text)) is not None:
-        found = _not_a_tensor(facts, match.group(1))
+        finding = not_a_tensor_loss(facts, match.group(1))
+        found = None if finding is None else (finding, True)
     else:
         return []
     if found is None:
@@ -151,7 +152,8 @@ def _last_cut(facts: Facts, cuts: frozenset[int]) -> Event | None:
     return facts.rec.events[max(cuts)]
 
 
-def _not_a_tensor(facts: Facts, type_name: str) -> tuple[Finding, bool] | None:
+def not_a_tensor_loss(facts: Facts, type_name: str) -> Finding | None:
+    """The cut that made the loss a `type_name` (numpy or Python number), if one was recorded."""
     cuts = [e for e in facts.events("cut") if e.cause in _LOSS_CUTS]
     if type_name.startswith("numpy"):
         cuts = [e for e in cuts if e.cause == "numpy_roundtrip"] or cuts
@@ -169,4 +171,4 @@ def _not_a_tensor(facts: Facts, type_name: str) -> tuple[Finding, bool] | None:
         f"the loss is a {type_name}, not a tensor: .{cut.op}() at {where(cut)} turned it into "
         f"{made} without autograd history, so it has no backward(){lost}.",
         "compute the loss with torch ops on the tensors (torch.mean((pred - y) ** 2)); keep "
-        ".item() and .numpy() for logging"), True
+        ".item() and .numpy() for logging")

@@ -2,7 +2,8 @@
 
 What: the code stopped with an autograd error (`gl.explain` knows it) that the recording and
 the graph did not already explain; if a recorded cut of the same kind exists, the last one is
-drawn into a 'where it failed' node.
+drawn into a 'where it failed' node. 'optimizer got an empty parameter list' when every
+parameter was frozen is `frozen_parameter`, at the line that froze them.
 
 Why: an error the user saw must never end in "no problems found".
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gradlab.explain import explain
-from gradlab.facts import Facts
+from gradlab.facts import Facts, all_frozen
 from gradlab.record import exception_where
 from gradlab.report import Finding
 
@@ -34,6 +35,14 @@ def check(facts: Facts) -> list[Finding]:
     if exc is None:
         return []
     explanation = explain(exc)
+    frozen = all_frozen(facts)
+    if explanation is not None and explanation.kind == "not_in_optimizer" and frozen:
+        return [Finding(  # 'optimizer got an empty parameter list' after freezing everything
+            "frozen_parameter", "error", tuple(frozen[0]), frozen[1],
+            "the optimizer got an empty parameter list: every parameter has "
+            "requires_grad=False (frozen), and the optimizer was built from those that require "
+            "grad.", "unfreeze what should train before building the optimizer: "
+            "requires_grad_(True) on it (model.head.requires_grad_(True))")]
     if explanation is None or explanation.kind in {f.kind for f in facts.found}:
         return []
     if explanation.kind == "missing_requires_grad" and facts.found:

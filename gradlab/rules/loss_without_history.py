@@ -19,8 +19,9 @@ Use instead:
 
 from __future__ import annotations
 
-from gradlab.facts import Facts, group, where
+from gradlab.facts import Facts, all_frozen
 from gradlab.report import Finding
+from gradlab.rules import rewrap
 
 __all__ = ["check"]
 
@@ -39,18 +40,19 @@ def check(facts: Facts) -> list[Finding]:
         if history_free:
             found += history_free
             continue
-        frozen = sorted(set(facts.names.frozen.values()))
-        if frozen and all(key in facts.names.frozen for key in facts.names.params):
-            froze = [where(e) for e in facts.events("requires_grad") if e.detail == "False"
-                     and e.tensor is not None and (t := e.tensor()) is not None
-                     and id(t) in facts.names.frozen]  # the line that froze them, if seen
+        frozen = all_frozen(facts)
+        if frozen is not None:
             found.append(Finding(
-                "frozen_parameter", "error", tuple(group(frozen)), froze[-1] if froze else "",
+                "frozen_parameter", "error", tuple(frozen[0]), frozen[1],
                 f"{loss_name} has no autograd history: every parameter has requires_grad=False "
                 "(frozen), so nothing trains and backward() raises 'element 0 of tensors does "
                 "not require grad'.",
                 "unfreeze what should train: requires_grad_(True) on it (on a module, e.g. "
                 "model.head.requires_grad_(True), it unfreezes every parameter)"))
+            continue
+        numbers = rewrap.numbers(facts)
+        if numbers:
+            found += numbers
             continue
         leaf_names = [facts.names.name(t) for k in sorted(leaves)
                       if facts.rec is not None and (t := facts.rec.leaf(k)) is not None]

@@ -2,13 +2,16 @@
 
 What: parameters with requires_grad=False (info); tensors that require grad but are plain
 attributes of a module, not `nn.Parameter`s (so `model.parameters()` misses them); parameters
-that get a gradient but no optimizer updates (layers in a Python list, created after the
-optimizer); parameters of a training model the forward never used.
+that get a gradient but no optimizer updates (layers in a Python list; created or unfrozen
+after the optimizer was built; an optimizer that holds another copy of the model, built before
+the model was created again); parameters of a training model the forward never used.
 
 Why: each trains nothing, silently: the loss goes down less, or not at all.
 
 Known problems: a frozen backbone with a trained head is intended (info only); a module with
-no optimizer in sight is not blamed for what no optimizer updates.
+no optimizer in sight is not blamed for what no optimizer updates; parameters left out of an
+optimizer with no sign of why (a discriminator in a generator's step, a parameter list chosen
+by hand, a model built before the recording started) are only `info`.
 
 Example:
     self.layers = [nn.Linear(4, 4) for _ in range(3)]     # not registered
@@ -19,7 +22,7 @@ Use instead:
 
 from __future__ import annotations
 
-from gradlab.facts import Facts, group
+from gradlab.facts import Facts, group, where
 from gradlab.report import Finding
 
 __all__ = ["check"]
@@ -64,33 +67,79 @@ def check(facts: Facts) -> list[Finding]:
 def _not_in_optimizer(facts: Facts) -> list[Finding]:
     names = facts.names
     untrained = _untrained_models(facts)
-    skipped = [(names.name(param), key not in names.registered, key in untrained)
+    skipped = [(names.name(param), key, key not in names.registered, key in untrained)
                for key, _ in sorted(facts.reached.items(), key=lambda kv: kv[1])
                if key not in names.optimized and key in names.params
                and (param := names.tensors.get(key)) is not None]
-    in_list = sorted(n for n, unregistered, _ in skipped if unregistered)
-    left_out = sorted(n for n, unregistered, other in skipped if not (unregistered or other))
-    elsewhere = sorted(n for n, unregistered, other in skipped if other and not unregistered)
+    in_list = sorted(n for n, _, unregistered, _ in skipped if unregistered)
+    rest = [(n, key, other) for n, key, unregistered, other in skipped if not unregistered]
     fix = "keep layers in nn.ModuleList and build the optimizer after the model is complete"
+    orphans = [var for var, opt in facts.ctx.optimizers
+               if (held := [p for g in opt.param_groups for p in g["params"]])
+               and not any(id(p) in facts.reached for p in held)]
+    if orphans and rest:  # the optimizer holds another copy of the model
+        lost = sorted(n for n, _, _ in rest)
+        return [Finding(
+            "not_in_optimizer", "error", tuple(group(lost)), "",
+            f"{', '.join(group(lost))} get a gradient but no optimizer updates them, and "
+            f"{', '.join(orphans)} updates none of the tensors the loss reached: it holds the "
+            "parameters of another model (created again after the optimizer was built from "
+            "the first one?).",
+            "build the optimizer from the model that computes the loss, after creating it")]
+    late = _after_the_optimizer(facts)
+    own = {id(p) for _, model in facts.ctx.modules for p in model.parameters(recurse=False)}
+    if any(key in own for _, key, other in rest if not other):  # not a part trained elsewhere
+        late.update({key: f"{names.name(names.tensors[key])} is the model's own parameter, "
+                     "not one of a separate part (a discriminator, a teacher), and was left out "
+                     "of the optimizer" for _, key, other in rest if not other and key not in late})
+    left_out = sorted(n for n, key, other in rest if key in late and not other)
+    elsewhere = sorted(n for n, key, other in rest if key not in late)
     found = []
     if elsewhere:
         found.append(Finding(
-            "not_in_optimizer", "info", tuple(elsewhere), "",
+            "not_in_optimizer", "info", tuple(group(elsewhere)), "",
             f"may be intended: {', '.join(group(elsewhere))} get a gradient, but no optimizer "
-            "here holds any parameter of their model: a separate model (a discriminator, a "
-            "teacher) trained elsewhere, or not at all.",
-            "give that model an optimizer if it should train"))
+            "here updates them: trained elsewhere (a discriminator, a teacher), or not at all.",
+            "give them an optimizer (or a parameter group) if they should train"))
     if in_list:
         found.append(Finding(
             "not_in_optimizer", "error", tuple(in_list), "",
             f"{', '.join(group(in_list))} get a gradient but no optimizer updates them: their "
             "layers live in a Python list, which nn.Module does not register.", fix))
     if left_out:
+        why = late[next(k for n, k, _ in rest if n == left_out[0])]
+        if "left out" in why:
+            fix = ("pass them to the optimizer: model.parameters(), or a parameter group of "
+                   "their own in the list given to it")
+        elif why.startswith("unfrozen"):
+            fix = ("build the optimizer from model.parameters(), frozen ones included (a frozen "
+                   "parameter's .grad stays None and the optimizer skips it), or "
+                   "optimizer.add_param_group() the unfrozen ones")
         found.append(Finding(
-            "not_in_optimizer", "warning", tuple(left_out), "",
-            f"{', '.join(group(left_out))} get a gradient but no optimizer updates them "
-            "(created after the optimizer, or left out of it).", fix))
+            "not_in_optimizer", "warning", tuple(group(left_out)), "",
+            f"{', '.join(group(left_out))} get a gradient but no optimizer updates them: "
+            f"{why}.", fix))
     return found
+
+
+def _after_the_optimizer(facts: Facts) -> dict[int, str]:
+    """The parameters created, or unfrozen, after the optimizers were built (from what the
+    recording saw), each with what happened."""
+    built = [e.index for e in facts.events("optimizer_param")]
+    if not built:
+        return {}
+    first = built[0]
+    late: dict[int, str] = {}
+    for event in facts.events("in_place") + facts.events("requires_grad"):
+        t = event.tensor() if event.tensor is not None else None
+        if t is None or event.index < first or id(t) in late:
+            continue
+        if event.kind == "in_place" and event.detail == "init":
+            late[id(t)] = f"created at {where(event)}, after the optimizer was built"
+        elif event.kind == "requires_grad" and event.detail == "True":
+            late[id(t)] = (f"unfrozen at {where(event)}, after the optimizer was built from the "
+                           "parameters that required grad then")
+    return late
 
 
 def _untrained_models(facts: Facts) -> set[int]:

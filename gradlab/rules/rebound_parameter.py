@@ -7,8 +7,10 @@ requires_grad, while the optimizer and the next step expect the old one).
 Why: the name now holds another tensor: the Parameter that the optimizer updates is not used,
 and the tensor that is used gets no `.grad` (None on the next step); no error is raised.
 
-Known problems: `.to()` that changes nothing returns the same Parameter: silent then. Updating
-in place (`w -= lr * w.grad` under no_grad, then `w.grad.zero_()`) is right: silent.
+Known problems: `.to()` that changes nothing returns the same Parameter: silent then. A sum
+of the old tensor and a term with history (`x = x + y.mean() * 0.0`) is a computation, not an
+update: silent. Updating in place (`w -= lr * w.grad` under no_grad, then `w.grad.zero_()`)
+is right: silent.
 
 Example:
     self.w = nn.Parameter(torch.ones(10)).double()
@@ -74,6 +76,9 @@ def check(facts: Facts) -> list[Finding]:
 def _rebound_with_history(facts: Facts, name: str, t: torch.Tensor) -> list[Finding]:
     """`w = w - lr * w.grad` outside no_grad: `w` is now an op's output on the old leaf."""
     if t.grad_fn is None or not t.grad_fn.name().startswith(("Sub", "Add")):
+        return []
+    children = [child for child, _ in t.grad_fn.next_functions if child is not None]
+    if len(children) != 1:  # `lr * w.grad` has no history: a second input with one is a sum
         return []
     old = [v for child, _ in t.grad_fn.next_functions
            if (v := getattr(child, "variable", None)) is not None

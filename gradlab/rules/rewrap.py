@@ -4,7 +4,9 @@ What: `torch.tensor(...)`, `torch.Tensor(...)`, `torch.as_tensor(...)` of tensor
 `.item()` / `.tolist()` values) that required grad, with `requires_grad=True`: the result is a
 new leaf, so gradient stops there. And a loss that is itself a leaf requiring grad
 (`Variable(loss, requires_grad=True)`, `loss.requires_grad = True`): backward fills only
-`loss.grad`. (Without `requires_grad=True` the re-wrap is a cut: see cuts.py.)
+`loss.grad`. (Without `requires_grad=True` the re-wrap is a cut: see cuts.py.) And, when the
+loss has no history at all, the trainable tensors that went through `.item()` / `float()` (as
+`torch.Tensor([a, b])` does) on the way.
 
 Why: the sources get no gradient and never train; `requires_grad=True` silences the error that
 would have said so.
@@ -28,19 +30,26 @@ from dataclasses import replace
 from gradlab.facts import Facts, trainable, where
 from gradlab.report import Finding
 
-__all__ = ["check"]
+__all__ = ["check", "numbers"]
 
 _FIX = ("use torch.stack / torch.cat / ops on the tensors themselves, keep tensors instead of "
         ".item() numbers, and do not set requires_grad=True on the result")
 
 
-def check(facts: Facts) -> list[Finding]:
-    """Fresh leaves made from trainable tensors, and losses that are leaves."""
-    found: list[Finding] = []
+def numbers(facts: Facts) -> list[Finding]:
+    """Trainable tensors turned into Python numbers (`.item()`, `float()`, `torch.Tensor([a,
+    b])`) that no loss reached: what the loss was built from has no history."""
+    return _report(facts, _lost(facts, fresh=False), "into Python numbers (.item(), float(), "
+                   "torch.Tensor([a, b]) calls float() on each), so what is built from them has "
+                   "no history.")
+
+
+def _lost(facts: Facts, fresh: bool) -> dict[str, tuple[str, set[str]]]:
+    """The trainable tensors no loss reached, by the line of the re-wrap that took them in."""
     train = trainable(facts)
     by_line: dict[str, tuple[str, set[str]]] = {}
     for event in facts.events("cut"):
-        if event.cause != "rewrap" or event.detail != "fresh leaf":
+        if event.cause != "rewrap" or (event.detail == "fresh leaf") != fresh:
             continue
         sources = {id(t) for ref in event.source_leaves if (t := ref()) is not None}
         for i in event.cuts:  # .item() values that went in
@@ -49,13 +58,26 @@ def check(facts: Facts) -> list[Finding]:
         lost = {train[k][0] for k in sources if k in train and k not in facts.reached}
         if lost:
             by_line.setdefault(where(event), (event.op, set()))[1].update(lost)
+    return by_line
+
+
+def _report(facts: Facts, by_line: dict[str, tuple[str, set[str]]], how: str) -> list[Finding]:
+    found = []
+    train = trainable(facts)
     for line, (op, lost) in sorted(by_line.items()):
         names = sorted(lost)
         facts.lost_reported.update(k for k, (n, _) in train.items() if n in lost)
         found.append(Finding(
             "rewrap", "error", tuple(names), line,
-            f"{', '.join(names)} get no gradient: {op}(..., requires_grad=True) at {line} copies "
-            "their values into a fresh leaf, without their history.", _FIX))
+            f"{', '.join(names)} get no gradient: {op}(...) at {line} copies their values {how}",
+            _FIX))
+    return found
+
+
+def check(facts: Facts) -> list[Finding]:
+    """Fresh leaves made from trainable tensors, and losses that are leaves."""
+    found = _report(facts, _lost(facts, fresh=True), "into a new tensor without their history, "
+                    "and requires_grad=True makes it a fresh leaf.")
     for name, loss in facts.ctx.losses:
         if not (loss.is_leaf and loss.requires_grad):
             continue

@@ -5,7 +5,9 @@ What: an autograd error passed through a torch call (backward(), autograd.grad()
 requires_grad_(), an op on an inference tensor...), and a `try` in the user's code caught it
 (a training loop that skips bad batches, a notebook cell that prints the error): named with the
 line that raised and the `except` that caught it. When the tensor given to backward() had lost
-its history (no_grad, detach, numpy...), the finding names that cut, as the crash would.
+its history (no_grad, detach, numpy...), the finding names that cut, as the crash would. And
+`loss.backward()` on a loss that had become a number (`.item()`, numpy), whose AttributeError
+was caught: the `.item()` or `.numpy()` that made it.
 
 Why: the step that failed updated nothing, silently; the loop goes on with stale gradients.
 
@@ -25,12 +27,14 @@ Use instead:
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from gradlab.explain import explain
-from gradlab.facts import Facts, source_tree, where
+from gradlab.facts import Facts, backward_on_numbers, source_tree, where
 from gradlab.report import Finding
+from gradlab.rules.crash import not_a_tensor_loss
 
-__all__ = ["check"]
+__all__ = ["check", "numbers_given_backward"]
 
 _CATCH_ALL = {"Exception", "BaseException", "RuntimeError"}
 
@@ -43,7 +47,8 @@ def check(facts: Facts) -> list[Finding]:
         if stopped is not None and str(stopped) == event.detail:
             continue  # it stopped the code: the exception's own finding names it
         explanation = explain(event.detail)
-        if explanation is None:
+        if explanation is None or (explanation.kind == "missing_requires_grad" and any(
+                f.severity == "error" for f in facts.found)):  # a rule named the real cause
             continue
         at = where(event)
         catcher = next((handler for file, line in event.stack
@@ -63,6 +68,22 @@ def check(facts: Facts) -> list[Finding]:
             f"{event.op}: {first_line} -- {caught}, so the code went on as if the step had "
             f"worked: {why}", fix))
     return list(found.values())
+
+
+def numbers_given_backward(facts: Facts) -> list[Finding]:
+    """`loss.backward()` on a loss that is a number, its AttributeError caught: no backward
+    ran, and the recording shows where the loss left autograd."""
+    if facts.ctx.exception is not None or facts.events("backward"):
+        return []
+    found = []
+    for name, type_name in backward_on_numbers(facts.ctx.scope):
+        finding = not_a_tensor_loss(facts, type_name)
+        if finding is not None:
+            detail = finding.message.split(": ", 1)[1]
+            found.append(replace(finding, message=(
+                f"{name}.backward() failed and the error was caught: {name} is a {type_name}, "
+                f"not a tensor: {detail}")))
+    return found[:1]
 
 
 def _place(raised_at: str, line: int) -> str:

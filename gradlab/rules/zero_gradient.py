@@ -10,7 +10,9 @@ Why: the optimizer gets a gradient of exactly zero: no error, the loss does not 
 
 Known problems: silent on a straight-through estimator (`x + (x.round() - x).detach()`: the
 identity path carries the gradient), on `round` or `argmax` used for metrics, and on a `.grad`
-zeroed after the step (`zero_grad(set_to_none=False)` at the end of the loop). A zero `.grad`
+zeroed after the step (`zero_grad(set_to_none=False)` at the end of the loop); a term multiplied
+by the constant 0 on purpose (`x + y.mean() * 0.0`, which keeps `y`'s parameters in the graph
+for DistributedDataParallel) is only `info`. A zero `.grad`
 that no op on the way explains (a bias before BatchNorm, a WGAN critic's last bias: the
 contributions cancel) is only `info`.
 
@@ -98,8 +100,13 @@ def after_backward(facts: Facts) -> list[Finding]:
     parents = _parents(nodes)
     found = []
     for name, t in zero:
-        culprit = _first_gate(facts, t, nodes, parents)
-        if culprit:
+        culprit, on_purpose = _first_gate(facts, t, nodes, parents)
+        if on_purpose is not None:
+            severity = "info"
+            why = (f"may be intended: {on_purpose.op}() by the constant 0 at "
+                   f"{where(on_purpose)} passes no gradient by design (a term kept in the graph "
+                   "so that DistributedDataParallel sees the parameter used).")
+        elif culprit:
             severity = "warning"
             why = (f"on its way to the loss, {culprit} passed no gradient for the whole batch. "
                    "It does not train (no error is raised).")
@@ -108,12 +115,14 @@ def after_backward(facts: Facts) -> list[Finding]:
             why = ("may be intended: no op on its way to the loss stopped the gradient, its "
                    "contributions cancel (a bias before a normalization, a critic's last bias "
                    "under a difference of means), so it does not train.")
+        fix = ("nothing, if that term is there only to keep the parameter in the graph; else "
+               "remove the multiplication by 0" if on_purpose is not None else
+               "look for a dead ReLU layer (negative or zero init: initialise weights and biases "
+               "so units start active, or use LeakyReLU), a clamp saturated on the whole batch, "
+               "or a mask that drops every element")
         found.append(Finding(
             "zero_gradient", severity, (name,), where(facts.events("backward")[-1]),
-            f"{name}.grad is all zero after backward: {why}",
-            "look for a dead ReLU layer (negative or zero init: initialise weights and biases "
-            "so units start active, or use LeakyReLU), a clamp saturated on the whole batch, or "
-            "a mask that drops every element"))
+            f"{name}.grad is all zero after backward: {why}", fix))
     return found
 
 
@@ -126,8 +135,10 @@ def _parents(nodes: list[Any]) -> dict[int, list[Any]]:
     return parents
 
 
-def _first_gate(facts: Facts, t: Any, nodes: list[Any], parents: dict[int, list[Any]]) -> str:
-    """The first op between `t` and the loss that can pass no gradient (ReLU, clamp, mask)."""
+def _first_gate(facts: Facts, t: Any, nodes: list[Any],
+                parents: dict[int, list[Any]]) -> tuple[str, Event | None]:
+    """The first op between `t` and the loss that can pass no gradient (ReLU, clamp, mask),
+    and its event when it multiplied by the constant 0 on purpose."""
     leaf = next((n for n in nodes if getattr(n, "variable", None) is t), None)
     queue = list(parents.get(id(leaf), [])) if leaf is not None else []
     seen: set[int] = set()
@@ -138,11 +149,11 @@ def _first_gate(facts: Facts, t: Any, nodes: list[Any], parents: dict[int, list[
         seen.add(id(node))
         name = node.name()
         if name.startswith(_NORMALIZE):  # a constant shift is normalized away: not a gate
-            return ""
+            return "", None
         if name.startswith(_PASS_NOTHING):
             module = (facts.rec.node_marks(facts.rec.tag, facts.rec.module_tag, node)[1]
                       if facts.rec is not None else None)
             inside = f" in {facts.names.module_label(module)}" if module is not None else ""
-            return f"{name}{inside}"
+            return f"{name}{inside}", node_event(facts, node, "times_zero")
         queue.extend(parents.get(id(node), []))
-    return ""
+    return "", None
