@@ -17,6 +17,7 @@ import contextlib
 import inspect
 import itertools
 import os
+import re
 import sys
 import sysconfig
 import warnings
@@ -1029,6 +1030,14 @@ def _user_stack(frame: FrameType | None) -> tuple[tuple[str, int], ...]:
         frame = frame.f_back
     return tuple(stack)
 
+# torch.compile(module) warns on each call while any global module hook exists. The program
+# has none (else it warns without gradlab too), so the warning is about gradlab's own hooks: it
+# is filtered while recording. The filter goes in without warnings.filterwarnings(), whose
+# version bump would show the program's "default" warnings a second time.
+_COMPILE_HOOK_WARNING = ("ignore", re.compile(r"Using `torch\.compile\(module\)` when there "
+                                              r"are global hooks"), UserWarning, None, 0)
+
+
 class record:
     """Record the torch calls made inside a `with` block; yields a `Recording`."""
 
@@ -1036,6 +1045,7 @@ class record:
         self.recording = Recording()
         self._mode: _Recorder | None = None
         self._hooks: list[Any] = []
+        self._quiet_compile: tuple[Any, ...] | None = None
 
     def __enter__(self) -> Recording:
         if self.recording.finished:
@@ -1055,6 +1065,9 @@ class record:
                 stack.pop()
 
         modules = torch.nn.modules.module
+        if not modules._has_any_global_hook():  # torch.compile would warn about gradlab's
+            self._quiet_compile = _COMPILE_HOOK_WARNING
+            warnings.filters.insert(0, self._quiet_compile)  # no version bump: see below
         self._hooks = [modules.register_module_forward_pre_hook(enter_module),
                        modules.register_module_forward_hook(leave_module, always_call=True)]
         mode.__enter__()  # type: ignore[no-untyped-call]
@@ -1067,6 +1080,9 @@ class record:
         for hook in self._hooks:
             hook.remove()
         self._hooks = []
+        if self._quiet_compile is not None and self._quiet_compile in warnings.filters:
+            warnings.filters.remove(self._quiet_compile)
+        self._quiet_compile = None
         self._mode = None
         self.recording.active = False
         self.recording.finished = True

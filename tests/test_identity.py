@@ -3,8 +3,8 @@ under `gl.diagnose`, and leaves the same gradients, parameters, buffers, optimiz
 outputs, exceptions, warnings and random state.
 
 A program is a function `prog_*` returning locals(); some have an `after` part that runs once
-gradlab has looked (a backward the program makes later). torch.compile is not here: its first
-compile takes about 15 s on this CPU (with backend "eager" too), beyond this suite's budget.
+gradlab has looked (a backward the program makes later). torch.compile runs with the "eager"
+backend: its first compile still takes several seconds, inductor's C++ build would take minutes.
 """
 
 from __future__ import annotations
@@ -332,6 +332,14 @@ def prog_gradient_accumulation() -> dict[str, Any]:
     return locals()
 
 
+def prog_torch_compile() -> dict[str, Any]:
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    compiled = torch.compile(model, backend="eager")
+    loss = compiled(torch.randn(16, 4)).pow(2).mean()
+    loss.backward()
+    return locals()
+
+
 def _backward(scope: dict[str, Any]) -> None:
     scope["loss"].backward()
 
@@ -350,7 +358,7 @@ PROGRAMS: list[tuple[Program, Callable[[dict[str, Any]], None] | None]] = [
     (prog_catches_its_own_warnings, None), (prog_hooks_and_retain_grad, None),
     (prog_autograd_grad_create_graph, None),
     (prog_meta_and_complex, None), (prog_inference_mode_and_no_grad, None),
-    (prog_gradient_accumulation, None),
+    (prog_gradient_accumulation, None), (prog_torch_compile, None),
 ]
 
 # What a TorchFunctionMode cannot leave exactly as it was (documented in gradlab/record.py):
