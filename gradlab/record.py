@@ -1065,9 +1065,10 @@ class record:
                 stack.pop()
 
         modules = torch.nn.modules.module
-        if not modules._has_any_global_hook():  # torch.compile would warn about gradlab's
-            self._quiet_compile = _COMPILE_HOOK_WARNING
-            warnings.filters.insert(0, self._quiet_compile)  # no version bump: see below
+        filters = cast(list[Any], warnings.filters)
+        if not modules._has_any_global_hook():  # type: ignore[no-untyped-call]
+            self._quiet_compile = _COMPILE_HOOK_WARNING  # torch.compile would warn of ours
+            filters.insert(0, self._quiet_compile)  # no version bump: see the comment above
         self._hooks = [modules.register_module_forward_pre_hook(enter_module),
                        modules.register_module_forward_hook(leave_module, always_call=True)]
         mode.__enter__()  # type: ignore[no-untyped-call]
@@ -1080,8 +1081,9 @@ class record:
         for hook in self._hooks:
             hook.remove()
         self._hooks = []
-        if self._quiet_compile is not None and self._quiet_compile in warnings.filters:
-            warnings.filters.remove(self._quiet_compile)
+        filters = cast(list[Any], warnings.filters)
+        if self._quiet_compile is not None and self._quiet_compile in filters:
+            filters.remove(self._quiet_compile)
         self._quiet_compile = None
         self._mode = None
         self.recording.active = False
