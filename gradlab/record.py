@@ -34,6 +34,8 @@ from torch.overrides import TorchFunctionMode
 __all__ = ["Event", "Recording", "Warned", "Where", "describe_file", "is_internal", "record"]
 
 _recording_serial = itertools.count(1)
+_is_compiling = torch.compiler.is_compiling
+_anomaly_enabled = torch.is_anomaly_enabled
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 _GRADLAB_DIR = os.path.dirname(__file__) + os.sep
 _STDLIB_DIR = sysconfig.get_paths()["stdlib"] + os.sep
@@ -317,7 +319,7 @@ def _category(name: str) -> str:
 
 def _tensors_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Tensor]:
     found = []
-    for value in itertools.chain(args, kwargs.values()):
+    for value in itertools.chain(args, kwargs.values()) if kwargs else args:
         if isinstance(value, torch.Tensor):
             found.append(value)
         elif isinstance(value, (list, tuple)):
@@ -425,8 +427,9 @@ def _call_as_plain(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
         out = func(*args, **kwargs)
     finally:  # what it warned before failing is shown too, as it would be without gradlab
         hooks.filters, hooks.showwarning, hooks._showwarnmsg_impl = saved
-        _reissue(caught, frame, func, warned)
-    if torch.is_anomaly_enabled():
+        if caught:
+            _reissue(caught, frame, func, warned)
+    if _anomaly_enabled():
         _clean_anomaly_traceback(out, frame, func)
     return out
 
@@ -642,7 +645,7 @@ class _Recorder(TorchFunctionMode):
         name, category = known
         self.recording.op_counts[name] += 1
         if (category == "ignore" or (category == "grad_read" and args[0].is_leaf)
-                or torch.compiler.is_compiling()):  # torch.compile traces: stay out of its way
+                or _is_compiling()):  # torch.compile traces: stay out of its way
             return func(*args, **kwargs)  # nothing to record: the hot path stays short
         frame = sys._getframe(1)
         if category == "in_place" or (category == "op" and kwargs.get("inplace") is True):
@@ -662,7 +665,7 @@ class _Recorder(TorchFunctionMode):
 
     def _op(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
             frame: FrameType) -> None:
-        outputs = _tensors_out(out)
+        outputs = [out] if isinstance(out, torch.Tensor) else _tensors_out(out)
         if not outputs:
             return
         inputs = _tensors_in(args, kwargs)
@@ -675,11 +678,11 @@ class _Recorder(TorchFunctionMode):
             return
         differentiable = [o for o in outputs if o.requires_grad]
         if differentiable:
-            node = differentiable[0].grad_fn
+            node: Any = differentiable[0].grad_fn
             if node is not None:  # tag the module (None outside any); nodes made inside a
                 # composite op stay untagged and are placed with the node that uses them
-                _metadata(node).setdefault(self._module_tag, self.module_stack[-1]
-                                           if self.module_stack else None)
+                stack = self.module_stack
+                node.metadata.setdefault(self._module_tag, stack[-1] if stack else None)
             self._joins(name, inputs, differentiable[0], frame)
             if len(differentiable) == len(outputs):
                 return
