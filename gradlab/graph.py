@@ -221,6 +221,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
     tags = (recording.tag, recording.module_tag) if recording is not None else None
     module_of: dict[str, str] = {}
+    nodes, edges = graph.nodes, graph.edges  # appended to directly: this runs once per node
     for loss_name, loss in losses:
         out_id = graph.add(loss_name, "output", detail=shape_text(loss))
         if loss.grad_fn is None:
@@ -230,10 +231,11 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
             node, consumer = queue.popleft()
             known = ids.get(id(node))
             if known is not None:
-                graph.edges.append(Edge(known, consumer))
+                edges.append(Edge(known, consumer))
                 continue
             alive.append(node)
-            variable = getattr(node, "variable", None)
+            name = node_name(node)
+            variable = node.variable if name == "AccumulateGrad" else None
             if isinstance(variable, torch.Tensor):
                 node_id = graph.add(labels.leaf_label(variable), "leaf",
                                     detail=shape_text(variable),
@@ -249,16 +251,15 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                 marks = (stale_mark(message),) if problem == "stale" else (
                     ("freed",) if problem == "freed" else (
                         (HOOKED,) if problem == "hooked" else ()))
-                node_id = graph.add(node_name(node), "op", saved=saved, marks=marks,
-                                    module=module_label)
+                node_id = f"n{len(nodes)}"
+                nodes.append(Node(node_id, name, "op", "", module_label, marks, saved))
                 module_of[node_id] = module_label
                 if problem:
-                    probes.append(Probe(node_id, node_name(node), problem, message))
+                    probes.append(Probe(node_id, name, problem, message))
                 if has_joins:
                     joined.append((node, node_id))
             ids[id(node)] = node_id
-            graph.edges.append(Edge(node_id, consumer))
-            for child, _ in node.next_functions:
-                if child is not None:
-                    queue.append((child, node_id))
+            edges.append(Edge(node_id, consumer))
+            queue.extend((child, node_id) for child, _ in node.next_functions
+                         if child is not None)
     return Walk(graph, probes, joined, reached)

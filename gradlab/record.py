@@ -516,6 +516,11 @@ def _singular(name: str, args: tuple[Any, ...], out: torch.Tensor) -> str:
     return ""
 
 
+def _is_zero(value: Any) -> bool:
+    """True for the Python number 0 (not a tensor, not False)."""
+    return type(value) in (int, float) and value == 0
+
+
 def _flat(data: Any) -> list[Any]:
     """The values of a (nested) list or tuple given to torch.tensor."""
     if isinstance(data, (list, tuple)):
@@ -934,8 +939,8 @@ class _Recorder(TorchFunctionMode):
         """`x * 0.0`: the gradient through this node is zero on purpose (a term kept in the
         graph so that DistributedDataParallel sees every parameter used)."""
         self._op(name, args, kwargs, out, frame)
-        if (isinstance(out, torch.Tensor) and out.grad_fn is not None
-                and any(type(a) in (int, float) and a == 0 for a in args)):
+        if (len(args) == 2 and (_is_zero(args[1]) or _is_zero(args[0]))
+                and isinstance(out, torch.Tensor) and out.grad_fn is not None):
             event = self._event("times_zero", name, user_where(frame),
                                 producer=out.grad_fn.name())
             _metadata(out.grad_fn)[self.recording.tag + ":times_zero"] = event.index
