@@ -130,9 +130,14 @@ class Event:
     no_grad cuts keep theirs too),
     `requires_grad` (set to `detail`); silent ones: `zero_derivative` (round, sign...),
     `nan_risk` (an op whose backward gives NaN/Inf here), `behind_autograd` (an in-place change
-    through `.data`), `stale_use` (a node that used the tensor before that change, found when
-    backward started). An `in_place` event's `detail` is "leaf" (refused on a
-    leaf that requires grad) or "optimizer.step" (made by an optimizer for the user's line).
+    through `x.data`: `tensor` is x, `cuts` the `.data` cut and, with `detail` "history", the
+    backward whose kept graph the change's own history came from: `.data` drops it),
+    `stale_use` (a node made before that change that saved x, or with `detail` "used after", a
+    node made after it that used a changed non-leaf; found when backward started),
+    `grad_kept` / `grad_reset` (at a backward: the parameters in `source_leaves` hold a
+    gradient an optimizer step already used / no longer do). An `in_place` event's `detail` is
+    "leaf" (refused on a leaf that requires grad) or "optimizer.step" (made by an optimizer for
+    the user's line).
     """
 
     index: int
@@ -1017,18 +1022,19 @@ class _Recorder(TorchFunctionMode):
         if len(alive) < len(self._stepped):
             self._stepped = {id(p): state for state, p in alive}
         grads = [(state, p.grad) for state, p in alive]
-        dense = [g for _, g in grads if g is not None and g.layout == torch.strided]
-        if not dense:
-            sizes: list[float] = []
-        else:
+        dense = [g for _, g in grads if g is not None and _followed(g)]
+        sizes: list[float] = []
+        if dense:
             with torch.no_grad():
-                sizes = torch.stack(torch._foreach_norm(dense, 1)).tolist()
+                norms = torch._foreach_norm(dense, 1)
+            sizes = (torch.stack(norms).tolist() if len({n.device for n in norms}) == 1
+                     else [float(n) for n in norms])
         size = iter(sizes)
         kept: list[weakref.ref[torch.Tensor]] = []
         reset: list[weakref.ref[torch.Tensor]] = []
         for state, grad in grads:
-            if grad is not None and grad.layout != torch.strided:
-                continue  # sparse: not followed
+            if grad is not None and not _followed(grad):
+                continue
             if grad is None or next(size) == 0:
                 if state.kept:
                     reset.append(state.ref)
@@ -1040,6 +1046,11 @@ class _Recorder(TorchFunctionMode):
             self._event("grad_kept", "backward", where, source_leaves=tuple(kept))
         if reset:
             self._event("grad_reset", "backward", where, source_leaves=tuple(reset))
+
+
+def _followed(grad: torch.Tensor) -> bool:
+    """True for a gradient whose values _grads_kept reads (not sparse, not on the meta device)."""
+    return grad.layout == torch.strided and grad.device.type != "meta"
 
 
 @dataclass
