@@ -534,7 +534,7 @@ class _Recorder(TorchFunctionMode):
         self._scalars: dict[int, tuple[float, frozenset[int]]] = {}
         self._arrays: list[tuple[weakref.ref[Any], frozenset[int]]] = []
         self._leaf_keys: dict[int, int] = {}
-        self._changed_behind: list[tuple[Event, int]] = []  # .data changes not yet backwarded
+        self._changed_behind: list[_Change] = []  # .data changes not yet backwarded
         self._stepped: dict[int, _Stepped] = {}  # parameters an optimizer stepped
         self._scanned = 0  # the events _grads_kept has read
 
@@ -939,10 +939,11 @@ class _Recorder(TorchFunctionMode):
             return
         events = self.recording.events
         cuts = [events[i] for i in sorted(entry.cuts) if events[i].cause == "data_attribute"]
+        storage = _storage(t)
         sources = [(cut, x) for cut in cuts
                    if cut.tensor is not None and (x := cut.tensor()) is not None
-                   and _shares_memory(x, t)]  # not a copy: `p.data.clone().zero_()`
-        if not sources:
+                   and _storage(x) == storage]  # not a copy: `p.data.clone().zero_()`
+        if storage is None or not sources:
             return
         kept = self._kept_graph_behind(t) if _grad_fn(t) is not None else None
         now = _sequence_now()
@@ -952,7 +953,10 @@ class _Recorder(TorchFunctionMode):
                                 producer=_grad_fn_name(source), stack=_user_stack(frame)[:1],
                                 cuts=frozenset({cut.index} | ({kept.index} if kept else set())),
                                 detail="history" if kept else "")
-            self._changed_behind.append((event, now))
+            node = _grad_fn(source)
+            made_by = None if node is None else (node._sequence_nr(), node.name(),
+                                                 source.output_nr)
+            self._changed_behind.append(_Change(event, now, storage, made_by))
 
     def _kept_graph_behind(self, t: torch.Tensor) -> Event | None:
         """The backward that kept its graph (create_graph / retain_graph) and whose graph the
@@ -969,16 +973,14 @@ class _Recorder(TorchFunctionMode):
         return None
 
     def _stale_uses(self, losses: list[torch.Tensor], frame: FrameType) -> None:
-        """Before a backward: nodes made before a `.data` change that saved the changed tensor
-        (or a view of it), whose backward reads the new values; and nodes made after it that
-        used a changed non-leaf, whose gradient ignores the change (`detail` "used after")."""
-        saved_before = {event.index: (x, event, seq) for event, seq in self._changed_behind
-                        if event.tensor is not None and (x := event.tensor()) is not None}
+        """Before a backward: nodes made before a `.data` change that saved the changed memory
+        (the tensor or a view of it), whose backward reads the new values; and nodes made after
+        it that used a changed non-leaf, whose gradient ignores the change (`detail` "used
+        after"). Matched by storage and node identity: the changed tensor may be gone."""
+        saved_before = {c.event.index: c for c in self._changed_behind}
+        used_after = {c.made_by: c for c in self._changed_behind if c.made_by is not None}
         self._changed_behind = []
-        used_after = {(id(node), x.output_nr): (x, event, seq)
-                      for x, event, seq in saved_before.values()
-                      if (node := _grad_fn(x)) is not None}
-        first = min((seq for *_, seq in saved_before.values()), default=0)
+        first = min((c.sequence for c in saved_before.values()), default=0)
         seen: dict[int, Any] = {}  # keeps the nodes alive: ids stay unique during the walk
         stack = [node for loss in losses if (node := _grad_fn(loss)) is not None]
         while stack and (saved_before or used_after):
@@ -989,23 +991,23 @@ class _Recorder(TorchFunctionMode):
             children = [(child, nr) for child, nr in node.next_functions if child is not None]
             stack.extend(child for child, _ in children)
             made = node._sequence_nr()
-            for child, nr in children:
-                hit = used_after.get((id(child), nr))
-                if hit is not None and made > hit[2]:
-                    self._stale_use(node, hit[0], hit[1], frame, "used after")
-                    del used_after[(id(child), nr)]
+            for child, nr in children if used_after else ():
+                key = (child._sequence_nr(), child.name(), nr)
+                change = used_after.get(key)
+                if change is not None and made > change.sequence:
+                    self._stale_use(node, change.event, frame, "used after")
+                    del used_after[key]
             if made >= first or not saved_before:
                 continue
-            saved = _saved_tensors(node)
-            for key, (x, event, seq) in list(saved_before.items()):
-                if made < seq and any(_shares_memory(s, x) for s in saved):
-                    self._stale_use(node, x, event, frame, "")
-                    del saved_before[key]
+            storages = {_storage(t) for t in _saved_tensors(node)}
+            for index, change in list(saved_before.items()):
+                if made < change.sequence and change.storage in storages:
+                    self._stale_use(node, change.event, frame, "")
+                    del saved_before[index]
 
-    def _stale_use(self, node: Any, x: torch.Tensor, change: Event, frame: FrameType,
-                   detail: str) -> None:
+    def _stale_use(self, node: Any, change: Event, frame: FrameType, detail: str) -> None:
         self._event("stale_use", node.name(), user_where(frame), cuts=frozenset({change.index}),
-                    tensor=weakref.ref(x), producer=node.name(), detail=detail)
+                    producer=node.name(), detail=detail)
 
     def _grads_kept(self, where: Where) -> None:
         """Before a backward: note the parameters an optimizer stepped whose `.grad` still
@@ -1054,6 +1056,16 @@ def _followed(grad: torch.Tensor) -> bool:
 
 
 @dataclass
+class _Change:
+    """A `.data` change as _stale_uses matches it, without keeping the changed tensor alive."""
+
+    event: Event
+    sequence: int  # nodes made before the change have smaller sequence numbers
+    storage: int
+    made_by: tuple[int, str, int] | None  # (sequence number, name, output) of a non-leaf's node
+
+
+@dataclass
 class _Stepped:
     """A parameter an optimizer stepped, as `_grads_kept` follows its `.grad`."""
 
@@ -1062,12 +1074,12 @@ class _Stepped:
     kept: bool = False  # its .grad holds a gradient a step already used
 
 
-def _shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """True when `a` and `b` use the same storage (one is `.data` or a view of the other)."""
+def _storage(t: torch.Tensor) -> int | None:
+    """The address of `t`'s storage (shared by `.data` and views), None without storage."""
     try:
-        return bool(a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr())
-    except (RuntimeError, NotImplementedError):  # no storage: a functorch or meta tensor
-        return False
+        return int(t.untyped_storage().data_ptr())
+    except (RuntimeError, NotImplementedError):  # a functorch or meta tensor
+        return None
 
 
 def _inner_nodes(roots: list[Any]) -> set[int]:

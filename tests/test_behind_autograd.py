@@ -160,3 +160,29 @@ def test_a_change_the_gradient_ignores_is_a_warning() -> None:
     assert finding.severity == "warning" and finding.names == ("out",)
     assert "then used by AddBackward0" in finding.message
     assert "x + (f(x) - x).detach()" in finding.fix
+
+
+class Gate(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = torch.sigmoid(self.fc(x))
+        g.data.clamp_(0.1, 0.9)  # g is gone when backward runs: sigmoid saved its memory
+        return g * x.sum(1, keepdim=True)
+
+
+def output_clamped_inside_forward() -> dict[str, Any]:
+    torch.manual_seed(0)
+    model = Gate()
+    loss = model(torch.randn(4, 3)).sum()
+    loss.backward()
+    return locals()
+
+
+def test_a_change_inside_forward_is_found_after_the_tensor_is_gone() -> None:
+    (finding,) = data_findings(diagnose_quietly(output_clamped_inside_forward))
+    assert finding.severity == "error" and finding.names == ("g",)
+    assert finding.where == line_of("g.data.clamp_(0.1, 0.9)", Gate)
+    assert "SigmoidBackward0 saved it" in finding.message

@@ -72,10 +72,9 @@ def _stale(facts: Facts, change: Event, uses: list[Event]) -> Finding:
             f"change it out of place ({names[0]} = {names[0]} * scale, {names[0]}.clamp(...)), "
             "so the change is part of the graph; a straight-through trick reads "
             "x + (f(x) - x).detach()")
-    leaf = all(t.is_leaf for use in stale if use.tensor is not None
-               and (t := use.tensor()) is not None)
     fix = ("change weights after optimizer.step(), on the tensor itself under torch.no_grad() "
-           "(p.clamp_(0)), so a stale use raises instead of passing silently" if leaf else
+           "(p.clamp_(0)), so a stale use raises instead of passing silently"
+           if not change.producer else  # a leaf: a weight
            f"change it out of place before the forward uses it ({names[0]} = "
            f"{names[0]}.clamp(...)), so backward sees the change; or change a clone()")
     return Finding(
