@@ -7,11 +7,12 @@ step used when the next `backward()` ran (no `zero_grad()`, no `p.grad = None`),
 Why: backward() adds to `.grad`, it does not overwrite it. Each step then pushes with the sum of
 every gradient so far: the loss swings or diverges, silent: no error will be raised.
 
-Known problems: found only when `optimizer.step()` runs (a hand-written update is not followed),
-and a reset counts only if it happened before the next backward: `.grad` is None or all zero
-then. Gradient accumulation on purpose (several backward() calls, then one step, then
-zero_grad()) and a GAN whose discriminator collects the generator's gradient between its own
-steps (reset before the discriminator's next backward) are fine.
+Known problems: found only when `optimizer.step()` runs (a hand-written update is not followed).
+A reset is seen at the next backward, as a `.grad` that is None or all zero: a gradient written
+into `.grad` by hand after `zero_grad()` and before that backward looks kept. Gradient
+accumulation on purpose (several backward() calls, then one step, then zero_grad()) and a GAN
+whose discriminator collects the generator's gradient between its own steps (reset before the
+discriminator's next backward) are fine.
 
 Example:
     for x, y in batches:
