@@ -973,25 +973,36 @@ class _Recorder(TorchFunctionMode):
         return None
 
     def _stale_uses(self, losses: list[torch.Tensor], frame: FrameType) -> None:
-        """Before a backward: nodes made before a `.data` change that saved the changed memory
-        (the tensor or a view of it), whose backward reads the new values; and nodes made after
-        it that used a changed non-leaf, whose gradient ignores the change (`detail` "used
-        after"). Matched by storage and node identity: the changed tensor may be gone."""
-        saved_before = {c.event.index: c for c in self._changed_behind}
-        used_after = {c.made_by: c for c in self._changed_behind if c.made_by is not None}
+        """Before a backward: nodes made before a `.data` change that used the changed weight
+        (a leaf) or saved the changed non-leaf's memory, whose backward sees the new values; and
+        nodes made after it that used a changed non-leaf, whose gradient ignores the change
+        (`detail` "used after"). Matched by storage and node identity: a non-leaf changed
+        inside a forward is gone by now."""
+        weights = {c.storage: c for c in self._changed_behind if c.made_by is None}
+        saved_before = {c.event.index: c for c in self._changed_behind if c.made_by is not None}
+        used_after = {c.made_by: c for c in saved_before.values() if c.made_by is not None}
         self._changed_behind = []
         first = min((c.sequence for c in saved_before.values()), default=0)
         seen: dict[int, Any] = {}  # keeps the nodes alive: ids stay unique during the walk
         stack = [node for loss in losses if (node := _grad_fn(loss)) is not None]
-        while stack and (saved_before or used_after):
+        while stack and (weights or saved_before or used_after):
             node = stack.pop()
             if id(node) in seen:
                 continue
             seen[id(node)] = node
-            children = [(child, nr) for child, nr in node.next_functions if child is not None]
-            stack.extend(child for child, _ in children)
             made = node._sequence_nr()
-            for child, nr in children if used_after else ():
+            for child, nr in node.next_functions:
+                if child is None:
+                    continue
+                stack.append(child)
+                variable = getattr(child, "variable", None) if weights else None
+                storage = None if variable is None else _storage(variable)
+                change = None if storage is None else weights.get(storage)
+                if change is not None and made < change.sequence:
+                    self._stale_use(node, change.event, frame, "")
+                    del weights[change.storage]
+                if not used_after:
+                    continue
                 key = (child._sequence_nr(), child.name(), nr)
                 change = used_after.get(key)
                 if change is not None and made > change.sequence:

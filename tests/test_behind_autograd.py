@@ -124,25 +124,44 @@ def test_backward_of_several_tensors_checks_each_of_them() -> None:
     assert finding.where == line_of("w2.data.mul_(2)", two_losses_stale_on_the_second)
 
 
-def weight_changed_where_no_node_saved_it() -> dict[str, Any]:
+def changes_no_node_sees() -> dict[str, Any]:
     torch.manual_seed(0)
     w = torch.randn(3, requires_grad=True)
-    loss = (w + torch.randn(3)).sum()  # add saves nothing: its gradient is 1 whatever w holds
-    w.data.zero_()
+    h = w * 2
+    loss = (h + torch.randn(3)).sum()  # add saves nothing: its gradient is 1 whatever h holds
+    h.data.zero_()
     w.data.clone().mul_(2)  # a copy: w itself is not changed
     loss.backward()
     return locals()
 
 
-def test_a_change_no_saved_tensor_sees_is_quiet() -> None:
+def test_changes_no_node_sees_are_quiet() -> None:
     scope: dict[str, Any] = {}
 
     def run() -> dict[str, Any]:
-        scope.update(weight_changed_where_no_node_saved_it())
+        scope.update(changes_no_node_sees())
         return scope
     report = diagnose_quietly(run)
     assert data_findings(report) == [], str(report)
-    assert torch.equal(scope["w"].grad, torch.ones(3))  # the gradient is right
+    assert torch.equal(scope["w"].grad, torch.full((3,), 2.0))  # the gradient is right
+
+
+def weight_zeroed_after_the_forward() -> dict[str, Any]:
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    loss = F.mse_loss(model(torch.randn(4, 3)), torch.randn(4, 1))
+    model.weight.data.zero_()
+    loss.backward()
+    return locals()
+
+
+def test_a_weight_used_before_the_change_names_both_lines() -> None:
+    (finding,) = data_findings(diagnose_quietly(weight_zeroed_after_the_forward))
+    assert finding.names == ("model.weight",) and finding.severity == "error"
+    assert finding.where == line_of("model.weight.data.zero_()", weight_zeroed_after_the_forward)
+    backward = line_of("loss.backward()", weight_zeroed_after_the_forward)
+    assert f"after the forward used them (TBackward0), and backward at {backward}" in (
+        finding.message)
 
 
 def output_scaled_through_data() -> dict[str, Any]:

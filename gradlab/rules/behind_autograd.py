@@ -72,18 +72,25 @@ def _stale(facts: Facts, change: Event, uses: list[Event]) -> Finding:
             f"change it out of place ({names[0]} = {names[0]} * scale, {names[0]}.clamp(...)), "
             "so the change is part of the graph; a straight-through trick reads "
             "x + (f(x) - x).detach()")
-    fix = ("change weights after optimizer.step(), on the tensor itself under torch.no_grad() "
-           "(p.clamp_(0)), so a stale use raises instead of passing silently"
-           if not change.producer else  # a leaf: a weight
-           f"change it out of place before the forward uses it ({names[0]} = "
-           f"{names[0]}.clamp(...)), so backward sees the change; or change a clone()")
+    if not change.producer:  # a weight (a leaf) that nodes of the forward used
+        return Finding(
+            "data_attribute", "error", names, where(change),
+            f"silent: no error will be raised: {', '.join(names)} changed in place through "
+            f".data ({change.op} at {where(change)}) after the forward used them ({users}), and "
+            f"backward at {where(stale[0])} ran through those nodes: the gradient is computed "
+            "for values that no longer exist (.data has its own version counter, so PyTorch's "
+            "in-place check does not see the change).",
+            "change weights after optimizer.step(), on the tensor itself under torch.no_grad() "
+            "(p.clamp_(0)), so a stale use raises instead of passing silently")
     return Finding(
         "data_attribute", "error", names, where(change),
         f"silent: no error will be raised: {', '.join(names)} changed in place through .data "
         f"({change.op} at {where(change)}) after {users} saved it for backward, and backward "
         f"at {where(stale[0])} ran through {'that node' if ',' not in users else 'those nodes'}"
         ": the gradient is computed with values the forward did not use (.data has its own "
-        "version counter, so PyTorch's in-place check does not see the change).", fix)
+        "version counter, so PyTorch's in-place check does not see the change).",
+        f"change it out of place before the forward uses it ({names[0]} = "
+        f"{names[0]}.clamp(...)), so backward sees the change; or change a clone()")
 
 
 def _history_dropped(facts: Facts, changes: list[Event]) -> Finding:
