@@ -968,7 +968,7 @@ class _Recorder(TorchFunctionMode):
         behind = _inner_nodes([_grad_fn(t)])
         for event in reversed(kept):
             loss = event.tensor() if event.tensor is not None else None
-            if loss is not None and not behind.isdisjoint(_inner_nodes([_grad_fn(loss)])):
+            if loss is not None and not behind.keys().isdisjoint(_inner_nodes([_grad_fn(loss)])):
                 return event
         return None
 
@@ -1093,16 +1093,16 @@ def _storage(t: torch.Tensor) -> int | None:
         return None
 
 
-def _inner_nodes(roots: list[Any]) -> set[int]:
-    """The ids of the graph nodes behind `roots`, without the leaves' AccumulateGrad nodes
-    (two graphs of the same weights share those); the caller keeps the graphs alive."""
-    found: set[int] = set()
+def _inner_nodes(roots: list[Any]) -> dict[int, Any]:
+    """The graph nodes behind `roots` by id, without the leaves' AccumulateGrad nodes (two
+    graphs of the same weights share those). Holding the nodes keeps their ids unique."""
+    found: dict[int, Any] = {}
     stack = [node for node in roots if node is not None]
     while stack:
         node = stack.pop()
         if id(node) in found or hasattr(node, "variable"):
             continue
-        found.add(id(node))
+        found[id(node)] = node
         stack.extend(child for child, _ in node.next_functions if child is not None)
     return found
 
