@@ -982,7 +982,7 @@ class _Recorder(TorchFunctionMode):
         saved_before = {c.event.index: c for c in self._changed_behind if c.made_by is not None}
         used_after = {c.made_by: c for c in saved_before.values() if c.made_by is not None}
         self._changed_behind = []
-        first = min((c.sequence for c in saved_before.values()), default=0)
+        last = max((c.sequence for c in saved_before.values()), default=0)
         seen: dict[int, Any] = {}  # keeps the nodes alive: ids stay unique during the walk
         stack = [node for loss in losses if (node := _grad_fn(loss)) is not None]
         while stack and (weights or saved_before or used_after):
@@ -1008,7 +1008,7 @@ class _Recorder(TorchFunctionMode):
                 if change is not None and made > change.sequence:
                     self._stale_use(node, change.event, frame, "used after")
                     del used_after[key]
-            if made >= first or not saved_before:
+            if made >= last or not saved_before:  # made after every change
                 continue
             storages = {_storage(t) for t in _saved_tensors(node)}
             for index, change in list(saved_before.items()):

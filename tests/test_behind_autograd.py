@@ -205,3 +205,22 @@ def test_a_change_inside_forward_is_found_after_the_tensor_is_gone() -> None:
     assert finding.severity == "error" and finding.names == ("g",)
     assert finding.where == line_of("g.data.clamp_(0.1, 0.9)", Gate)
     assert "SigmoidBackward0 saved it" in finding.message
+
+
+def two_changes_stale_after_the_second() -> dict[str, Any]:
+    torch.manual_seed(0)
+    w = torch.randn(3, requires_grad=True)
+    first = w * 2
+    first.data.zero_()  # only used after the change: a warning of its own
+    probs = torch.sigmoid(w * 3)  # made after the first change, before the second
+    probs.data.clamp_(0.2, 0.8)
+    loss = (probs + first).sum()
+    loss.backward()
+    return locals()
+
+
+def test_a_node_made_between_two_changes_is_checked_against_the_later_one() -> None:
+    found = data_findings(diagnose_quietly(two_changes_stale_after_the_second))
+    assert [(f.names, f.severity) for f in found] == [(("probs",), "error"),
+                                                       (("first",), "warning")]
+    assert "SigmoidBackward0 saved it" in found[0].message
