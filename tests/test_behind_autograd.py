@@ -224,3 +224,18 @@ def test_a_node_made_between_two_changes_is_checked_against_the_later_one() -> N
     assert [(f.names, f.severity) for f in found] == [(("probs",), "error"),
                                                        (("first",), "warning")]
     assert "SigmoidBackward0 saved it" in found[0].message
+
+
+def every_weight_clamped_in_a_loop() -> dict[str, Any]:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    loss = F.mse_loss(model(torch.randn(4, 3)), torch.randn(4, 1))
+    for p in model.parameters():
+        p.data.clamp_(0)
+    loss.backward()
+    return locals()
+
+
+def test_changes_on_one_line_are_one_finding_naming_each_weight() -> None:
+    (finding,) = data_findings(diagnose_quietly(every_weight_clamped_in_a_loop))
+    assert finding.names == ("model.0.bias", "model.0.weight", "model.2.bias", "model.2.weight")

@@ -45,11 +45,13 @@ def check(facts: Facts) -> list[Finding]:
     if facts.rec is None:
         return []
     events = facts.rec.events
-    by_line: dict[str, tuple[Event, list[Event]]] = {}
+    by_line: dict[str, tuple[dict[int, Event], list[Event]]] = {}
     for use in facts.events("stale_use"):
         change = events[min(use.cuts)]
-        by_line.setdefault(where(change), (change, []))[1].append(use)
-    found = [_stale(facts, change, uses) for change, uses in by_line.values()]
+        changes, uses = by_line.setdefault(where(change), ({}, []))
+        changes[change.index] = change
+        uses.append(use)
+    found = [_stale(facts, list(changes.values()), uses) for changes, uses in by_line.values()]
     dropped: dict[str, list[Event]] = {}
     for change in facts.events("behind_autograd"):
         if change.detail == "history":
@@ -58,8 +60,9 @@ def check(facts: Facts) -> list[Finding]:
     return found
 
 
-def _stale(facts: Facts, change: Event, uses: list[Event]) -> Finding:
-    names = _names(facts, [change])
+def _stale(facts: Facts, changes: list[Event], uses: list[Event]) -> Finding:
+    change = changes[0]
+    names = _names(facts, changes)
     stale = [use for use in uses if use.detail != "used after"]
     users = ", ".join(sorted({use.producer for use in stale or uses}))
     if not stale:
