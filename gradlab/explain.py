@@ -31,6 +31,7 @@ LESSONS = {
     "constant_loss_term": "09_silent_gradients",
     "rebound_parameter": "10_training_loop",
     "unregistered_module": "10_training_loop",
+    "accumulated_gradient": "10_training_loop",
 }
 
 

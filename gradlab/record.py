@@ -136,10 +136,15 @@ class Event:
     the user's line that built it or added the group), `times_zero` (an op multiplied by the
     constant 0: the gradient through it is zero on purpose); silent ones: `zero_derivative`
     (round, sign...), `nan_risk` (an op whose backward gives NaN/Inf here), `behind_autograd`
-    (an in-place change through `.data`), `stale_use` (a node that used the tensor before that
-    change, found when backward started). An `in_place` event's `detail` is "leaf" (refused on
-    a leaf that requires grad), "optimizer.step" (made by an optimizer for the user's line) or
-    "init" (torch.nn.init filling a new parameter).
+    (an in-place change through `x.data`: `tensor` is x, `cuts` the `.data` cut and, with
+    `detail` "history", the backward whose kept graph the change's own history came from:
+    `.data` drops it), `stale_use` (a node made before that change that saved x, or with
+    `detail` "used after", a node made after it that used a changed non-leaf; found when
+    backward started), `grad_kept` / `grad_reset` (at a backward: the parameters in
+    `source_leaves` hold a gradient an optimizer step already used / no longer do). An
+    `in_place` event's `detail` is "leaf" (refused on a leaf that requires grad),
+    "optimizer.step" (made by an optimizer for the user's line) or "init" (torch.nn.init
+    filling a new parameter).
     """
 
     index: int
@@ -548,7 +553,9 @@ class _Recorder(TorchFunctionMode):
         self._scalars: dict[int, tuple[float, frozenset[int]]] = {}
         self._arrays: list[tuple[weakref.ref[Any], frozenset[int]]] = []
         self._leaf_keys: dict[int, int] = {}
-        self._changed_behind: list[tuple[Event, int]] = []  # .data changes not yet backwarded
+        self._changed_behind: list[_Change] = []  # .data changes not yet backwarded
+        self._stepped: dict[int, _Stepped] = {}  # parameters an optimizer stepped
+        self._scanned = 0  # the events _grads_kept has read
 
     # --- bookkeeping helpers -------------------------------------------------------------
     def _event(self, kind: str, op: str, where: Where, **fields: Any) -> Event:
@@ -761,6 +768,8 @@ class _Recorder(TorchFunctionMode):
             if not t.requires_grad:
                 self._after_in_place_without_grad(name, t, args, kwargs, frame, required_grad)
             elif self._provenance and _grad_fn(t) is not None:
+                if not required_grad:  # given history by its operand: `p.data -= lr * g`
+                    self._behind_autograd(name, t, frame)
                 self._joins(name, _tensors_in(args[1:], kwargs), t, frame)
         return out
 
@@ -790,7 +799,9 @@ class _Recorder(TorchFunctionMode):
         source = args[0]
         if isinstance(source, torch.Tensor) and isinstance(out, torch.Tensor):
             if source.requires_grad:
-                self._cut("data_attribute", ".data", [source], [out], frame)
+                index = self._cut("data_attribute", ".data", [source], [out], frame)
+                if index is not None:  # what an in-place change of `out` really changes
+                    self.recording.events[index].tensor = weakref.ref(source)
             else:
                 self._inherit(source, out)
 
@@ -880,8 +891,9 @@ class _Recorder(TorchFunctionMode):
         retain = bool(kwargs.get("retain_graph")) or create
         where = user_where(frame)
         if self._changed_behind:
-            for t in tensors:
-                self._stale_uses(t, frame)
+            self._stale_uses(tensors, frame)
+        if name == "backward":
+            self._grads_kept(where)
         events = [self._event("backward", "autograd.grad" if name == "grad" else name, where,
                               tensor=weakref.ref(t), retain_graph=retain,
                               producer=_grad_fn_name(t))
@@ -976,41 +988,203 @@ class _Recorder(TorchFunctionMode):
             _metadata(out.grad_fn)[self.recording.tag + ":nan"] = event.index
 
     def _behind_autograd(self, name: str, t: torch.Tensor, frame: FrameType) -> None:
-        """An in-place change to `p.data`: p's version counter does not see it."""
+        """An in-place change to `x.data` (here `t`): x's version counter does not see it.
+        When the change gave `t` history (`p.data -= lr * g`), .data drops that history too."""
         entry = self._provenance_of(t)
         if entry is None:
             return
         events = self.recording.events
-        data_cuts = [events[i] for i in entry.cuts if events[i].cause == "data_attribute"]
-        leaves = tuple(ref for e in data_cuts for ref in e.source_leaves)
-        if leaves:
-            event = self._event("behind_autograd", name, user_where(frame), source_leaves=leaves,
-                                shape=_shape(t), cuts=frozenset(e.index for e in data_cuts))
-            self._changed_behind.append((event, _sequence_now()))
+        cuts = [events[i] for i in sorted(entry.cuts) if events[i].cause == "data_attribute"]
+        storage = _storage(t)
+        sources = [(cut, x) for cut in cuts
+                   if cut.tensor is not None and (x := cut.tensor()) is not None
+                   and _storage(x) == storage]  # not a copy: `p.data.clone().zero_()`
+        if storage is None or not sources:
+            return
+        kept = self._kept_graph_behind(t) if _grad_fn(t) is not None else None
+        now = _sequence_now()
+        for cut, source in sources:
+            event = self._event("behind_autograd", name, user_where(frame),
+                                tensor=weakref.ref(source), shape=_shape(source),
+                                producer=_grad_fn_name(source), stack=_user_stack(frame)[:1],
+                                cuts=frozenset({cut.index} | ({kept.index} if kept else set())),
+                                detail="history" if kept else "")
+            node = _grad_fn(source)
+            made_by = None if node is None else (node._sequence_nr(), node.name(),
+                                                 source.output_nr)
+            self._changed_behind.append(_Change(event, now, storage, made_by))
 
-    def _stale_uses(self, loss: torch.Tensor, frame: FrameType) -> None:
-        """Before a backward: graph nodes that used a tensor before its .data was changed."""
-        changed = {id(t): (event, seq) for event, seq in self._changed_behind
-                   for ref in event.source_leaves if (t := ref()) is not None}
+    def _kept_graph_behind(self, t: torch.Tensor) -> Event | None:
+        """The backward that kept its graph (create_graph / retain_graph) and whose graph the
+        history of `t` runs through: `t` was computed from a gradient meant to be differentiated."""
+        kept = [e for e in self.recording.events if e.kind == "backward" and e.retain_graph
+                and e.detail != "raised"]
+        if not kept:
+            return None
+        behind = _inner_nodes([_grad_fn(t)])
+        for event in reversed(kept):
+            loss = event.tensor() if event.tensor is not None else None
+            if loss is not None and not behind.keys().isdisjoint(_inner_nodes([_grad_fn(loss)])):
+                return event
+        return None
+
+    def _stale_uses(self, losses: list[torch.Tensor], frame: FrameType) -> None:
+        """Before a backward: nodes made before a `.data` change that used the changed weight
+        (a leaf) or saved the changed non-leaf's memory, whose backward sees the new values; and
+        nodes made after it that used a changed non-leaf, whose gradient ignores the change
+        (`detail` "used after"). Matched by storage and node identity: a non-leaf changed
+        inside a forward is gone by now."""
+        weights = {c.storage: c for c in self._changed_behind if c.made_by is None}
+        saved_before = {c.event.index: c for c in self._changed_behind if c.made_by is not None}
+        used_after = {c.made_by: c for c in saved_before.values() if c.made_by is not None}
         self._changed_behind = []
-        seen: set[int] = set()
-        stack = [loss.grad_fn] if loss.grad_fn is not None else []
-        while stack:
+        last = max((c.sequence for c in saved_before.values()), default=0)
+        seen: dict[int, Any] = {}  # keeps the nodes alive: ids stay unique during the walk
+        stack = [node for loss in losses if (node := _grad_fn(loss)) is not None]
+        while stack and (weights or saved_before or used_after):
             node = stack.pop()
             if id(node) in seen:
                 continue
-            seen.add(id(node))
-            for child, _ in node.next_functions:
+            seen[id(node)] = node
+            made = node._sequence_nr()
+            for child, nr in node.next_functions:
                 if child is None:
                     continue
-                variable = getattr(child, "variable", None)
-                hit = changed.get(id(variable)) if variable is not None else None
-                if hit is not None and node._sequence_nr() < hit[1]:
-                    self._event("stale_use", node.name(), user_where(frame),
-                                cuts=frozenset({hit[0].index}), tensor=weakref.ref(variable),
-                                producer=node.name())
-                    del changed[id(variable)]
                 stack.append(child)
+                variable = getattr(child, "variable", None) if weights else None
+                storage = None if variable is None else _storage(variable)
+                change = None if storage is None else weights.get(storage)
+                if change is not None and made < change.sequence:
+                    self._stale_use(node, change.event, frame, "")
+                    del weights[change.storage]
+                if not used_after:
+                    continue
+                key = (child._sequence_nr(), child.name(), nr)
+                change = used_after.get(key)
+                if change is not None and made > change.sequence:
+                    self._stale_use(node, change.event, frame, "used after")
+                    del used_after[key]
+            if made >= last or not saved_before:  # made after every change
+                continue
+            storages = {_storage(t) for t in _saved_tensors(node)}
+            for index, change in list(saved_before.items()):
+                if made < change.sequence and change.storage in storages:
+                    self._stale_use(node, change.event, frame, "")
+                    del saved_before[index]
+
+    def _stale_use(self, node: Any, change: Event, frame: FrameType, detail: str) -> None:
+        self._event("stale_use", node.name(), user_where(frame), cuts=frozenset({change.index}),
+                    producer=node.name(), detail=detail)
+
+    def _grads_kept(self, where: Where) -> None:
+        """Before a backward: note the parameters an optimizer stepped whose `.grad` still
+        holds a gradient that a step used (`grad_kept`: this backward adds to it), and those
+        whose kept gradient was reset since (`grad_reset`). Does nothing before a first step."""
+        events = self.recording.events
+        for event in events[self._scanned:]:
+            if (event.kind == "in_place" and event.detail == "optimizer.step"
+                    and event.tensor is not None and (p := event.tensor()) is not None
+                    and p.is_leaf and p.requires_grad):
+                self._stepped.setdefault(id(p), _Stepped(weakref.ref(p))).since_reset = True
+        self._scanned = len(events)
+        alive = [(state, p) for state in self._stepped.values() if (p := state.ref()) is not None]
+        if len(alive) < len(self._stepped):
+            self._stepped = {id(p): state for state, p in alive}
+        grads = [(state, p.grad) for state, p in alive]
+        dense = [g for _, g in grads if g is not None and _followed(g)]
+        sizes: list[float] = []
+        if dense:
+            with torch.no_grad():
+                norms = torch._foreach_norm(dense, 1)
+            sizes = (torch.stack(norms).tolist() if len({n.device for n in norms}) == 1
+                     else [float(n) for n in norms])
+        size = iter(sizes)
+        kept: list[weakref.ref[torch.Tensor]] = []
+        reset: list[weakref.ref[torch.Tensor]] = []
+        for state, grad in grads:
+            if grad is not None and not _followed(grad):
+                continue
+            if grad is None or next(size) == 0:
+                if state.kept:
+                    reset.append(state.ref)
+                state.since_reset = state.kept = False
+            elif state.since_reset and not state.kept:
+                state.kept = True
+                kept.append(state.ref)
+        if kept:
+            self._event("grad_kept", "backward", where, source_leaves=tuple(kept))
+        if reset:
+            self._event("grad_reset", "backward", where, source_leaves=tuple(reset))
+
+
+def _followed(grad: torch.Tensor) -> bool:
+    """True for a gradient whose values _grads_kept reads (not sparse, not on the meta device)."""
+    return grad.layout == torch.strided and grad.device.type != "meta"
+
+
+@dataclass
+class _Change:
+    """A `.data` change as _stale_uses matches it, without keeping the changed tensor alive."""
+
+    event: Event
+    sequence: int  # nodes made before the change have smaller sequence numbers
+    storage: int
+    made_by: tuple[int, str, int] | None  # (sequence number, name, output) of a non-leaf's node
+
+
+@dataclass
+class _Stepped:
+    """A parameter an optimizer stepped, as `_grads_kept` follows its `.grad`."""
+
+    ref: weakref.ref[torch.Tensor]
+    since_reset: bool = False  # stepped since its gradient was last None or zero
+    kept: bool = False  # its .grad holds a gradient a step already used
+
+
+def _storage(t: torch.Tensor) -> int | None:
+    """The address of `t`'s storage (shared by `.data` and views), None without storage."""
+    try:
+        return int(t.untyped_storage().data_ptr())
+    except (RuntimeError, NotImplementedError):  # a functorch or meta tensor
+        return None
+
+
+def _inner_nodes(roots: list[Any]) -> dict[int, Any]:
+    """The graph nodes behind `roots` by id, without the leaves' AccumulateGrad nodes (two
+    graphs of the same weights share those). Holding the nodes keeps their ids unique."""
+    found: dict[int, Any] = {}
+    stack = [node for node in roots if node is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in found or hasattr(node, "variable"):
+            continue
+        found[id(node)] = node
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    return found
+
+
+_saved_attributes: dict[type, list[str]] = {}
+
+
+def _saved_tensors(node: Any) -> list[torch.Tensor]:
+    """The tensors a graph node saved for backward; none when the program hooks saved tensors
+    (reading one would run its unpack hook) or the graph was freed."""
+    names = _saved_attributes.get(type(node))
+    if names is None:
+        names = _saved_attributes[type(node)] = [a for a in dir(node) if a.startswith("_saved_")]
+    found: list[torch.Tensor] = []
+    for name in names:
+        try:  # a freed graph raises already on the raw saved tensor; a stale one on reading
+            raw = getattr(node, "_raw" + name, None)
+            if any(getattr(r, "unpack_hook", None) is not None
+                   for r in (raw if isinstance(raw, (list, tuple)) else [raw])):
+                return []
+            value = getattr(node, name)
+        except RuntimeError:
+            continue
+        found.extend(v for v in (value if isinstance(value, (list, tuple)) else [value])
+                     if isinstance(v, torch.Tensor))
+    return found
 
 
 def _made_by(frame: FrameType | None) -> str:

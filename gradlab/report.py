@@ -16,7 +16,7 @@ KINDS = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inferenc
          "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "unused_parameter",
          "non_differentiable", "integer_dtype", "broadcast_loss", "non_scalar_loss",
          "zero_gradient", "nan_gradient", "constant_loss_term", "rebound_parameter",
-         "unregistered_module")
+         "unregistered_module", "accumulated_gradient")
 SEVERITIES = ("error", "warning", "info")
 
 

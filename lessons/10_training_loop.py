@@ -71,8 +71,10 @@ for step in range(3):
 # ## Look at the graph
 #
 # The graph of one step is the same with or without `zero_grad()`: accumulation happens in
-# `.grad`, outside the graph. gradlab finds nothing to report either, because adding up gradients
-# is also a legitimate technique (*gradient accumulation* over several small batches).
+# `.grad`, outside the graph. Adding up gradients is even a legitimate technique (*gradient
+# accumulation*: several `backward()` calls over small batches, then one step and `zero_grad()`).
+# What gradlab follows instead is the order of the calls: a `backward()` that adds to a gradient
+# the last `optimizer.step()` already used, and a step that applies the sum.
 
 # %%
 def one_step():
@@ -87,8 +89,11 @@ gl.draw(one_step)
 # %% [markdown]
 # ## Flip it
 #
-# What tells them apart is the loss curve. Without `zero_grad()`, each step pushes with the sum of
-# every past gradient, overshoots and swings; with it, the loss falls:
+# Each variant runs two steps before gradlab looks. Without `zero_grad()`, the second
+# `backward()` adds to the gradient the first step used: gradlab reports `accumulated_gradient`
+# with the lines of that backward and of the step that applied the sum. The loss curve shows the
+# cost: each step pushes with the sum of every past gradient, overshoots and swings; with
+# `zero_grad()`, the loss falls:
 
 # %%
 torch.manual_seed(0)
@@ -107,6 +112,7 @@ def without_zero_grad():
         optimizer.step()
         return loss
 
+    step()
     loss = step()
     return locals()
 
@@ -123,6 +129,7 @@ def with_zero_grad():
         optimizer.step()
         return loss
 
+    step()
     loss = step()
     return locals()
 
@@ -133,7 +140,7 @@ toggle
 
 # %% tags=["remove-cell"]
 broken_run, fixed_run = toggle.show("broken"), toggle.show("fixed")
-assert broken_run.kinds == [] and fixed_run.kinds == []
+assert broken_run.kinds == ["accumulated_gradient"] and fixed_run.kinds == []
 assert fixed_run.losses[-1] < 0.05 < broken_run.losses[-1]
 assert any(later > earlier for earlier, later in zip(broken_run.losses, broken_run.losses[1:]))
 assert all(later < earlier for earlier, later in zip(fixed_run.losses, fixed_run.losses[1:]))
@@ -442,7 +449,7 @@ gl.grade("10", globals())
 # | when you see | think |
 # |---|---|
 # | `.grad` is `None` right after `zero_grad()` | `set_to_none=True`, the default since 2.0 |
-# | the loss swings instead of falling | gradients accumulating: a missing `zero_grad()` |
+# | the loss swings instead of falling; `accumulated_gradient` | gradients accumulating: no `zero_grad()` |
 # | `optimizer got an empty parameter list` | the optimizer was built before the layers |
 # | `None of the inputs have requires_grad=True. Gradients will be None` | `use_reentrant=False` |
 # | `Expected to have finished reduction in the prior iteration` | a parameter the loss did not use, under DDP |

@@ -1354,7 +1354,36 @@ def update_in_place_fixed() -> dict[str, Any]:
     return _manual_sgd(in_place=True)
 
 
+def _training_loop(zero_grad: bool, backwards_per_step: int = 1) -> dict[str, Any]:
+    x, y = data()
+    model = TwoLayer()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(2):
+        if zero_grad:
+            optimizer.zero_grad()
+        for _ in range(backwards_per_step):
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+        optimizer.step()
+    return locals()
+
+
+def zero_grad_forgotten_broken() -> dict[str, Any]:
+    """No zero_grad(): the second backward adds to the gradient the first step used."""
+    return _training_loop(zero_grad=False)
+
+
+def zero_grad_each_step_fixed() -> dict[str, Any]:
+    return _training_loop(zero_grad=True)
+
+
+def gradient_accumulation_on_purpose() -> dict[str, Any]:
+    """Two backward passes per step, zero_grad() before each step's first: correct."""
+    return _training_loop(zero_grad=True, backwards_per_step=2)
+
+
 SILENT: dict[str, tuple[Scenario, Scenario, str]] = {
+    "accumulated_gradient": (zero_grad_forgotten_broken, zero_grad_each_step_fixed, "error"),
     "zero_gradient": (zero_gradient_broken, zero_gradient_fixed, "warning"),
     "nan_gradient": (nan_gradient_broken, nan_gradient_fixed, "error"),
     "constant_loss_term": (accuracy_term_broken, soft_accuracy_term_fixed, "warning"),
@@ -1369,7 +1398,8 @@ SILENT_MORE: list[tuple[str, Scenario, Scenario, str]] = [
     ("rebound_parameter", rebind_under_no_grad_broken, update_in_place_fixed, "error"),
 ]
 BROKEN_FIXED.update(SILENT)
-CORRECT += [wgan_clip_after_step, freeze_after_optimizer, safe_sqrt_with_where]
+CORRECT += [wgan_clip_after_step, freeze_after_optimizer, safe_sqrt_with_where,
+            gradient_accumulation_on_purpose]
 ALL = sorted(set(ALL) | {f for *_, broken, fixed, _ in SILENT_MORE for f in (broken, fixed)}
              | {f for pair in SILENT.values() for f in pair[:2]} | set(CORRECT),
              key=lambda f: f.__name__)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from gradlab.facts import Facts
 from gradlab.report import Finding
 from gradlab.rules import (
+    accumulated_gradient,
     behind_autograd,
     constant_loss_term,
     crash,
@@ -55,4 +56,5 @@ RULES: tuple[Rule, ...] = (
     zero_gradient.after_backward,
     constant_loss_term.check,
     registration.check,
+    accumulated_gradient.check,
 )

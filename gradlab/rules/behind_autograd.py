@@ -1,15 +1,19 @@
-"""Changed behind autograd's back: a weight changed through `.data` between forward and backward.
+"""Changed behind autograd's back: a tensor changed through `.data` while a graph still needs it.
 
-What: an in-place op on `p.data` (`clamp_`, `zero_`, `mul_`, `copy_`) after a node of the graph
-used `p`, and a backward through that node after the change. `.data` has its own version
-counter, so PyTorch's in-place check does not see the change.
+What: an in-place op on `x.data` (`clamp_`, `zero_`, `mul_`, `copy_`, `-=`) after a node of
+the graph saved `x` (a weight, or an output such as sigmoid's), and a backward through that node
+after the change; or an update written through `p.data` with a value computed from a gradient
+that was kept for differentiation (`p.data -= lr * g`, g from `autograd.grad(create_graph=True)`).
 
-Why: backward computes the gradient for values that no longer exist (or with the new values
-where `p` was saved): silent: no error will be raised, and the step goes the wrong way.
+Why: `.data` has its own version counter, so PyTorch's in-place check does not see the change:
+backward computes the gradient with values that no longer exist, silent: no error will be
+raised. And `.data` takes the values, not the history: the update that a meta-loss was meant to
+differentiate through is not in any graph.
 
 Known problems: silent on changes made after `optimizer.step()` and before the next forward
 (WGAN weight clipping, projecting weights to a constraint set), and on EMA updates of a
-teacher that no pending graph used.
+teacher that no pending graph used. A node that saved only a part of a shared buffer counts as
+using all of it.
 
 Example:
     loss = loss_fn(model(x), y)
@@ -26,7 +30,9 @@ Use instead:
 
 from __future__ import annotations
 
-from gradlab.facts import Facts, where
+import ast
+
+from gradlab.facts import Facts, source_tree, where
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -34,24 +40,105 @@ __all__ = ["check"]
 
 
 def check(facts: Facts) -> list[Finding]:
-    """Backward passes through nodes that used a tensor before its `.data` was changed."""
-    found: list[Finding] = []
+    """Backward passes through nodes that saved a tensor before its `.data` was changed, and
+    updates through `.data` that drop a gradient's history."""
     if facts.rec is None:
-        return found
-    by_line: dict[str, tuple[Event, list[Event]]] = {}
+        return []
+    events = facts.rec.events
+    by_line: dict[str, tuple[dict[int, Event], list[Event]]] = {}
     for use in facts.events("stale_use"):
-        change = facts.rec.events[min(use.cuts)]
-        by_line.setdefault(where(change), (change, []))[1].append(use)
-    for change, uses in by_line.values():
-        names = sorted({facts.tensor_name(use) for use in uses})
-        users = ", ".join(sorted({use.producer for use in uses}))
-        found.append(Finding(
-            "data_attribute", "error", tuple(names), where(change),
-            f"silent: no error will be raised: {', '.join(names)} changed in place through "
-            f".data ({change.op} at {where(change)}) after the forward used them ({users}), "
-            f"and backward at {where(uses[0])} ran through those nodes: the gradient is "
-            "computed for values that no longer exist (.data has its own version counter, so "
-            "PyTorch's in-place check does not see the change).",
-            "change weights after optimizer.step(), on the tensor itself under torch.no_grad() "
-            "(p.clamp_(0)), so a stale use raises instead of passing silently"))
+        change = events[min(use.cuts)]
+        changes, uses = by_line.setdefault(where(change), ({}, []))
+        changes[change.index] = change
+        uses.append(use)
+    found = [_stale(facts, list(changes.values()), uses) for changes, uses in by_line.values()]
+    dropped: dict[str, list[Event]] = {}
+    for change in facts.events("behind_autograd"):
+        if change.detail == "history":
+            dropped.setdefault(where(change), []).append(change)
+    found += [_history_dropped(facts, changes) for changes in dropped.values()]
     return found
+
+
+def _stale(facts: Facts, changes: list[Event], uses: list[Event]) -> Finding:
+    change = changes[0]
+    names = _names(facts, changes)
+    stale = [use for use in uses if use.detail != "used after"]
+    users = ", ".join(sorted({use.producer for use in stale or uses}))
+    if not stale:
+        return Finding(
+            "data_attribute", "warning", names, where(change),
+            f"silent: no error will be raised: {', '.join(names)} changed in place through .data "
+            f"({change.op} at {where(change)}) and then used by {users}: the loss sees the "
+            f"change, but backward at {where(uses[0])} does not (the gradient treats it as if "
+            f"{names[0]} had not changed).",
+            f"change it out of place ({names[0]} = {names[0]} * scale, {names[0]}.clamp(...)), "
+            "so the change is part of the graph; a straight-through trick reads "
+            "x + (f(x) - x).detach()")
+    if not change.producer:  # a weight (a leaf) that nodes of the forward used
+        return Finding(
+            "data_attribute", "error", names, where(change),
+            f"silent: no error will be raised: {', '.join(names)} changed in place through "
+            f".data ({change.op} at {where(change)}) after the forward used them ({users}), and "
+            f"backward at {where(stale[0])} ran through those nodes: the gradient is computed "
+            "for values that no longer exist (.data has its own version counter, so PyTorch's "
+            "in-place check does not see the change).",
+            "change weights after optimizer.step(), on the tensor itself under torch.no_grad() "
+            "(p.clamp_(0)), so a stale use raises instead of passing silently")
+    return Finding(
+        "data_attribute", "error", names, where(change),
+        f"silent: no error will be raised: {', '.join(names)} changed in place through .data "
+        f"({change.op} at {where(change)}) after {users} saved it for backward, and backward "
+        f"at {where(stale[0])} ran through {'that node' if ',' not in users else 'those nodes'}"
+        ": the gradient is computed with values the forward did not use (.data has its own "
+        "version counter, so PyTorch's in-place check does not see the change).",
+        f"change it out of place before the forward uses it ({names[0]} = "
+        f"{names[0]}.clamp(...)), so backward sees the change; or change a clone()")
+
+
+def _history_dropped(facts: Facts, changes: list[Event]) -> Finding:
+    assert facts.rec is not None
+    change = changes[0]
+    names = _names(facts, changes)
+    kept = next(e for i in sorted(change.cuts) if (e := facts.rec.events[i]).kind == "backward")
+    return Finding(
+        "data_attribute", "error", names, where(change),
+        f"silent: no error will be raised: {', '.join(names)} changed in place through .data "
+        f"({change.op} at {where(change)}) with a value computed from the graph that "
+        f"{kept.op}() at {where(kept)} kept for differentiation (create_graph / retain_graph): "
+        ".data takes the values and drops that history, so no gradient flows back through "
+        "this update (a meta-loss trains nothing through it).",
+        "compute the updated weights out of place (fast = p - lr * g) and run the model with "
+        "them (torch.func.functional_call(model, fast_weights, (x,))), so backward "
+        "differentiates through the update")
+
+
+def _names(facts: Facts, changes: list[Event]) -> tuple[str, ...]:
+    """The changed tensors: parameters by their names, anything else as the user wrote it
+    before `.data` on the line, else by the variable that holds it."""
+    names = facts.names
+    alive = [t for change in changes if change.tensor is not None
+             and (t := change.tensor()) is not None]
+    weights = {names.name(t) for t in alive if id(t) in names.params or id(t) in names.plain}
+    if weights:  # changed in a loop over parameters: one line, each by its own name
+        return tuple(sorted(weights))
+    written = _written(changes[0])
+    if written:
+        return (written,)
+    known = {names.name(t) for t in alive if id(t) in names.tensors}
+    return tuple(sorted(known)) or (f"output of {changes[0].producer}" if changes[0].producer
+                                    else "a tensor",)
+
+
+def _written(change: Event) -> str:
+    """What stands before the first `.data` on the change's line (`g` in `g.data.clamp_()`)."""
+    if not change.stack:
+        return ""
+    file, line = change.stack[0]
+    tree = source_tree(file)
+    if tree is None:
+        return ""
+    found = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Attribute) and node.attr == "data" and node.lineno == line]
+    first = min(found, key=lambda node: node.col_offset, default=None)
+    return "" if first is None else ast.unparse(first.value)
