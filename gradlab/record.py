@@ -920,7 +920,7 @@ class _Recorder(TorchFunctionMode):
                        frame: FrameType) -> None:
         t = args[0]
         value = args[1] if len(args) > 1 else kwargs.get("requires_grad", True)
-        if isinstance(t, torch.Tensor):
+        if isinstance(t, torch.Tensor) and not _in_zero_grad(frame):  # its own .grad, not a freeze
             self._event("requires_grad", name, user_where(frame), tensor=weakref.ref(t),
                         shape=_shape(t), detail=str(bool(value)))
             entry = self._provenance_of(t)
@@ -1185,6 +1185,15 @@ def _saved_tensors(node: Any) -> list[torch.Tensor]:
         found.extend(v for v in (value if isinstance(value, (list, tuple)) else [value])
                      if isinstance(v, torch.Tensor))
     return found
+
+
+def _in_zero_grad(frame: FrameType | None) -> bool:
+    """True when torch's zero_grad() (of a module or an optimizer) made this call."""
+    while frame is not None and is_internal(frame.f_code):
+        if frame.f_code.co_name == "zero_grad":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _made_by(frame: FrameType | None) -> str:

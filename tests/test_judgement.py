@@ -321,3 +321,19 @@ def test_peephole_weight_kept_as_a_variable_is_a_plain_tensor_attribute(
                             "self.mask = Variable(torch.zeros(1, 3))").replace("self.Wci",
                                                                                 "self.mask")
     assert check(tmp_path, capsys, mask) == (0, [])  # a constant's name: no weight
+
+
+def test_zero_grad_keeping_the_tensors_is_not_a_freeze(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """zero_grad(set_to_none=False) calls requires_grad_(False) on each .grad: not the user's."""
+    script = tmp_path / "train.py"
+    script.write_text(textwrap.dedent("""\
+    import torch
+    model = torch.nn.Linear(3, 1)
+    for _ in range(2):
+        model.zero_grad(set_to_none=False)
+        loss = model(torch.randn(4, 3)).pow(2).mean()
+        loss.backward()
+    """), encoding="utf-8")
+    assert main(["check", str(script), "--json"]) == 0
+    assert "frozen_parameter" not in capsys.readouterr().out
