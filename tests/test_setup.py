@@ -4,10 +4,12 @@ matplotlib is imported only by the first loss curve."""
 from __future__ import annotations
 
 import gc
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 import torch
 
@@ -16,12 +18,17 @@ import gradlab as gl
 
 @pytest.fixture
 def collector() -> Iterator[None]:
-    """Undo what gl.setup() does to this test process's garbage collector."""
+    """Undo what gl.setup() does to this test process: collector, random streams, printing."""
     enabled = gc.isenabled()
+    streams = random.getstate(), np.random.get_state(), torch.get_rng_state()
     yield
     gc.unfreeze()
     if enabled:
         gc.enable()
+    random.setstate(streams[0])
+    np.random.set_state(streams[1])
+    torch.set_rng_state(streams[2])
+    torch.set_printoptions(profile="default")  # type: ignore[no-untyped-call]
 
 
 @pytest.mark.parametrize("enabled", [True, False])
