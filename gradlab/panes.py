@@ -13,9 +13,6 @@ import shutil
 from dataclasses import replace
 from html import escape
 
-import matplotlib
-from matplotlib.figure import Figure
-
 from gradlab.compare import VARIANTS, Comparison, Result
 from gradlab.render import DOT_MISSING
 from gradlab.report import report_html
@@ -112,6 +109,8 @@ def curve_html(results: list[Result], big: bool = False, *, static: bool = False
     image), never wider than the pane."""
     if not any(r.losses for r in results):
         return ""
+    import matplotlib  # here, not at the top: lessons without a curve skip its 0.7 s import
+    from matplotlib.figure import Figure
     with matplotlib.rc_context({"svg.hashsalt": "gradlab", "font.size": 14 if big else 10}):
         figure = Figure(figsize=(6, 3) if not big else (9, 4.5))
         figure.subplots_adjust(left=0.12, right=0.97, bottom=0.18, top=0.95)

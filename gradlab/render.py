@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import subprocess
+import tempfile
 import textwrap
 from collections.abc import Callable
 from functools import lru_cache
@@ -259,9 +261,17 @@ class GraphView:
         return self._svg
 
     def png(self) -> bytes:
-        """The picture as PNG bytes (needs Graphviz's `dot`): for pages that strip SVG."""
+        """The picture as PNG bytes (needs Graphviz's `dot`): for pages that strip SVG. The
+        same run of `dot` writes the SVG too, so the graph is laid out once for both."""
         if self._png is None:
-            self._png = self.dot.pipe(format="png")
+            with tempfile.TemporaryDirectory() as folder:
+                svg, png = Path(folder, "graph.svg"), Path(folder, "graph.png")
+                subprocess.run(["dot", "-Tsvg", "-o", str(svg), "-Tpng", "-o", str(png)],
+                               input=self.source.encode("utf-8"), capture_output=True,
+                               check=True)
+                self._png = png.read_bytes()
+                if self._svg is None:
+                    self._svg = svg.read_text(encoding="utf-8")
         return self._png
 
     def legend_svg(self) -> str:
@@ -310,9 +320,8 @@ class GraphView:
             return {"text/plain": f"{DOT_MISSING}\n{summary}",
                     "text/html": f"<p><b>{escape(DOT_MISSING)}</b></p><pre>{escape(summary)}</pre>"}
         # JupyterLab shows SVG only in trusted notebooks; an untrusted one shows the PNG.
-        return {"image/svg+xml": self.svg(),
-                "image/png": base64.b64encode(self.png()).decode("ascii"),
-                "text/plain": summary}
+        png = base64.b64encode(self.png()).decode("ascii")  # first: it brings the SVG along
+        return {"image/svg+xml": self.svg(), "image/png": png, "text/plain": summary}
 
     def __repr__(self) -> str:
         return self.summary()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -232,6 +233,20 @@ def test_untrusted_pages_get_a_png_with_stable_bytes() -> None:
     png = base64.b64decode(bundle["image/png"])
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert gl.draw(s.no_grad_broken).png() == png
+
+
+def test_png_and_svg_come_from_one_run_of_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The untrusted page's PNG and the trusted page's SVG: one layout, the same SVG bytes
+    as a run of `dot` for the SVG alone."""
+    alone = gl.draw(s.no_grad_broken).svg()
+    view = gl.draw(s.no_grad_broken)
+    runs: list[object] = []
+    run = subprocess.run
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: runs.append(a) or run(*a, **k))
+    bundle = view._repr_mimebundle_()
+    assert len(runs) == 1
+    assert bundle["image/svg+xml"] == alone
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_projector_picture_keeps_large_type_and_fits() -> None:
