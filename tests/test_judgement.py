@@ -337,3 +337,24 @@ def test_zero_grad_keeping_the_tensors_is_not_a_freeze(
     """), encoding="utf-8")
     assert main(["check", str(script), "--json"]) == 0
     assert "frozen_parameter" not in capsys.readouterr().out
+
+
+def test_unfreezing_a_separate_body_after_the_optimizer_is_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The body has no parameter in any optimizer, yet it is not a model trained elsewhere:
+    the user unfroze it after building the optimizer from the head."""
+    source = """\
+    import torch
+    from torch import nn
+    body, head = nn.Linear(3, 4), nn.Linear(4, 1)
+    body.requires_grad_(False)
+    optimizer = torch.optim.SGD([p for p in [*body.parameters(), *head.parameters()]
+                                 if p.requires_grad], lr=0.1)
+    body.requires_grad_(True)
+    loss = head(body(torch.randn(8, 3))).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+    """
+    code, found = check(tmp_path, capsys, source)
+    assert code == 1 and kinds(found) == ["not_in_optimizer"]
+    assert "unfrozen at train.py:7" in found[0]["message"]

@@ -92,8 +92,8 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
         late.update({key: f"{names.name(names.tensors[key])} is the model's own parameter, "
                      "not one of a separate part (a discriminator, a teacher), and was left out "
                      "of the optimizer" for _, key, other in rest if not other and key not in late})
-    left_out = sorted(n for n, key, other in rest if key in late and not other)
-    elsewhere = sorted(n for n, key, other in rest if key not in late)
+    left_out = sorted(n for n, key, _ in rest if key in late)
+    elsewhere = sorted(n for n, key, _ in rest if key not in late)
     found = []
     if elsewhere:
         found.append(Finding(
