@@ -677,6 +677,14 @@ class _Recorder(TorchFunctionMode):
 
     def _op(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
             frame: FrameType) -> None:
+        if (isinstance(out, torch.Tensor) and out.requires_grad and not kwargs
+                and all(a.requires_grad if isinstance(a, torch.Tensor)
+                        else not isinstance(a, (list, tuple)) for a in args)):
+            node: Any = out.grad_fn  # the common case inside a model: only the module to tag
+            if node is not None:
+                stack = self.module_stack
+                node.metadata.setdefault(self._module_tag, stack[-1] if stack else None)
+            return
         outputs = [out] if isinstance(out, torch.Tensor) else _tensors_out(out)
         if not outputs:
             return
@@ -690,7 +698,7 @@ class _Recorder(TorchFunctionMode):
             return
         differentiable = [o for o in outputs if o.requires_grad]
         if differentiable:
-            node: Any = differentiable[0].grad_fn
+            node = differentiable[0].grad_fn
             if node is not None:  # tag the module (None outside any); nodes made inside a
                 # composite op stay untagged and are placed with the node that uses them
                 stack = self.module_stack
