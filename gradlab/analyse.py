@@ -47,8 +47,8 @@ def _grad_rows(facts: Facts) -> list[GradRow]:
     candidates += [(n, t) for k, n in names.scope.items()
                    if not (t := names.tensors[k]).is_leaf
                    and (t.retains_grad or k in read)]  # intermediates asked for .grad
-    rows = []
     seen: set[int] = set()
+    table: list[tuple[str, torch.Tensor, torch.Tensor | None]] = []
     for name, t in candidates:
         if id(t) in seen:
             continue
@@ -56,7 +56,13 @@ def _grad_rows(facts: Facts) -> list[GradRow]:
         grad = t.grad if t.is_leaf or t.retains_grad else None
         if grad is not None and grad.layout != torch.strided:  # sparse: no norm of its own
             grad = grad.to_dense()
-        norm = None if grad is None else torch.linalg.vector_norm(grad).item()
+        table.append((name, t, grad))
+    grads = [g for *_, g in table if g is not None]
+    # one call for every gradient: a norm per tensor would cost more than the rules
+    norms = iter(torch.stack(torch._foreach_norm(grads)).tolist() if grads else [])
+    rows = []
+    for name, t, grad in table:
+        norm = None if grad is None else next(norms)
         if norm is None:
             rows.append(GradRow(name, shape_text(t), "None"))
         elif norm == 0.0:
