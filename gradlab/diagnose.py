@@ -156,6 +156,8 @@ def _caught_autograd_error(recording: Recording | None) -> bool:
 def _part_of_another(module: torch.nn.Module, others: list[torch.nn.Module]) -> bool:
     """A view of part of a model (`body = model[:4]`): another module holds all its
     parameters, and more."""
+    if all(m is module for m in others):
+        return False
     mine = {id(p) for p in module.parameters()}
     return any(m is not module and mine < {id(p) for p in m.parameters()} for m in others)
 

@@ -251,6 +251,7 @@ class Facts:
         self.numpy_drawn: set[int] = set()
         self.explains: Finding | None = None  # a rule's account of an exception explain() lacks
         self.written: dict[int, tuple[str, str]] | None = None  # see written_grads()
+        self.trained: dict[int, tuple[str, torch.Tensor]] | None = None  # see trainable()
 
     def _all_backwarded(self) -> bool:
         """True when every loss went through one backward that freed its graph and nothing
@@ -441,13 +442,16 @@ class Facts:
 # --- silent failures: what the rules about zero, NaN and stale gradients share -------------
 def trainable(facts: Facts) -> dict[int, tuple[str, torch.Tensor]]:
     """The tensors the user trains: parameters and named leaves that require grad, and
-    whatever an optimizer holds."""
+    whatever an optimizer holds. Computed once per run."""
+    if facts.trained is not None:
+        return facts.trained
     names = facts.names
     found: dict[int, tuple[str, torch.Tensor]] = {}
     for key, t in names.tensors.items():
         if t.is_leaf and t.requires_grad and (key in names.params or key in names.optimized
                                               or key in names.scope):
             found[key] = (names.name(t), t)
+    facts.trained = found
     return found
 
 
