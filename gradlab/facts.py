@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from gradlab.graph import Edge, Labels, shape_text, walk
-from gradlab.record import Event, Recording, Where, describe_file
+from gradlab.record import Event, Recording, Where, describe_file, storage_address
 from gradlab.report import Finding
 
 __all__ = ["Context", "Facts", "Names", "all_frozen", "backward_on_numbers", "grad_mode_block",
@@ -150,14 +150,6 @@ def source_tree(file: str) -> ast.Module | None:
         except (SyntaxError, ValueError):
             _trees[file] = None
     return _trees[file]
-
-
-def _storage(t: torch.Tensor) -> int:
-    """The address of a tensor's storage (-1 when it has none: a sparse or meta tensor)."""
-    try:
-        return int(t.untyped_storage().data_ptr())
-    except (RuntimeError, NotImplementedError):
-        return -1
 
 
 def backward_on_numbers(scope: dict[str, Any]) -> list[tuple[str, str]]:
@@ -394,7 +386,7 @@ class Facts:
         ref = self.rec.initialised.get(id(t))
         if ref is not None and ref() is t:
             return True
-        return bool(_WEIGHT_NAME.match(name.split(".")[-1])) and _storage(
+        return bool(_WEIGHT_NAME.match(name.split(".")[-1])) and storage_address(
             t) in self.rec.initialised_storage
 
     def history_free(self, keys: frozenset[int], into: str,

@@ -31,7 +31,8 @@ from typing import Any, cast
 import torch
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["Event", "Recording", "Warned", "Where", "describe_file", "is_internal", "record"]
+__all__ = ["Event", "Recording", "Warned", "Where", "describe_file", "is_internal", "record",
+           "storage_address"]
 
 _recording_serial = itertools.count(1)
 _is_compiling = torch.compiler.is_compiling
@@ -970,8 +971,9 @@ class _Recorder(TorchFunctionMode):
                      frame: FrameType) -> None:
         if isinstance(out, torch.Tensor):
             self.recording.initialised[id(out)] = weakref.ref(out)
-            with contextlib.suppress(RuntimeError, NotImplementedError):  # no storage (meta)
-                self.recording.initialised_storage.add(out.untyped_storage().data_ptr())
+            address = storage_address(out)
+            if address is not None:
+                self.recording.initialised_storage.add(address)
 
     # --- silent failures -----------------------------------------------------------------
     def _zero_derivative(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -1003,10 +1005,10 @@ class _Recorder(TorchFunctionMode):
             return
         events = self.recording.events
         cuts = [events[i] for i in sorted(entry.cuts) if events[i].cause == "data_attribute"]
-        storage = _storage(t)
+        storage = storage_address(t)
         sources = [(cut, x) for cut in cuts
                    if cut.tensor is not None and (x := cut.tensor()) is not None
-                   and _storage(x) == storage]  # not a copy: `p.data.clone().zero_()`
+                   and storage_address(x) == storage]  # not a copy: `p.data.clone().zero_()`
         if storage is None or not sources:
             return
         kept = self._kept_graph_behind(t) if _grad_fn(t) is not None else None
@@ -1060,7 +1062,7 @@ class _Recorder(TorchFunctionMode):
                     continue
                 stack.append(child)
                 variable = getattr(child, "variable", None) if weights else None
-                storage = None if variable is None else _storage(variable)
+                storage = None if variable is None else storage_address(variable)
                 change = None if storage is None else weights.get(storage)
                 if change is not None and made < change.sequence:
                     self._stale_use(node, change.event, frame, "")
@@ -1074,7 +1076,7 @@ class _Recorder(TorchFunctionMode):
                     del used_after[key]
             if made >= last or not saved_before:  # made after every change
                 continue
-            storages = {_storage(t) for t in _saved_tensors(node)}
+            storages = {storage_address(t) for t in _saved_tensors(node)}
             for index, change in list(saved_before.items()):
                 if made < change.sequence and change.storage in storages:
                     self._stale_use(node, change.event, frame, "")
@@ -1149,7 +1151,7 @@ class _Stepped:
     kept: bool = False  # its .grad holds a gradient a step already used
 
 
-def _storage(t: torch.Tensor) -> int | None:
+def storage_address(t: torch.Tensor) -> int | None:
     """The address of `t`'s storage (shared by `.data` and views), None without storage."""
     try:
         return int(t.untyped_storage().data_ptr())
@@ -1195,24 +1197,26 @@ def _saved_tensors(node: Any) -> list[torch.Tensor]:
     return found
 
 
+def _torch_callers(frame: FrameType | None) -> Iterator[CodeType]:
+    """The code of the torch (or gradlab, stdlib) frames between a call and the user's line."""
+    while frame is not None and is_internal(frame.f_code):
+        yield frame.f_code
+        frame = frame.f_back
+
+
 def _in_zero_grad(frame: FrameType | None) -> bool:
     """True when torch's zero_grad() (of a module or an optimizer) made this call."""
-    while frame is not None and is_internal(frame.f_code):
-        if frame.f_code.co_name == "zero_grad":
-            return True
-        frame = frame.f_back
-    return False
+    return any(code.co_name == "zero_grad" for code in _torch_callers(frame))
 
 
 def _made_by(frame: FrameType | None) -> str:
     """`optimizer.step` when torch's optimizer code made this call for the user, `init` when
     torch.nn.init did (a parameter being created), else ""."""
-    while frame is not None and is_internal(frame.f_code):
-        if frame.f_code.co_filename.startswith(_OPTIM_DIR):
+    for code in _torch_callers(frame):
+        if code.co_filename.startswith(_OPTIM_DIR):
             return "optimizer.step"
-        if frame.f_code.co_filename == _INIT_FILE:
+        if code.co_filename == _INIT_FILE:
             return "init"
-        frame = frame.f_back
     return ""
 
 
