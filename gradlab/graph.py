@@ -219,19 +219,23 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     reached: dict[int, str] = {}
     ids: dict[int, str] = {}
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
-    tags = (recording.tag, recording.module_tag) if recording is not None else None
+    tag = recording.tag if recording is not None else ""
     module_of: dict[str, str] = {}
-    nodes, edges = graph.nodes, graph.edges  # appended to directly: this runs once per node
+    labels_of: dict[int, str] = {}  # module label by id(module)
+    # this runs once per node of graphs with thousands: names bound once, tuples made directly
+    nodes, edges = graph.nodes, graph.edges
+    add_edge, ids_get, new_tuple = edges.append, ids.get, tuple.__new__
     for loss_name, loss in losses:
         out_id = graph.add(loss_name, "output", detail=shape_text(loss))
         if loss.grad_fn is None:
             continue
         queue: deque[tuple[Any, str]] = deque([(loss.grad_fn, out_id)])
+        pop, push = queue.popleft, queue.append
         while queue:
-            node, consumer = queue.popleft()
-            known = ids.get(id(node))
+            node, consumer = pop()
+            known = ids_get(id(node))
             if known is not None:
-                edges.append(Edge(known, consumer))
+                add_edge(new_tuple(Edge, (known, consumer, "", "", False)))
                 continue
             alive.append(node)
             name = node_name(node)
@@ -242,24 +246,30 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                                     marks=labels.leaf_marks(variable))
                 reached[id(variable)] = node_id
             else:
-                seen, module, has_joins = (recording.node_marks(*tags, node)
-                                           if recording is not None and tags
-                                           else (True, None, False))
-                module_label = labels.module_label(module) if seen else (
-                    module_of.get(consumer, ""))
+                seen, module, has_joins = (recording.node_marks(tag, node)
+                                           if recording is not None else (True, None, False))
+                if not seen:
+                    module_label = module_of.get(consumer, "")
+                elif module is None:
+                    module_label = ""
+                else:
+                    module_label = labels_of.get(id(module)) or labels_of.setdefault(
+                        id(module), labels.module_label(module))
                 saved, problem, message = _probe(node) if probe else ((), "", "")
                 marks = (stale_mark(message),) if problem == "stale" else (
                     ("freed",) if problem == "freed" else (
                         (HOOKED,) if problem == "hooked" else ()))
                 node_id = f"n{len(nodes)}"
-                nodes.append(Node(node_id, name, "op", "", module_label, marks, saved))
+                nodes.append(new_tuple(Node, (node_id, name, "op", "", module_label, marks,
+                                              saved)))
                 module_of[node_id] = module_label
                 if problem:
                     probes.append(Probe(node_id, name, problem, message))
                 if has_joins:
                     joined.append((node, node_id))
             ids[id(node)] = node_id
-            edges.append(Edge(node_id, consumer))
-            queue.extend((child, node_id) for child, _ in node.next_functions
-                         if child is not None)
+            add_edge(new_tuple(Edge, (node_id, consumer, "", "", False)))
+            for child, _ in node.next_functions:
+                if child is not None:
+                    push((child, node_id))
     return Walk(graph, probes, joined, reached)

@@ -13,6 +13,7 @@ ordinary one, whose outputs differ in the last bits (about 1e-6).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import inspect
 import itertools
@@ -20,10 +21,11 @@ import os
 import re
 import sys
 import sysconfig
+import threading
 import warnings
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any, cast
@@ -35,6 +37,8 @@ __all__ = ["Event", "Recording", "Warned", "Where", "describe_file", "is_interna
            "storage_address"]
 
 _recording_serial = itertools.count(1)
+_UNSEEN = object()  # module_owners' mark for nodes made outside the recording
+_next_sequence_nr = torch._C._autograd._get_sequence_nr  # the number the next node gets
 _is_compiling = torch.compiler.is_compiling
 _anomaly_enabled = torch.is_anomaly_enabled
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
@@ -190,6 +194,11 @@ class Recording:
     # tensors made by randn, zeros...: initialised like a weight, not computed like a constant
     initialised: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict, repr=False)
     initialised_storage: set[int] = field(default_factory=set, repr=False)  # their addresses
+    # which module each graph node was made in, by autograd sequence number: a node numbered
+    # n was made in module_owners[i] for the last i with module_starts[i] <= n (None: outside
+    # any module; _UNSEEN: before or after the recording)
+    module_starts: list[int] = field(default_factory=list, repr=False)
+    module_owners: list[Any] = field(default_factory=list, repr=False)
     active: bool = False
     finished: bool = False
 
@@ -197,11 +206,6 @@ class Recording:
     def tag(self) -> str:
         """The key under which this recording marks graph nodes in `grad_fn.metadata`."""
         return f"gradlab:{self.serial}"
-
-    @property
-    def module_tag(self) -> str:
-        """The key under which the module that created a graph node is kept."""
-        return f"gradlab:{self.serial}:module"
 
     @property
     def ops(self) -> int:
@@ -223,18 +227,17 @@ class Recording:
         """Return the join events recorded on a graph node (a `grad_fn`)."""
         return [self.events[i] for i in node.metadata.get(self.tag, ())]
 
-    def node_marks(self, tag: str, module_tag: str, node: Any) -> tuple[
-            bool, torch.nn.Module | None, bool]:
-        """Return (whether the op that made `node` was seen, the module it ran in if still
-        alive, whether joins are on it). A node made inside a composite op (attention, say)
-        was not seen: it belongs with the op's output node.
+    def node_marks(self, tag: str, node: Any) -> tuple[bool, torch.nn.Module | None, bool]:
+        """Return (whether `node` was made while recording, the module it was made in if still
+        alive, whether joins are on it).
 
-        Takes the tags from the caller: this runs once per node of large graphs."""
-        metadata = node.metadata
-        if not metadata:
+        Takes the tag from the caller: this runs once per node of large graphs."""
+        owners = self.module_owners
+        at = bisect.bisect_right(self.module_starts, node._sequence_nr()) - 1
+        owner: Any = owners[at] if at >= 0 else _UNSEEN
+        if owner is _UNSEEN:
             return False, None, False
-        ref = metadata.get(module_tag)
-        return module_tag in metadata, (None if ref is None else ref()), tag in metadata
+        return True, (None if owner is None else owner()), tag in node.metadata
 
     def leaf(self, key: int) -> torch.Tensor | None:
         """Return the history-free leaf tensor recorded under `key`, if it is still alive."""
@@ -331,6 +334,23 @@ def _tensors_in(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[torch.Ten
         elif isinstance(value, (list, tuple)):
             found.extend(v for v in value if isinstance(v, torch.Tensor))
     return found
+
+
+def _all_tracked(values: Iterable[Any]) -> bool:
+    """Whether every tensor among `values`, or in a list or tuple among them, requires grad.
+    Plain loops: this runs on every op."""
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            if not v.requires_grad:
+                return False
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                if isinstance(item, torch.Tensor):
+                    if not item.requires_grad:
+                        return False
+                elif isinstance(item, (list, tuple)):
+                    return False
+    return True
 
 
 def _tensors_out(out: Any) -> list[torch.Tensor]:
@@ -534,13 +554,6 @@ def _flat(data: Any) -> list[Any]:
     return [data]
 
 
-def _sequence_now() -> int:
-    """The sequence number the next autograd node gets: nodes made before have smaller ones."""
-    with torch.enable_grad():
-        node = (torch.empty(0, requires_grad=True) * 1).grad_fn
-    return int(node._sequence_nr()) if node is not None else sys.maxsize
-
-
 class _Recorder(TorchFunctionMode):
     """The TorchFunctionMode behind `record()`. Inside `__torch_function__` the mode is off,
     so the bookkeeping below runs plain torch."""
@@ -549,7 +562,6 @@ class _Recorder(TorchFunctionMode):
         super().__init__()
         self.recording = recording
         self._provenance = recording.provenance
-        self._module_tag = recording.module_tag
         self.module_stack: list[weakref.ref[torch.nn.Module]] = []
         self._scalars: dict[int, tuple[float, frozenset[int]]] = {}
         self._arrays: list[tuple[weakref.ref[Any], frozenset[int]]] = []
@@ -678,14 +690,9 @@ class _Recorder(TorchFunctionMode):
 
     def _op(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
             frame: FrameType) -> None:
-        if (isinstance(out, torch.Tensor) and out.requires_grad and not kwargs
-                and all(a.requires_grad if isinstance(a, torch.Tensor)
-                        else not isinstance(a, (list, tuple)) for a in args)):
-            node: Any = out.grad_fn  # the common case inside a model: only the module to tag
-            if node is not None:
-                stack = self.module_stack
-                node.metadata.setdefault(self._module_tag, stack[-1] if stack else None)
-            return
+        if ((out.requires_grad if isinstance(out, torch.Tensor) else _all_tracked((out,)))
+                and _all_tracked(args) and (not kwargs or _all_tracked(kwargs.values()))):
+            return  # the common case inside a model: history flows through, nothing to note
         outputs = [out] if isinstance(out, torch.Tensor) else _tensors_out(out)
         if not outputs:
             return
@@ -699,11 +706,6 @@ class _Recorder(TorchFunctionMode):
             return
         differentiable = [o for o in outputs if o.requires_grad]
         if differentiable:
-            node = differentiable[0].grad_fn
-            if node is not None:  # tag the module (None outside any); nodes made inside a
-                # composite op stay untagged and are placed with the node that uses them
-                stack = self.module_stack
-                node.metadata.setdefault(self._module_tag, stack[-1] if stack else None)
             self._joins(name, inputs, differentiable[0], frame)
             if len(differentiable) == len(outputs):
                 return
@@ -1012,7 +1014,7 @@ class _Recorder(TorchFunctionMode):
         if storage is None or not sources:
             return
         kept = self._kept_graph_behind(t) if _grad_fn(t) is not None else None
-        now = _sequence_now()
+        now = _next_sequence_nr()
         for cut, source in sources:
             event = self._event("behind_autograd", name, user_where(frame),
                                 tensor=weakref.ref(source), shape=_shape(source),
@@ -1071,7 +1073,7 @@ class _Recorder(TorchFunctionMode):
                     continue
                 key = (child._sequence_nr(), child.name(), nr)
                 change = used_after.get(key)
-                if change is not None and made > change.sequence:
+                if change is not None and made >= change.sequence:
                     self._stale_use(node, change.event, frame, "used after")
                     del used_after[key]
             if made >= last or not saved_before:  # made after every change
@@ -1259,13 +1261,22 @@ class record:
                              "not supported: use the outer Recording")
         mode = self._mode = _Recorder(self.recording)
         stack = mode.module_stack
+        starts, owners = self.recording.module_starts, self.recording.module_owners
+        thread = threading.get_ident()  # modes are per thread, module hooks are global
+        starts.append(_next_sequence_nr())
+        owners.append(None)
 
         def enter_module(module: torch.nn.Module, args: Any) -> None:
-            stack.append(weakref.ref(module))
+            if not _is_compiling() and threading.get_ident() == thread:  # dynamo traces hooks
+                stack.append(weakref.ref(module))
+                starts.append(_next_sequence_nr())
+                owners.append(stack[-1])
 
         def leave_module(module: torch.nn.Module, args: Any, out: Any) -> None:
-            if stack:
+            if stack and not _is_compiling() and threading.get_ident() == thread:
                 stack.pop()
+                starts.append(_next_sequence_nr())
+                owners.append(stack[-1] if stack else None)
 
         modules = torch.nn.modules.module
         filters = cast(list[Any], warnings.filters)
@@ -1281,6 +1292,8 @@ class record:
     def __exit__(self, *exc: object) -> None:
         assert self._mode is not None
         self._mode.__exit__(*exc)  # type: ignore[no-untyped-call]
+        self.recording.module_starts.append(_next_sequence_nr())
+        self.recording.module_owners.append(_UNSEEN)
         for hook in self._hooks:
             hook.remove()
         self._hooks = []
