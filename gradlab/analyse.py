@@ -11,7 +11,7 @@ import gc
 import torch
 
 from gradlab.explain import explain
-from gradlab.facts import Context, Facts
+from gradlab.facts import Context, Facts, grad_norms
 from gradlab.graph import shape_text
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.rules import RULES
@@ -57,9 +57,7 @@ def _grad_rows(facts: Facts) -> list[GradRow]:
         if grad is not None and grad.layout != torch.strided:  # sparse: no norm of its own
             grad = grad.to_dense()
         table.append((name, t, grad))
-    grads = [g for *_, g in table if g is not None]
-    # one call for every gradient: a norm per tensor would cost more than the rules
-    norms = iter(torch.stack(torch._foreach_norm(grads)).tolist() if grads else [])
+    norms = iter(grad_norms(facts, [g for *_, g in table if g is not None]))
     rows = []
     for name, t, grad in table:
         norm = None if grad is None else next(norms)

@@ -244,6 +244,7 @@ class Facts:
         self.explains: Finding | None = None  # a rule's account of an exception explain() lacks
         self.written: dict[int, tuple[str, str]] | None = None  # see written_grads()
         self.trained: dict[int, tuple[str, torch.Tensor]] | None = None  # see trainable()
+        self.norms: dict[int, tuple[torch.Tensor, float]] = {}  # see grad_norms()
 
     def _all_backwarded(self) -> bool:
         """True when every loss went through one backward that freed its graph and nothing
@@ -482,13 +483,26 @@ def written_grads(facts: Facts) -> dict[int, tuple[str, str]]:
                and grad.is_floating_point() and grad.layout == torch.strided]
     if not written:
         return facts.written
-    # one call for every gradient: a per-tensor reduction would cost more than the rules
-    sizes = torch.stack(torch._foreach_norm([g for *_, g in written], 1)).tolist()
+    sizes = grad_norms(facts, [g for *_, g in written])
     for (key, name, grad), size in zip(written, sizes, strict=True):
         state = "zero" if size == 0 else "ok" if math.isfinite(size) else (
             "ok" if bool(torch.isfinite(grad).all()) else "not finite")
         facts.written[key] = (name, state)
     return facts.written
+
+
+def grad_norms(facts: Facts, grads: list[torch.Tensor]) -> list[float]:
+    """The 2-norms of dense gradients, each computed once per run; 0.0 only for a gradient
+    that is all zero (a float32 norm of tiny values underflows to 0)."""
+    todo = [g for g in grads if id(g) not in facts.norms]
+    if todo:
+        # one call for every gradient: a per-tensor reduction would cost more than the rules
+        for grad, size in zip(todo, torch.stack(torch._foreach_norm(todo)).tolist(),
+                              strict=True):
+            if size == 0 and bool(grad.any()):
+                size = float(grad.abs().double().norm())
+            facts.norms[id(grad)] = grad, size
+    return [facts.norms[id(g)][1] for g in grads]
 
 
 def graph_nodes(facts: Facts) -> list[Any]:

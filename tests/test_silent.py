@@ -70,6 +70,21 @@ def test_dead_relu_is_traced_to_the_relu() -> None:
     assert all("ReluBackward0" in f.message for f in zero if f.names[0].startswith("model.0"))
 
 
+def test_tiny_gradients_are_not_called_zero() -> None:
+    """The squares of float32 values near 1e-25 underflow: their 2-norm is 0, the gradient
+    is not."""
+    def tiny() -> dict[str, Any]:
+        w = torch.ones(4, requires_grad=True)
+        loss = (w * 1e-25).sum()
+        loss.backward()
+        return locals()
+
+    report = diagnose_quietly(tiny)
+    assert not any(f.kind == "zero_gradient" for f in report.findings)
+    (row,) = [r for r in report.grads if r.name == "w"]
+    assert row.state == "norm" and row.norm == pytest.approx(2e-25)
+
+
 def test_nan_names_the_forward_op_line_and_fix() -> None:
     (finding,) = diagnose_quietly(S.nan_gradient_broken).problems
     assert finding.where == line_of("loss = torch.sqrt(((head(feats) - targets) ** 2)")
