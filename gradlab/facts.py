@@ -525,5 +525,5 @@ def node_event(facts: Facts, node: Any, suffix: str) -> Event | None:
     """The recorded event tagged on a graph node under `gradlab:<serial>:<suffix>`."""
     if facts.rec is None:
         return None
-    index = node.metadata.get(f"{facts.rec.tag}:{suffix}")
+    index = facts.rec.node_metadata(node).get(f"{facts.rec.tag}:{suffix}")
     return None if index is None else facts.rec.events[index]

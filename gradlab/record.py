@@ -199,6 +199,9 @@ class Recording:
     # any module; _UNSEEN: before or after the recording)
     module_starts: list[int] = field(default_factory=list, repr=False)
     module_owners: list[Any] = field(default_factory=list, repr=False)
+    # sequence numbers of the nodes this recording wrote into `grad_fn.metadata`: a node's
+    # metadata dict is made on first access, which costs more than the rest of a walk's visit
+    marked: set[int] = field(default_factory=set, repr=False)
     active: bool = False
     finished: bool = False
 
@@ -223,9 +226,13 @@ class Recording:
             return entry.cuts, entry.leaves
         return frozenset(), frozenset()
 
+    def node_metadata(self, node: Any) -> dict[str, Any]:
+        """The `metadata` of a graph node this recording marked; empty for any other node."""
+        return cast(dict[str, Any], node.metadata) if node._sequence_nr() in self.marked else {}
+
     def node_events(self, node: Any) -> list[Event]:
         """Return the join events recorded on a graph node (a `grad_fn`)."""
-        return [self.events[i] for i in node.metadata.get(self.tag, ())]
+        return [self.events[i] for i in self.node_metadata(node).get(self.tag, ())]
 
     def node_marks(self, tag: str, node: Any) -> tuple[bool, torch.nn.Module | None, bool]:
         """Return (whether `node` was made while recording, the module it was made in if still
@@ -237,7 +244,7 @@ class Recording:
         owner: Any = owners[at] if at >= 0 else _UNSEEN
         if owner is _UNSEEN:
             return False, None, False
-        return True, (None if owner is None else owner()), tag in node.metadata
+        return True, (None if owner is None else owner()), tag in self.node_metadata(node)
 
     def leaf(self, key: int) -> torch.Tensor | None:
         """Return the history-free leaf tensor recorded under `key`, if it is still alive."""
@@ -576,6 +583,11 @@ class _Recorder(TorchFunctionMode):
         self.recording.events.append(event)
         return event
 
+    def _mark(self, node: Any) -> dict[str, Any]:
+        """The metadata of `node`, for this recording to write into."""
+        self.recording.marked.add(node._sequence_nr())
+        return _metadata(node)
+
     def _forget(self, key: int) -> Callable[[Any], None]:
         provenance = self._provenance
 
@@ -747,7 +759,7 @@ class _Recorder(TorchFunctionMode):
         where = user_where(frame) if cuts else _NOWHERE
         event = self._event("join", name, where, cuts=cuts, leaves=leaves,
                             producer=output.grad_fn.name(), shape=_shape(output))
-        _metadata(output.grad_fn).setdefault(self.recording.tag, []).append(event.index)
+        self._mark(output.grad_fn).setdefault(self.recording.tag, []).append(event.index)
 
     def _in_place(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                   frame: FrameType) -> Any:
@@ -966,7 +978,7 @@ class _Recorder(TorchFunctionMode):
                 and isinstance(out, torch.Tensor) and out.grad_fn is not None):
             event = self._event("times_zero", name, user_where(frame),
                                 producer=out.grad_fn.name())
-            _metadata(out.grad_fn)[self.recording.tag + ":times_zero"] = event.index
+            self._mark(out.grad_fn)[self.recording.tag + ":times_zero"] = event.index
 
 
     def _initialised(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
@@ -985,7 +997,7 @@ class _Recorder(TorchFunctionMode):
         if isinstance(out, torch.Tensor) and out.grad_fn is not None:
             event = self._event("zero_derivative", name, user_where(frame),
                                 producer=out.grad_fn.name())
-            _metadata(out.grad_fn)[self.recording.tag + ":zero"] = event.index
+            self._mark(out.grad_fn)[self.recording.tag + ":zero"] = event.index
 
     def _singular(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
                   frame: FrameType) -> None:
@@ -997,7 +1009,7 @@ class _Recorder(TorchFunctionMode):
         if problem:
             event = self._event("nan_risk", name, user_where(frame), producer=out.grad_fn.name(),
                                 shape=_shape(out), detail=problem)
-            _metadata(out.grad_fn)[self.recording.tag + ":nan"] = event.index
+            self._mark(out.grad_fn)[self.recording.tag + ":nan"] = event.index
 
     def _behind_autograd(self, name: str, t: torch.Tensor, frame: FrameType) -> None:
         """An in-place change to `x.data` (here `t`): x's version counter does not see it.
