@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import subprocess
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -206,6 +207,47 @@ def test_transformer_24_layers_folds_to_at_most_150_boxes() -> None:
     assert "model.layers.2 … model.layers.23 (22 alike)" in labels, labels
     assert f"drawn folded: {view.folded.drawn} boxes and nodes for" in view.summary()
     assert gl.draw(_transformer_step, collapse=False).folded.boxes == []
+
+
+class _Gated(nn.Module):
+    """An op of its own after its layer returned, while another thread is inside a layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        self.head = nn.Linear(3, 1)
+        self.elsewhere = nn.Linear(3, 3)
+        self.entered, self.go = threading.Event(), threading.Event()
+        self.elsewhere.register_forward_pre_hook(self._hold)
+
+    def _hold(self, module: nn.Module, args: Any) -> None:
+        self.entered.set()
+        self.go.wait(10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        worker = threading.Thread(target=self.elsewhere, args=(x,))
+        worker.start()
+        self.entered.wait(10)  # the worker is inside `elsewhere` from here on
+        gated = torch.sigmoid(self.fc(x))
+        self.go.set()
+        worker.join()
+        return self.head(gated)
+
+
+def test_each_node_is_placed_in_the_module_that_made_it() -> None:
+    """Module entry and exit are kept as autograd sequence numbers; another thread's module
+    calls leave them alone."""
+    def step() -> dict[str, Any]:
+        model = _Gated()
+        loss = model(torch.randn(4, 3)).sum()
+        return locals()
+
+    graph = gl.diagnose(step).graph
+    module = {n.label: n.module for n in graph.nodes if n.kind == "op"}
+    assert module["SigmoidBackward0"] == "_Gated", module
+    assert sorted(n.module for n in graph.nodes if n.label == "AddmmBackward0") == [
+        "fc", "head"]
+    assert module["SumBackward0"] == ""
 
 
 def test_folding_never_hides_a_severed_edge() -> None:
