@@ -12,6 +12,7 @@ import ast
 import linecache
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,9 @@ class Context:
     warnings: Sequence[str] = ()
 
 
+_NO_TENSORS = frozenset({OrderedDict, dict, bool, type(None), int, float, str, set})
+
+
 class Names(Labels):
     """Names for tensors and modules: `fc1.weight`, `w`, or a description."""
 
@@ -66,6 +70,8 @@ class Names(Labels):
                 self.modules.setdefault(id(sub), full or type(sub).__name__)
                 base = f"{full}." if full else ""
                 for attr, value in vars(sub).items():
+                    if type(value) in _NO_TENSORS:  # most of a module's __dict__: a fast skip
+                        continue
                     if isinstance(value, torch.Tensor) and value.is_floating_point():
                         self.plain.setdefault(id(value), base + attr)
                         self.tensors[id(value)] = value

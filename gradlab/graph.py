@@ -149,8 +149,7 @@ def node_name(node: Any) -> str:
 
 def shape_text(t: torch.Tensor) -> str:
     """Return a tensor's shape as `(3, 4)`; a scalar is `()`."""
-    dims = ", ".join(str(int(s)) for s in t.shape)
-    return f"({dims}{',' if len(t.shape) == 1 else ''})"
+    return str(tuple(map(int, t.shape)))  # a tuple's repr: (3, 4), (3,) and ()
 
 
 def _probe(node: Any) -> tuple[tuple[str, ...], str, str]:
