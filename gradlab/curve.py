@@ -76,9 +76,9 @@ def layout(curves: Curves, big: bool = False) -> Plot:
     steps = max((len(losses) for _, losses in curves), default=0)
     notes = [_note(name, losses) for name, losses in curves
              if not all(map(_drawable, losses))]
-    y_lo, y_hi, y_step = _nice(min(drawn, default=0.0), max(drawn, default=1.0), 5)
+    y_lo, y_hi, y_step = _nice(min(drawn, default=0.0), max(drawn, default=1.0), 6)
     x_lo, x_hi = (0.0, 2.0) if steps <= 1 else (1.0, float(steps))
-    x_step = max(1.0, _nice(x_lo, x_hi, 7, (1, 2, 5, 10))[2])  # whole steps only
+    x_step = max(1.0, _nice(x_lo, x_hi, 8, (1, 2, 5))[2])  # whole steps only
     y_ticks = _ticks(y_lo, y_hi, y_step)
     x_ticks = _ticks(1.0, max(1.0, float(steps)), x_step)
     y_labels = _labels(y_ticks, y_step)
@@ -146,18 +146,19 @@ def _key(curves: Curves, right: float, baseline: float, font: int) -> list[Mark]
     return marks
 
 
-def _nice(lo: float, hi: float, count: int, multiples: Sequence[float] = (1, 2, 2.5, 5, 10)
+def _nice(lo: float, hi: float, most: int, multiples: Sequence[float] = (1, 2, 2.5, 5)
           ) -> tuple[float, float, float]:
-    """[lo, hi] with a margin of 5 % (a band around a constant), and a round step (one of
-    `multiples` times a power of ten) giving about `count` ticks in it."""
+    """[lo, hi] with a margin of 5 % (a band around a constant), and the smallest round step
+    (one of `multiples` times a power of ten) that puts at most `most` ticks in it."""
     if hi - lo <= max(abs(lo), abs(hi)) * 1e-9 or hi - lo < _FINEST:
         pad = max(abs(lo) * 0.1, abs(hi) * 0.1, _FINEST) if lo or hi else 1.0
         lo, hi = lo - pad, hi + pad
     margin = (hi - lo) * 0.05
-    raw = (hi - lo) / (count - 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in multiples if m * power >= raw * 0.999)
-    return lo - margin, hi + margin, step
+    lo, hi = lo - margin, hi + margin
+    power = 10.0 ** math.floor(math.log10((hi - lo) / most))
+    step = next(step for step in (m * power * scale for scale in (1, 10, 100) for m in multiples)
+                if len(_ticks(lo, hi, step)) <= most)
+    return lo, hi, step
 
 
 def _ticks(lo: float, hi: float, step: float) -> list[float]:
@@ -172,7 +173,7 @@ def _labels(ticks: list[float], step: float) -> list[str]:
     largest = max([abs(t) for t in ticks] + [step])
     if 1e-3 <= largest < 1e5:
         decimals = max(0, extra - math.floor(math.log10(step)))
-        return ["0" if abs(t) < step * 1e-6 else f"{t:.{decimals}f}" for t in ticks]
+        return [f"{0.0 if abs(t) < step * 1e-6 else t:.{decimals}f}" for t in ticks]
     labels = []
     for t in ticks:
         if abs(t) < step * 1e-6:
