@@ -5,6 +5,7 @@ the same SVG and PNG bytes every time."""
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 from typing import TypeVar
@@ -46,9 +47,9 @@ def test_each_loss_is_a_dot_at_its_step_and_value() -> None:
     broken, fixed = curve_dots(plot, 0), curve_dots(plot, 1)
     assert len(broken) == len(fixed) == 30
     assert len({round(d.y, 6) for d in broken}) == 1  # flat: one height
-    assert all(a.y < b.y for a, b in zip(fixed, fixed[1:], strict=False))  # falling: lower
+    assert all(a.y < b.y for a, b in itertools.pairwise(fixed))  # falling: lower
     assert [d.x for d in broken] == [d.x for d in fixed]  # same step, same x
-    assert all(a.x < b.x for a, b in zip(fixed, fixed[1:], strict=False))
+    assert all(a.x < b.x for a, b in itertools.pairwise(fixed))
     lines = [m for m in marks(plot, curve.Line) if m.colour != "#444444" and len(m.points) > 2]
     assert [(len(line.points), line.dashed) for line in lines] == [(30, True), (30, False)]
 
@@ -94,7 +95,7 @@ def test_a_single_step_and_a_variant_without_losses() -> None:
 
 
 def test_nan_and_infinite_losses_are_left_out_and_named() -> None:
-    losses = FALLING[:10] + [NAN, INF] + FALLING[10:]
+    losses = [*FALLING[:10], NAN, INF, *FALLING[10:]]
     plot = curve.layout([("broken", FALLING), ("fixed", losses)])
     assert len(curve_dots(plot, 1)) == 30
     fixed_lines = [m for m in marks(plot, curve.Line) if m.colour == "#d95f02"
@@ -153,10 +154,19 @@ def test_png_is_the_plot_at_its_size_with_both_curves() -> None:
         assert rgb in colours, hex_colour  # the inside of each curve's dots
 
 
-def test_the_dashed_curve_has_gaps() -> None:
+def test_the_dashed_curve_has_gaps_in_the_png_too() -> None:
     pieces = curve._dashes([(0.0, 0.0), (65.0, 0.0)], 1.0)
     assert len(pieces) == 10
     assert all(math.isclose(b[0] - a[0], 4.0) for a, b in pieces)
+    plot = curve.layout([("broken", FLAT), ("fixed", [0.2] * 30)])
+    image = Image.open(io.BytesIO(curve.png(plot))).convert("RGB")
+    for variant, expected in ((0, range(50, 90)), (1, range(98, 101))):
+        dots = curve_dots(plot, variant)
+        row = round(dots[0].y)
+        colour = image.getpixel((round(dots[0].x), row))
+        inked = [image.getpixel((x, row)) == colour
+                 for x in range(round(dots[0].x), round(dots[-1].x))]
+        assert round(100 * sum(inked) / len(inked)) in expected, variant  # dashed, solid
 
 
 def test_curve_html_is_an_svg_live_and_a_png_static() -> None:
