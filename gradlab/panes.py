@@ -8,11 +8,11 @@ rests on colour alone, and nothing here needs a kernel or a network to show.
 from __future__ import annotations
 
 import base64
-import io
 import shutil
 from dataclasses import replace
 from html import escape
 
+from gradlab import curve
 from gradlab.compare import VARIANTS, Comparison, Result
 from gradlab.render import DOT_MISSING
 from gradlab.report import report_html
@@ -109,26 +109,9 @@ def curve_html(results: list[Result], big: bool = False, *, static: bool = False
     image), never wider than the pane."""
     if not any(r.losses for r in results):
         return ""
-    import matplotlib  # here, not at the top: lessons without a curve skip its 0.7 s import
-    from matplotlib.figure import Figure
-    with matplotlib.rc_context({"svg.hashsalt": "gradlab", "font.size": 14 if big else 10}):
-        figure = Figure(figsize=(6, 3) if not big else (9, 4.5))
-        figure.subplots_adjust(left=0.12, right=0.97, bottom=0.18, top=0.95)
-        axes = figure.add_subplot()
-        for r, style in zip(results, ("--", "-"), strict=True):
-            if r.losses:
-                axes.plot(range(1, len(r.losses) + 1), r.losses, style, marker="o",
-                          markersize=3, label=r.variant)
-        axes.set_xlabel("optimizer step")
-        axes.set_ylabel("loss")
-        axes.legend()
-        if static:
-            png = io.BytesIO()
-            figure.savefig(png, format="png", metadata={"Software": None}, facecolor="white")
-            return f'<div class="gradlab-curve">{_img(png.getvalue(), "loss curves")}</div>'
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, facecolor="white")
-    return f'<div class="gradlab-curve">{_fit(buffer.getvalue())}</div>'
+    plot = curve.layout([(r.variant, r.losses) for r in results], big)
+    picture = _img(curve.png(plot), "loss curves") if static else _fit(curve.svg(plot))
+    return f'<div class="gradlab-curve">{picture}</div>'
 
 
 def result_html(result: Result, changed: set[int], *, folded: bool = False,

@@ -111,8 +111,13 @@ def test_train_steps_draw_both_loss_curves() -> None:
     assert len(broken.losses) == len(fixed.losses) == 8
     assert broken.losses[0] == broken.losses[-1]  # silently not learning
     assert fixed.losses[-1] < fixed.losses[0]
-    assert "<svg" in widget.panes["curve"].value and "optimizer step" in widget.panes["curve"].value
-    assert '<svg style="max-width:100%;height:auto"' in widget.panes["curve"].value
+    curve = widget.panes["curve"].value
+    assert "<svg" in curve and "optimizer step" in curve
+    assert '<svg style="max-width:100%;height:auto"' in curve
+    assert curve.count("<circle") == 2 * 8 + 2  # every loss of both variants, and the legend
+    assert curve.count('stroke-dasharray="') == 2  # broken's curve and its legend sample
+    static = widget.static().data
+    assert "<svg" not in static and static.count('<img src="data:image/png;base64,') == 3
 
 
 def test_train_steps_without_step_says_what_to_define() -> None:
