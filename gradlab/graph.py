@@ -240,9 +240,10 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
             name = node_name(node)
             variable = node.variable if name == "AccumulateGrad" else None
             if isinstance(variable, torch.Tensor):
-                node_id = graph.add(labels.leaf_label(variable), "leaf",
-                                    detail=shape_text(variable),
-                                    marks=labels.leaf_marks(variable))
+                node_id = f"n{len(nodes)}"
+                nodes.append(new_tuple(Node, (node_id, labels.leaf_label(variable), "leaf",
+                                              shape_text(variable), "",
+                                              labels.leaf_marks(variable), ())))
                 reached[id(variable)] = node_id
             else:
                 seen, module, has_joins = (recording.node_marks(tag, node)

@@ -239,12 +239,13 @@ class Recording:
         alive, whether joins are on it).
 
         Takes the tag from the caller: this runs once per node of large graphs."""
-        owners = self.module_owners
-        at = bisect.bisect_right(self.module_starts, node._sequence_nr()) - 1
+        owners, number = self.module_owners, node._sequence_nr()
+        at = bisect.bisect_right(self.module_starts, number) - 1
         owner: Any = owners[at] if at >= 0 else _UNSEEN
         if owner is _UNSEEN:
             return False, None, False
-        return True, (None if owner is None else owner()), tag in self.node_metadata(node)
+        return (True, None if owner is None else owner(),
+                number in self.marked and tag in node.metadata)
 
     def leaf(self, key: int) -> torch.Tensor | None:
         """Return the history-free leaf tensor recorded under `key`, if it is still alive."""
