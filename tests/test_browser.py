@@ -205,9 +205,12 @@ PROJECTOR = """(toggle) => {
     const labels = [...graph.querySelectorAll('g.node text')].map(
         t => parseFloat(t.getAttribute('font-size')) * scale);
     const curve = toggle.querySelector('.gradlab-curve-pane svg');
+    const curveScale = curve ? curve.getBoundingClientRect().width / curve.viewBox.baseVal.width
+                             : 0;
     return {
         width: area.clientWidth, scrolls: area.scrollWidth > area.clientWidth + 1,
         graph: box.width, curve: curve ? curve.getBoundingClientRect().width : 0,
+        curveText: curve ? parseFloat(curve.getAttribute('font-size')) * curveScale : null,
         smallest: Math.min(...labels), top: box.top, viewport: window.innerHeight,
         legendInside: graph.innerHTML.includes('cluster_legend'),
         legendBeside: toggle.querySelector('.gradlab-graph-pane .gradlab-legend svg') !== null,
@@ -263,6 +266,7 @@ def test_lesson_in_jupyterlab_untrusted_live_projector_restart_reopen(
         seen = toggle.evaluate(PROJECTOR)
         assert not seen["scrolls"] and seen["graph"] <= seen["width"], seen
         assert seen["curve"] <= seen["width"], seen
+        assert seen["curveText"] is None or seen["curveText"] >= 14, seen
         assert seen["smallest"] >= 14, seen
         assert not seen["legendInside"] and seen["legendBeside"], seen
         assert 0 <= seen["top"] < seen["viewport"], seen
