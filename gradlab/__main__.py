@@ -26,7 +26,7 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
           timeout: float | None, steps: int | None = None) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
     from gradlab.analyse import analyse
-    from gradlab.diagnose import _context_from_scope, autograd_related, notes, unrelated_error
+    from gradlab.diagnose import _context_from_scope, autograd_related, unrelated_error
     from gradlab.runner import NotASource, run_script, syntax_error_text
     from gradlab.steps import watch_steps
     from gradlab.warned import add_findings
@@ -75,7 +75,6 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
         if report.ok:
             return 3
         _say("before that, gradlab found:")  # e.g. an autograd error it caught and went on
-    report.notes = notes(report)
     add_findings(report, run.warned)
     findings = [f.to_dict() for f in report.findings]
     if watch is not None:

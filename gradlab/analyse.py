@@ -70,6 +70,16 @@ def _grad_rows(facts: Facts) -> list[GradRow]:
     return rows
 
 
+def _notes(facts: Facts) -> list[str]:
+    """What gradlab did not check, and why (shown under the findings)."""
+    hooked = [p.node_name for p in facts.probes if p.problem == "hooked"]
+    if not hooked:
+        return []
+    return [f"{', '.join(dict.fromkeys(hooked))} saved tensors through the program's "
+            "saved-tensor hooks: gradlab did not read them (that runs the unpack hook), so it "
+            "cannot predict an in-place or double-backward error there before backward runs."]
+
+
 def analyse(ctx: Context) -> Report:
     """Walk the loss graphs, join them with the recording, run the rules; return the Report."""
     if not isinstance(ctx, Context):
@@ -86,7 +96,7 @@ def analyse(ctx: Context) -> Report:
             facts.found += rule(facts)
         return Report(facts.found, facts.graph, _grad_rows(facts),
                       _exception_info(ctx.exception, facts.explains), list(ctx.warnings),
-                      tuple(n for n, _ in ctx.losses))
+                      tuple(n for n, _ in ctx.losses), _notes(facts))
     finally:
         if enabled:
             gc.enable()

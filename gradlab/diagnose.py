@@ -13,13 +13,12 @@ import torch
 from gradlab.analyse import Context, analyse
 from gradlab.explain import explain
 from gradlab.facts import backward_on_numbers
-from gradlab.graph import HOOKED
 from gradlab.record import Recording, Warned, exception_where, is_internal, record
 from gradlab.report import Report
 from gradlab.steps import repeat, watch_steps
 from gradlab.warned import add_findings, shown
 
-__all__ = ["autograd_related", "backwarded", "diagnose", "diagnose_scope", "find_losses", "notes",
+__all__ = ["autograd_related", "backwarded", "diagnose", "diagnose_scope", "find_losses",
            "run_recorded", "warnings_seen"]
 
 Target = torch.Tensor | Callable[[], Any]
@@ -275,7 +274,6 @@ def diagnose(target: Target, *, model: Any = None, optimizer: Any = None,
                                   optimizer=optimizer, recording=recording, exception=None,
                                   caught=())
         report = analyse(ctx)
-        report.notes = notes(report)
         return report
     _check_target(target)
     if loss is not None and not isinstance(loss, str):
@@ -318,16 +316,6 @@ def _check_target(target: Any) -> None:
                             f"{getattr(target, '__name__', 'f')}(...))")
 
 
-def notes(report: Report) -> list[str]:
-    """What gradlab did not check, and why (shown under the findings)."""
-    hooked = [n.label for n in report.graph.nodes if HOOKED in n.marks]
-    if not hooked:
-        return []
-    return [f"{', '.join(dict.fromkeys(hooked))} saved tensors through the program's "
-            "saved-tensor hooks: gradlab did not read them (that runs the unpack hook), so it "
-            "cannot predict an in-place or double-backward error there before backward runs."]
-
-
 def diagnose_scope(scope: dict[str, Any], rec: Recording, error: BaseException | None,
                    caught: Iterable[Warned], *, loss: str | None = None, model: Any = None,
                    optimizer: Any = None) -> Report:
@@ -341,7 +329,6 @@ def diagnose_scope(scope: dict[str, Any], rec: Recording, error: BaseException |
     if error is not None and not autograd_related(report):
         raise ValueError("the code given to gradlab failed for a reason that is not "
                          f"about gradients: {unrelated_error(error)}") from error
-    report.notes = notes(report)
     return add_findings(report, caught)
 
 
