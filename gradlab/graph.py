@@ -220,7 +220,6 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
     tag = recording.tag if recording is not None else ""
     module_of: dict[str, str] = {}
-    labels_of: dict[int, str] = {}  # module label by id(module)
     # this runs once per node of graphs with thousands: names bound once, tuples made directly
     nodes, edges = graph.nodes, graph.edges
     add_edge, ids_get, new_tuple = edges.append, ids.get, tuple.__new__
@@ -240,21 +239,15 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
             name = node_name(node)
             variable = node.variable if name == "AccumulateGrad" else None
             if isinstance(variable, torch.Tensor):
-                node_id = f"n{len(nodes)}"
-                nodes.append(new_tuple(Node, (node_id, labels.leaf_label(variable), "leaf",
-                                              shape_text(variable), "",
-                                              labels.leaf_marks(variable), ())))
+                node_id = graph.add(labels.leaf_label(variable), "leaf",
+                                    detail=shape_text(variable),
+                                    marks=labels.leaf_marks(variable))
                 reached[id(variable)] = node_id
             else:
                 seen, module, has_joins = (recording.node_marks(tag, node)
                                            if recording is not None else (True, None, False))
-                if not seen:
-                    module_label = module_of.get(consumer, "")
-                elif module is None:
-                    module_label = ""
-                else:
-                    module_label = labels_of.get(id(module)) or labels_of.setdefault(
-                        id(module), labels.module_label(module))
+                module_label = labels.module_label(module) if seen else (
+                    module_of.get(consumer, ""))
                 saved, problem, message = _probe(node) if probe else ((), "", "")
                 marks = (stale_mark(message),) if problem == "stale" else (
                     ("freed",) if problem == "freed" else (
