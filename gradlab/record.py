@@ -4,7 +4,10 @@
 never changes grad mode and installs no saved-tensor hooks, so the watched code computes exactly
 what it computes without it. Warnings a call raises are re-issued at the line that made the call
 (where Python puts them without gradlab), once, through the program's own filters; anomaly mode's
-forward traceback keeps only the program's frames.
+forward traceback keeps only the program's frames. While it records, `nn.Module._call_impl` is
+wrapped to note where each module starts and ends, and one warnings filter sends the warnings of
+torch calls to gradlab first; the last recording to end puts both back, also in modules
+imported meanwhile.
 
 One difference cannot be avoided: while any TorchFunctionMode is active, PyTorch skips the fused
 "fast path" of `nn.TransformerEncoder`/`nn.MultiheadAttention` in eval mode and takes the
@@ -187,7 +190,7 @@ class Recording:
 
     serial: int = field(default_factory=lambda: next(_recording_serial))
     events: list[Event] = field(default_factory=list)
-    op_counts: Counter[str] = field(default_factory=Counter)
+    ops: int = 0  # how many torch calls ran while recording
     leaf_refs: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict)
     provenance: dict[int, _Provenance] = field(default_factory=dict, repr=False)
     warned: list[Warned] = field(default_factory=list)
@@ -209,11 +212,6 @@ class Recording:
     def tag(self) -> str:
         """The key under which this recording marks graph nodes in `grad_fn.metadata`."""
         return f"gradlab:{self.serial}"
-
-    @property
-    def ops(self) -> int:
-        """How many torch calls ran while recording."""
-        return sum(self.op_counts.values())
 
     def of_kind(self, kind: str) -> list[Event]:
         """Return the events of one kind, in the order they happened."""
@@ -431,59 +429,132 @@ def _plain_frame(frame: FrameType, func: Any) -> FrameType:
     return found or frame
 
 
-_module_globals: dict[str, dict[str, Any] | None] = {}
+# While any recording runs, a warning raised inside a torch call is attributed to the
+# recorder's frame, not to the program's line. This filter, kept first, sends every such warning
+# to `_show` before the program's filters see it; `_show` notes it and issues it again at the
+# line Python gives it without gradlab, through the program's own filters, once. Swapping the
+# filters around each call instead would cost as much as the rest of the recorder's work on it.
+_TAPPED = ("always", None, Warning, re.compile(r"(gradlab\.record|torch\.overrides)\Z"), 0)
 
 
-def _globals_of(filename: str) -> dict[str, Any] | None:
-    """The globals of the loaded module defined in `filename` (for its warning registry)."""
-    if filename not in _module_globals:
-        _module_globals[filename] = next(
-            (vars(m) for m in list(sys.modules.values())
-             if getattr(m, "__file__", None) == filename), None)
-    return _module_globals[filename]
+def _front_tap(filters: list[Any]) -> None:
+    """Put `_TAPPED` first in the program's filters again (it inserted one of its own)."""
+    _drop(filters, _TAPPED)
+    # without warnings._filters_mutated(): that bumps the filters' version, which would make
+    # the program's "default" warnings show again
+    filters.insert(0, _TAPPED)
 
 
-def _call_as_plain(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-                   frame: FrameType, warned: list[Warned]) -> Any:
-    """Call `func` as the program would without the recorder: its warnings go through the
-    program's filters once, attributed to the line Python gives them without gradlab, and
-    anomaly mode's forward traceback has no recorder frames. Every warning is also noted in
-    `warned`, whatever the program's filters do with it."""
-    caught: list[warnings.WarningMessage] = []
-    hooks: Any = warnings  # the display hooks below are not in typeshed's stubs
-    saved = hooks.filters, hooks.showwarning, hooks._showwarnmsg_impl
-    # catch without catch_warnings(): that bumps the filters' version, which would make the
-    # program's "default" warnings show again
-    hooks.filters = [("always", None, Warning, None, 0)]
-    hooks.showwarning = hooks._showwarning_orig
-    hooks._showwarnmsg_impl = caught.append
+def _drop(items: list[Any], item: Any) -> None:
+    for i, value in enumerate(items):
+        if value is item:
+            del items[i]
+            return
+
+
+# While any recording runs, nn.Module._call_impl (what every module call runs) is
+# `_module_call`: for the recording of the calling thread it notes the autograd sequence number
+# at each module's entry and exit, so that a graph node's module is found later by its number.
+# Global module hooks could note the same, but they send every module call down torch's slower
+# path with hooks, at twice the cost. (Setting nn.Module.__call__ instead would cost 40 us each
+# time: Python updates that slot in every subclass.)
+_ModuleLists = tuple[list[weakref.ref[torch.nn.Module]], list[int], list[Any]]
+_placements: dict[int, _ModuleLists] = {}  # thread -> (module stack, starts, owners)
+_watch_lock = threading.Lock()
+_plain_call_impl: Any = None  # nn.Module._call_impl before the first recording started
+_shown_before: Any = None  # warnings._showwarnmsg then
+_modules_before = 0  # len(sys.modules) then
+_get_ident = threading.get_ident
+
+
+def _module_call(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
+    lists = None if _is_compiling() else _placements.get(_get_ident())  # dynamo inlines this
+    if lists is None:
+        return _plain_call_impl(self, *args, **kwargs)
+    stack, starts, owners = lists
+    ref = weakref.ref(self)
+    stack.append(ref)
+    starts.append(_next_sequence_nr())
+    owners.append(ref)
     try:
-        out = func(*args, **kwargs)
-    finally:  # what it warned before failing is shown too, as it would be without gradlab
-        hooks.filters, hooks.showwarning, hooks._showwarnmsg_impl = saved
-        if caught:
-            _reissue(caught, frame, func, warned)
+        return _plain_call_impl(self, *args, **kwargs)
+    finally:
+        stack.pop()
+        starts.append(_next_sequence_nr())
+        owners.append(stack[-1] if stack else None)
+
+
+_MODULE_CALL_CODE = _module_call.__code__
+
+
+def _start_watch(lists: _ModuleLists) -> None:
+    """Watch the calling thread's modules and every recorded call's warnings."""
+    global _plain_call_impl, _shown_before, _modules_before
+    hooks: Any = warnings  # the display hook is not in typeshed's stubs
+    with _watch_lock:
+        if not _placements:
+            _plain_call_impl = torch.nn.Module._call_impl
+            _shown_before = hooks._showwarnmsg
+            _modules_before = len(sys.modules)
+            torch.nn.Module._call_impl = _module_call  # type: ignore[method-assign]
+            hooks._showwarnmsg = _show
+            _front_tap(cast(list[Any], warnings.filters))
+        _placements[_get_ident()] = lists
+
+
+def _stop_watch() -> None:
+    """Stop watching the calling thread; after the last recording, put everything back."""
+    hooks: Any = warnings
+    with _watch_lock:
+        _placements.pop(_get_ident(), None)
+        if _placements:
+            return
+        if torch.nn.Module._call_impl is _module_call:
+            torch.nn.Module._call_impl = _plain_call_impl  # type: ignore[method-assign]
+        if hooks._showwarnmsg is _show:
+            hooks._showwarnmsg = _shown_before
+        _drop(cast(list[Any], warnings.filters), _TAPPED)
+        # a module imported meanwhile (sys.modules keeps the order of imports) may have kept
+        # nn.Module._call_impl as it found it: torch's dynamo does, to recognise the calls it
+        # can shorten. Give it the real one.
+        for module in list(sys.modules.values())[_modules_before:]:
+            namespace = getattr(module, "__dict__", {})
+            for key in [k for k, v in namespace.items() if v is _module_call]:
+                namespace[key] = _plain_call_impl
+
+
+def _show(msg: warnings.WarningMessage) -> None:
+    """`warnings._showwarnmsg` while recording: a warning attributed to the recorder is noted
+    and issued again at the program's line; any other is shown as it would be."""
+    if msg.filename in _DISPATCH_FILES:
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None and frame.f_code is not _HANDLER_CODE:
+            frame = frame.f_back
+        if frame is not None and frame.f_back is not None:
+            mine = frame.f_locals  # the recorder's own frame, not one of the program's
+            _reissue(msg, frame.f_back, mine["func"], mine["self"].recording.warned)
+            return
+    _shown_before(msg)
+
+
+def _reissue(w: warnings.WarningMessage, frame: FrameType, func: Any,
+             warned: list[Warned]) -> None:
+    """Issue a warning a torch call raised again, at the place Python would have put it."""
+    at = _plain_frame(frame, func)
+    filename, lineno, scope = at.f_code.co_filename, at.f_lineno, at.f_globals
+    warned.append(Warned(w.category.__name__, str(w.message), filename, lineno))
+    # no module_globals, as Python's own warn(): with them a `python -c` program fails
+    warnings.warn_explicit(w.message, w.category, filename, lineno, scope.get("__name__"),
+                           scope.setdefault("__warningregistry__", {}), None, w.source)
+
+
+def _call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: FrameType) -> Any:
+    """Call `func`; under anomaly mode, give its graph nodes the traceback they get without
+    the recorder."""
+    out = func(*args, **kwargs)
     if _anomaly_enabled():
         _clean_anomaly_traceback(out, frame, func)
     return out
-
-
-def _reissue(caught: list[warnings.WarningMessage], frame: FrameType, func: Any,
-             warned: list[Warned]) -> None:
-    """Issue the warnings a call raised again, at the place Python would have put them."""
-    for w in caught:
-        scope: dict[str, Any] | None
-        if w.filename in _DISPATCH_FILES:
-            at = _plain_frame(frame, func)
-            filename, lineno, scope = at.f_code.co_filename, at.f_lineno, at.f_globals
-        else:
-            filename, lineno, scope = w.filename, w.lineno, _globals_of(w.filename)
-        warned.append(Warned(w.category.__name__, str(w.message), filename, lineno))
-        registry = None if scope is None else scope.setdefault("__warningregistry__", {})
-        # no module_globals, as Python's own warn(): with them a `python -c` program fails
-        warnings.warn_explicit(w.message, w.category, filename, lineno,
-                               None if scope is None else scope.get("__name__"), registry,
-                               None, w.source)
 
 
 def _clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
@@ -501,8 +572,10 @@ def _clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
             continue
         dispatch = [i for i, line in enumerate(stack)
                     if any(f'File "{name}"' in line for name in _DISPATCH_FILES)]
-        if dispatch:
-            _metadata(node)["traceback_"] = stack[:depth] + stack[dispatch[-1] + 1:]
+        if dispatch:  # the program's frames include no module-call frame of the recorder
+            _metadata(node)["traceback_"] = [
+                line for i, line in enumerate(stack[:depth]) if i not in dispatch
+            ] + stack[dispatch[-1] + 1:]
 
 
 def _any(mask: torch.Tensor) -> bool:
@@ -673,7 +746,6 @@ class _Recorder(TorchFunctionMode):
     # --- the mode ------------------------------------------------------------------------
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
-        kwargs = kwargs or {}
         known = _known.get(func)
         if known is None:
             name = _func_name(func)
@@ -681,31 +753,35 @@ class _Recorder(TorchFunctionMode):
             with contextlib.suppress(TypeError):  # unhashable: classified again next time
                 _known[func] = known
         name, category = known
-        self.recording.op_counts[name] += 1
+        self.recording.ops += 1
         if (category == "ignore" or (category == "grad_read" and args[0].is_leaf)
                 or _is_compiling()):  # torch.compile traces: stay out of its way
-            return func(*args, **kwargs)  # nothing to record: the hot path stays short
+            return func(*args, **kwargs) if kwargs else func(*args)  # the hot path stays short
+        filters = cast(list[Any], warnings.filters)
+        if not filters or filters[0] is not _TAPPED:
+            _front_tap(filters)
+        kwargs = kwargs or {}
         frame = sys._getframe(1)
         if category == "in_place" or (category == "op" and kwargs.get("inplace") is True):
             return self._in_place(func, name, args, kwargs, frame)
         if category == "backward":
             return self._backward(func, name, args, kwargs, frame)
         try:
-            out = _call_as_plain(func, args, kwargs, frame, self.recording.warned)
+            out = _call(func, args, kwargs, frame)
         except Exception as error:
             self._raised(error, frame)
             raise
-        if category == "op":
-            self._op(name, args, kwargs, out, frame)
-        else:
+        if category != "op":
             getattr(self, "_" + category)(name, args, kwargs, out, frame)
+        elif not ((out.requires_grad if isinstance(out, torch.Tensor) else _all_tracked((out,)))
+                  and _all_tracked(args) and (not kwargs or _all_tracked(kwargs.values()))):
+            self._op(name, args, kwargs, out, frame)  # else history flows through: nothing new
         return out
 
     def _op(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
             frame: FrameType) -> None:
-        if ((out.requires_grad if isinstance(out, torch.Tensor) else _all_tracked((out,)))
-                and _all_tracked(args) and (not kwargs or _all_tracked(kwargs.values()))):
-            return  # the common case inside a model: history flows through, nothing to note
+        """An op whose output or some input does not require grad: a cut, a join, or a value
+        without history made from others."""
         outputs = [out] if isinstance(out, torch.Tensor) else _tensors_out(out)
         if not outputs:
             return
@@ -769,7 +845,7 @@ class _Recorder(TorchFunctionMode):
         targets = [first] if isinstance(first, torch.Tensor) else _tensors_out(first)
         before = [(t, _version(t), _grad_fn_name(t), t.requires_grad) for t in targets]
         try:
-            out = _call_as_plain(func, args, kwargs, frame, self.recording.warned)
+            out = _call(func, args, kwargs, frame)
         except RuntimeError as error:
             if "leaf Variable that requires grad" in str(error):
                 for t, version, producer, _ in before:
@@ -923,7 +999,7 @@ class _Recorder(TorchFunctionMode):
                               producer=_grad_fn_name(t))
                   for t in tensors]
         try:
-            return _call_as_plain(func, args, kwargs, frame, self.recording.warned)
+            return _call(func, args, kwargs, frame)
         except Exception as error:
             for event in events:
                 event.detail = "raised"
@@ -1142,6 +1218,9 @@ class _Recorder(TorchFunctionMode):
             self._event("grad_reset", "backward", where, source_leaves=tuple(reset))
 
 
+_HANDLER_CODE = _Recorder.__torch_function__.__code__  # where `_show` finds the call
+
+
 def _followed(grad: torch.Tensor) -> bool:
     """True for a gradient whose values _grads_kept reads (not sparse, not on the meta device)."""
     return grad.layout == torch.strided and grad.device.type != "meta"
@@ -1241,20 +1320,12 @@ def _user_stack(frame: FrameType | None) -> tuple[tuple[str, int], ...]:
     stack: list[tuple[str, int]] = []
     while frame is not None:
         name = frame.f_code.co_filename
-        if name.startswith(_GRADLAB_DIR) and stack:
+        if name.startswith(_GRADLAB_DIR) and stack and frame.f_code is not _MODULE_CALL_CODE:
             break
         if not is_internal(frame.f_code) and not name.startswith(_LIBRARY_DIRS):
             stack.append((name, frame.f_lineno))
         frame = frame.f_back
     return tuple(stack)
-
-# torch.compile(module) warns on each call while any global module hook exists. The program
-# has none (else it warns without gradlab too), so the warning is about gradlab's own hooks: it
-# is filtered while recording. The filter goes in without warnings.filterwarnings(), whose
-# version bump would show the program's "default" warnings a second time.
-_COMPILE_HOOK_WARNING = ("ignore", re.compile(r"Using `torch\.compile\(module\)` when there "
-                                              r"are global hooks"), UserWarning, None, 0)
-
 
 class record:
     """Record the torch calls made inside a `with` block; yields a `Recording`."""
@@ -1262,8 +1333,6 @@ class record:
     def __init__(self) -> None:
         self.recording = Recording()
         self._mode: _Recorder | None = None
-        self._hooks: list[Any] = []
-        self._quiet_compile: tuple[Any, ...] | None = None
 
     def __enter__(self) -> Recording:
         if self.recording.finished:
@@ -1273,31 +1342,10 @@ class record:
             raise ValueError("gl.record() is already recording here; nested recordings are "
                              "not supported: use the outer Recording")
         mode = self._mode = _Recorder(self.recording)
-        stack = mode.module_stack
-        starts, owners = self.recording.module_starts, self.recording.module_owners
-        thread = threading.get_ident()  # modes are per thread, module hooks are global
-        starts.append(_next_sequence_nr())
-        owners.append(None)
-
-        def enter_module(module: torch.nn.Module, args: Any) -> None:
-            if not _is_compiling() and threading.get_ident() == thread:  # dynamo traces hooks
-                stack.append(weakref.ref(module))
-                starts.append(_next_sequence_nr())
-                owners.append(stack[-1])
-
-        def leave_module(module: torch.nn.Module, args: Any, out: Any) -> None:
-            if stack and not _is_compiling() and threading.get_ident() == thread:
-                stack.pop()
-                starts.append(_next_sequence_nr())
-                owners.append(stack[-1] if stack else None)
-
-        modules = torch.nn.modules.module
-        filters = cast(list[Any], warnings.filters)
-        if not modules._has_any_global_hook():  # type: ignore[no-untyped-call]
-            self._quiet_compile = _COMPILE_HOOK_WARNING  # torch.compile would warn of ours
-            filters.insert(0, self._quiet_compile)  # no version bump: see the comment above
-        self._hooks = [modules.register_module_forward_pre_hook(enter_module),
-                       modules.register_module_forward_hook(leave_module, always_call=True)]
+        self.recording.module_starts.append(_next_sequence_nr())
+        self.recording.module_owners.append(None)
+        _start_watch((mode.module_stack, self.recording.module_starts,
+                      self.recording.module_owners))
         mode.__enter__()  # type: ignore[no-untyped-call]
         self.recording.active = True
         return self.recording
@@ -1305,15 +1353,9 @@ class record:
     def __exit__(self, *exc: object) -> None:
         assert self._mode is not None
         self._mode.__exit__(*exc)  # type: ignore[no-untyped-call]
+        _stop_watch()
         self.recording.module_starts.append(_next_sequence_nr())
         self.recording.module_owners.append(_UNSEEN)
-        for hook in self._hooks:
-            hook.remove()
-        self._hooks = []
-        filters = cast(list[Any], warnings.filters)
-        if self._quiet_compile is not None and self._quiet_compile in filters:
-            filters.remove(self._quiet_compile)
-        self._quiet_compile = None
         self._mode = None
         self.recording.active = False
         self.recording.finished = True

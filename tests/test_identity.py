@@ -9,8 +9,11 @@ backend: its first compile still takes several seconds, inductor's C++ build wou
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -500,6 +503,24 @@ def test_the_comparison_sees_a_difference() -> None:
               _snapshot(prog_depends_on_gradlab, None, "record"), 0.0, "record")
 
 
+def test_anomaly_modes_forward_traceback_through_modules_is_the_plain_one() -> None:
+    model = nn.Sequential(nn.Linear(3, 3), nn.Sigmoid())
+    x = torch.randn(2, 3)
+
+    def forward() -> list[str]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # anomaly mode says it is on
+            with torch.autograd.detect_anomaly():
+                y = model(x)
+        stack = y.grad_fn.metadata["traceback_"]
+        return stack[next(i for i, line in enumerate(stack) if "in forward\n" in line):]
+
+    plain = forward()
+    with gl.record():
+        recorded = forward()
+    assert len(plain) >= 6 and recorded == plain  # module.py's lines and the layers' forwards
+
+
 def test_saved_tensor_hooks_are_not_run_and_the_report_says_so() -> None:
     report = gl.diagnose(prog_saved_tensor_hooks_offload)
     assert any("saved-tensor hooks: not read" in n.marks for n in report.graph.nodes)
@@ -527,3 +548,40 @@ def test_torch_warnings_become_findings_whatever_the_programs_filters() -> None:
         report = gl.diagnose(prog_warnings_in_a_loop)
     assert "broadcast_loss" in report.kinds()
     assert "my own warning" not in str(report)  # the program's own warning was filtered out
+
+
+def test_warnings_the_program_ignores_from_inside_are_still_findings() -> None:
+    def program() -> dict[str, Any]:
+        warnings.filterwarnings("ignore")  # at the top of many real scripts
+        return prog_warnings_in_a_loop()
+
+    with warnings.catch_warnings():
+        report = gl.diagnose(program)
+    assert "broadcast_loss" in report.kinds()
+
+
+@pytest.mark.parametrize("raises", [False, True], ids=["ends", "raises"])
+def test_a_recording_leaves_torch_and_warnings_as_it_found_them(raises: bool) -> None:
+    before = (nn.Module._call_impl, nn.Module.__call__, warnings._showwarnmsg,  # type: ignore[attr-defined]
+              list(warnings.filters))
+    with pytest.raises(ValueError) if raises else contextlib.nullcontext(), gl.record():
+        nn.Linear(2, 2)(torch.randn(1, 2))
+        if raises:
+            raise ValueError("the program failed")
+    assert (nn.Module._call_impl, nn.Module.__call__, warnings._showwarnmsg,  # type: ignore[attr-defined]
+            list(warnings.filters)) == before
+
+
+def test_a_module_imported_while_recording_keeps_the_real_call() -> None:
+    # torch._dynamo keeps nn.Module._call_impl as it finds it when imported; the first
+    # optimizer imports it. A fresh interpreter, since this one has imported it already.
+    code = ("import sys, torch, gradlab as gl\n"
+            "assert 'torch._dynamo.utils' not in sys.modules\n"
+            "real = torch.nn.Module._call_impl\n"
+            "with gl.record():\n"
+            "    torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)\n"
+            "from torch._dynamo import utils\n"
+            "print(utils.unpatched_nn_module_call_impl is real)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "True", done.stderr
