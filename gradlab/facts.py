@@ -59,13 +59,19 @@ class Names(Labels):
         self.modules: dict[int, str] = {}
         self.scope: dict[int, str] = {}
         self.tensors: dict[int, torch.Tensor] = {}
+        # each model's parameters and named submodules, listed once for every rule
+        self.parameters_of: dict[int, list[torch.Tensor]] = {}
+        self.submodules_of: dict[int, list[tuple[str, torch.nn.Module]]] = {}
         prefixed = len(ctx.modules) > 1
         for var, model in ctx.modules:
             bare_layer = type(model).__module__.startswith("torch.nn")
             prefix = f"{var}." if prefixed or bare_layer else ""
+            params = self.parameters_of[id(model)] = []
             for name, p in model.named_parameters():
+                params.append(p)
                 self._param(prefix + name, p, registered=True)
-            for mod_name, sub in model.named_modules():
+            self.submodules_of[id(model)] = list(model.named_modules())
+            for mod_name, sub in self.submodules_of[id(model)]:
                 full = prefix + mod_name if mod_name else var if prefixed else ""
                 self.modules.setdefault(id(sub), full or type(sub).__name__)
                 base = f"{full}." if full else ""

@@ -10,6 +10,7 @@ the node is marked and no prediction is made for it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -219,7 +220,14 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     ids: dict[int, str] = {}
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
     tag = recording.tag if recording is not None else ""
-    module_of: dict[str, str] = {}
+    # each node's module label, by where it was made (a module's entry or exit), found by
+    # bisection of its sequence number; None: made outside the recording (the last entry is
+    # for nodes made before it), drawn in its consumer's module
+    starts: list[int] = recording.module_starts if recording is not None else []
+    marked: set[int] = recording.marked if recording is not None else set()
+    by_place = [labels.module_label(module) if seen else None
+                for seen, module in (recording.modules_by_place() if recording else [])]
+    by_place.append(None if recording is not None else "")
     # this runs once per node of graphs with thousands: names bound once, tuples made directly
     nodes, edges = graph.nodes, graph.edges
     add_edge, ids_get, new_tuple = edges.append, ids.get, tuple.__new__
@@ -244,10 +252,10 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                                     marks=labels.leaf_marks(variable))
                 reached[id(variable)] = node_id
             else:
-                seen, module, has_joins = (recording.node_marks(tag, node)
-                                           if recording is not None else (True, None, False))
-                module_label = labels.module_label(module) if seen else (
-                    module_of.get(consumer, ""))
+                number = node._sequence_nr()
+                module_label = by_place[bisect_right(starts, number) - 1]
+                if module_label is None:
+                    module_label = nodes[int(consumer[1:])].module
                 saved, problem, message = _probe(node) if probe else ((), "", "")
                 marks = (stale_mark(message),) if problem == "stale" else (
                     ("freed",) if problem == "freed" else (
@@ -255,10 +263,9 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                 node_id = f"n{len(nodes)}"
                 nodes.append(new_tuple(Node, (node_id, name, "op", "", module_label, marks,
                                               saved)))
-                module_of[node_id] = module_label
                 if problem:
                     probes.append(Probe(node_id, name, problem, message))
-                if has_joins:
+                if number in marked and tag in node.metadata:
                     joined.append((node, node_id))
             ids[id(node)] = node_id
             add_edge(new_tuple(Edge, (node_id, consumer, "", "", False)))

@@ -232,18 +232,21 @@ class Recording:
         """Return the join events recorded on a graph node (a `grad_fn`)."""
         return [self.events[i] for i in self.node_metadata(node).get(self.tag, ())]
 
-    def node_marks(self, tag: str, node: Any) -> tuple[bool, torch.nn.Module | None, bool]:
-        """Return (whether `node` was made while recording, the module it was made in if still
-        alive, whether joins are on it).
+    def place(self, node: Any) -> int:
+        """Where a graph node was made: an index into `module_owners` (-1: before recording)."""
+        return bisect.bisect_right(self.module_starts, node._sequence_nr()) - 1
 
-        Takes the tag from the caller: this runs once per node of large graphs."""
-        owners, number = self.module_owners, node._sequence_nr()
-        at = bisect.bisect_right(self.module_starts, number) - 1
-        owner: Any = owners[at] if at >= 0 else _UNSEEN
-        if owner is _UNSEEN:
-            return False, None, False
-        return (True, None if owner is None else owner(),
-                number in self.marked and tag in node.metadata)
+    def modules_by_place(self) -> list[tuple[bool, torch.nn.Module | None]]:
+        """For each entry of `module_owners`: (whether the nodes made there were made while
+        recording, the module they were made in if it is still alive)."""
+        return [(False, None) if owner is _UNSEEN else (True, None if owner is None else owner())
+                for owner in self.module_owners]
+
+    def node_module(self, node: Any) -> torch.nn.Module | None:
+        """The module a graph node was made in while recording, if it is still alive."""
+        at = self.place(node)
+        owner = self.module_owners[at] if at >= 0 else None
+        return None if owner is None or owner is _UNSEEN else owner()
 
     def leaf(self, key: int) -> torch.Tensor | None:
         """Return the history-free leaf tensor recorded under `key`, if it is still alive."""

@@ -148,9 +148,9 @@ def _untrained_models(facts: Facts) -> set[int]:
     optimized = facts.names.optimized
     if not optimized:
         return set()
+    of = facts.names.parameters_of
     return {id(p) for _, model in facts.ctx.modules
-            if not any(id(p) in optimized for p in model.parameters())
-            for p in model.parameters()}
+            if not any(id(p) in optimized for p in of[id(model)]) for p in of[id(model)]}
 
 
 def _unused(facts: Facts) -> list[Finding]:
@@ -158,7 +158,7 @@ def _unused(facts: Facts) -> list[Finding]:
     optimizer holds them (DistributedDataParallel would stop), else info."""
     unused = []
     for _, model in facts.ctx.modules:
-        params = list(model.parameters())
+        params = facts.names.parameters_of[id(model)]
         if not any(id(p) in facts.reached for p in params):
             continue
         unused += [facts.names.params[id(p)] for p in params

@@ -34,7 +34,7 @@ def check(facts: Facts) -> list[Finding]:
     held: dict[str, list[str]] = {}
     told = [n for f in facts.found if f.kind == "not_in_optimizer" for n in f.names]
     for var, model in facts.ctx.modules:
-        for mod_name, sub in model.named_modules():
+        for mod_name, sub in facts.names.submodules_of[id(model)]:
             if type(sub).__module__.startswith("torch."):
                 continue  # torch's own layers keep their modules registered
             for attr, value in vars(sub).items():
@@ -43,8 +43,8 @@ def check(facts: Facts) -> list[Finding]:
                 where = ".".join(x for x in (mod_name, attr) if x) or var
                 for path, item in _modules_in(value, where):
                     if not registered:
-                        registered = {id(p) for _, m in facts.ctx.modules
-                                      for p in m.parameters()}
+                        registered = {id(p) for params in facts.names.parameters_of.values()
+                                      for p in params}
                     if any(n.startswith(path + ".") for n in told):
                         continue  # not_in_optimizer already said it lives in a list
                     if any(id(p) not in registered for p in item.parameters()):

@@ -151,8 +151,7 @@ def _first_gate(facts: Facts, t: Any, nodes: list[Any],
         if name.startswith(_NORMALIZE):  # a constant shift is normalized away: not a gate
             return "", None
         if name.startswith(_PASS_NOTHING):
-            module = (facts.rec.node_marks(facts.rec.tag, node)[1]
-                      if facts.rec is not None else None)
+            module = facts.rec.node_module(node) if facts.rec is not None else None
             inside = f" in {facts.names.module_label(module)}" if module is not None else ""
             return f"{name}{inside}", node_event(facts, node, "times_zero")
         queue.extend(parents.get(id(node), []))
