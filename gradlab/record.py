@@ -440,7 +440,7 @@ def _plain_frame(frame: FrameType, func: Any) -> FrameType:
 _TAPPED = ("always", None, Warning, re.compile(r"(gradlab\.record|torch\.overrides)\Z"), 0)
 
 
-def _front_tap(filters: list[Any]) -> None:
+def _front_tap(filters: Any) -> None:
     """Put `_TAPPED` first in the program's filters again (it inserted one of its own)."""
     _drop(filters, _TAPPED)
     # without warnings._filters_mutated(): that bumps the filters' version, which would make
@@ -501,7 +501,7 @@ def _start_watch(lists: _ModuleLists) -> None:
             _modules_before = len(sys.modules)
             torch.nn.Module._call_impl = _module_call  # type: ignore[method-assign]
             hooks._showwarnmsg = _show
-            _front_tap(cast(list[Any], warnings.filters))
+            _front_tap(warnings.filters)
         _placements[_get_ident()] = lists
 
 
@@ -520,7 +520,8 @@ def _stop_watch() -> None:
         # a module imported meanwhile (sys.modules keeps the order of imports) may have kept
         # nn.Module._call_impl as it found it: torch's dynamo does, to recognise the calls it
         # can shorten. Give it the real one.
-        for module in list(sys.modules.values())[_modules_before:]:
+        for module in list(sys.modules.values())[_modules_before:] if (
+                len(sys.modules) > _modules_before) else ():
             namespace = getattr(module, "__dict__", {})
             for key in [k for k, v in namespace.items() if v is _module_call]:
                 namespace[key] = _plain_call_impl
@@ -760,7 +761,7 @@ class _Recorder(TorchFunctionMode):
         if (category == "ignore" or (category == "grad_read" and args[0].is_leaf)
                 or _is_compiling()):  # torch.compile traces: stay out of its way
             return func(*args, **kwargs) if kwargs else func(*args)  # the hot path stays short
-        filters = cast(list[Any], warnings.filters)
+        filters = warnings.filters
         if not filters or filters[0] is not _TAPPED:
             _front_tap(filters)
         kwargs = kwargs or {}
