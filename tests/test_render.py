@@ -9,7 +9,7 @@ import subprocess
 import threading
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import scenarios as s
@@ -248,6 +248,35 @@ def test_each_node_is_placed_in_the_module_that_made_it() -> None:
     assert sorted(n.module for n in graph.nodes if n.label == "AddmmBackward0") == [
         "fc", "head"]
     assert module["SumBackward0"] == ""
+
+
+class _Refuses(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise ValueError(f"refused a batch of {len(x * 2)}")  # a node made, then it fails
+
+
+class _Fallback(nn.Module):
+    """A layer that fails inside, caught by its parent, which goes on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strict, self.fc = _Refuses(), nn.Linear(3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        try:
+            return cast(torch.Tensor, self.strict(x))
+        except ValueError:
+            return torch.tanh(self.fc(x))
+
+
+def test_a_module_that_raised_is_left_when_its_error_passes() -> None:
+    def step() -> dict[str, Any]:
+        model = _Fallback()
+        loss = model(torch.randn(4, 3, requires_grad=True)).sum()
+        return locals()
+
+    module = {n.label: n.module for n in gl.diagnose(step).graph.nodes if n.kind == "op"}
+    assert module["TanhBackward0"] == "_Fallback" and module["AddmmBackward0"] == "fc", module
 
 
 def test_folding_never_hides_a_severed_edge() -> None:
