@@ -66,12 +66,12 @@ class Names(Labels):
         for var, model in ctx.modules:
             bare_layer = type(model).__module__.startswith("torch.nn")
             prefix = f"{var}." if prefixed or bare_layer else ""
+            subs = self.submodules_of[id(model)] = list(model.named_modules())
             params = self.parameters_of[id(model)] = []
-            for name, p in model.named_parameters():
+            for name, p in _named_parameters(model, subs):
                 params.append(p)
                 self._param(prefix + name, p, registered=True)
-            self.submodules_of[id(model)] = list(model.named_modules())
-            for mod_name, sub in self.submodules_of[id(model)]:
+            for mod_name, sub in subs:
                 full = prefix + mod_name if mod_name else var if prefixed else ""
                 self.modules.setdefault(id(sub), full or type(sub).__name__)
                 base = f"{full}." if full else ""
@@ -134,6 +134,23 @@ class Names(Labels):
         if module is None:
             return ""
         return self.modules.get(id(module), type(module).__name__)
+
+
+def _named_parameters(model: torch.nn.Module, subs: list[tuple[str, torch.nn.Module]]
+                      ) -> list[tuple[str, torch.Tensor]]:
+    """`model.named_parameters()`, read from its named submodules as torch does: one walk of
+    a large model's module tree instead of two. A model that lists them its own way is asked."""
+    if (type(model).named_parameters is not torch.nn.Module.named_parameters
+            or type(model)._named_members is not torch.nn.Module._named_members):
+        return list(model.named_parameters())
+    found: list[tuple[str, torch.Tensor]] = []
+    seen: set[int] = set()
+    for prefix, sub in subs:
+        for key, p in sub._parameters.items():
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                found.append((f"{prefix}.{key}" if prefix else key, p))
+    return found
 
 
 def where(event: Event) -> str:

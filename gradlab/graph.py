@@ -148,9 +148,18 @@ def node_name(node: Any) -> str:
     return name
 
 
+_shape_texts: dict[tuple[int, ...], str] = {}
+
+
 def shape_text(t: torch.Tensor) -> str:
     """Return a tensor's shape as `(3, 4)`; a scalar is `()`."""
-    return str(tuple(map(int, t.shape)))  # a tuple's repr: (3, 4), (3,) and ()
+    shape = tuple(map(int, t.shape))
+    text = _shape_texts.get(shape)
+    if text is None:
+        text = str(shape)  # a tuple's repr: (3, 4), (3,) and ()
+        if len(_shape_texts) < 4096:  # a model has a few dozen shapes
+            _shape_texts[shape] = text
+    return text
 
 
 def _probe(node: Any) -> tuple[tuple[str, ...], str, str]:
@@ -231,6 +240,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     # this runs once per node of graphs with thousands: names bound once, tuples made directly
     nodes, edges = graph.nodes, graph.edges
     add_edge, ids_get, new_tuple = edges.append, ids.get, tuple.__new__
+    node_names_get = _node_names.get
     for loss_name, loss in losses:
         out_id = graph.add(loss_name, "output", detail=shape_text(loss))
         if loss.grad_fn is None:
@@ -244,7 +254,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                 add_edge(new_tuple(Edge, (known, consumer, "", "", False)))
                 continue
             alive.append(node)
-            name = node_name(node)
+            name = node_names_get(type(node)) or node_name(node)
             variable = node.variable if name == "AccumulateGrad" else None
             if isinstance(variable, torch.Tensor):
                 node_id = graph.add(labels.leaf_label(variable), "leaf",
@@ -256,15 +266,18 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                 module_label = by_place[bisect_right(starts, number) - 1]
                 if module_label is None:
                     module_label = nodes[int(consumer[1:])].module
-                saved, problem, message = _probe(node) if probe else ((), "", "")
-                marks = (stale_mark(message),) if problem == "stale" else (
-                    ("freed",) if problem == "freed" else (
-                        (HOOKED,) if problem == "hooked" else ()))
                 node_id = f"n{len(nodes)}"
+                if probe:
+                    saved, problem, message = _probe(node)
+                    marks = (stale_mark(message),) if problem == "stale" else (
+                        ("freed",) if problem == "freed" else (
+                            (HOOKED,) if problem == "hooked" else ()))
+                    if problem:
+                        probes.append(Probe(node_id, name, problem, message))
+                else:
+                    saved = marks = ()
                 nodes.append(new_tuple(Node, (node_id, name, "op", "", module_label, marks,
                                               saved)))
-                if problem:
-                    probes.append(Probe(node_id, name, problem, message))
                 if number in marked and tag in node.metadata:
                     joined.append((node, node_id))
             ids[id(node)] = node_id

@@ -136,3 +136,40 @@ def test_a_cut_behind_another_cut_is_reported_at_once() -> None:
     named = {f.kind: f.names for f in report.findings}
     assert named["no_grad"] == ("encoder.weight", "encoder.bias")
     assert named["detach"] == ("hidden.weight", "hidden.bias")
+
+
+class _Tied(torch.nn.Module):
+    """A layer registered twice, a parameter set to None, one of its own, and a layer that
+    lists its parameters its own way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encode = torch.nn.Linear(2, 2)
+        self.decode = self.encode
+        self.register_parameter("unset", None)
+        self.scale = torch.nn.Parameter(torch.ones(2))
+        self.head = _Listed()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.decode(self.encode(x)) * self.scale)
+
+
+class _Listed(torch.nn.Linear):
+    def __init__(self) -> None:
+        super().__init__(2, 1)
+
+    def named_parameters(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        return reversed(list(super().named_parameters(*args, **kwargs)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("model", [_Tied, _Listed], ids=["tied", "own-listing"])
+def test_the_gradient_table_lists_parameters_as_named_parameters_does(
+        model: type[torch.nn.Module]) -> None:
+    def step() -> dict[str, object]:
+        net = model()
+        loss = net(torch.randn(3, 2)).sum()
+        loss.backward()
+        return locals()
+
+    expected = [name for name, _ in model().named_parameters()]
+    assert [row.name for row in gl.diagnose(step).grads] == expected
