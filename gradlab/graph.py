@@ -255,8 +255,8 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                 continue
             alive.append(node)
             name = node_names_get(type(node)) or node_name(node)
-            variable = node.variable if name == "AccumulateGrad" else None
-            if isinstance(variable, torch.Tensor):
+            # (isinstance(None, torch.Tensor) costs 0.2 us: ask AccumulateGrad nodes only)
+            if name == "AccumulateGrad" and isinstance(variable := node.variable, torch.Tensor):
                 node_id = graph.add(labels.leaf_label(variable), "leaf",
                                     detail=shape_text(variable),
                                     marks=labels.leaf_marks(variable))
