@@ -137,9 +137,11 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
     given = {id(m) for _, m in modules}
     found = [(k, v) for k, v in scope.items()
              if isinstance(v, torch.nn.Module) and id(v) not in given and _has_weights(v)]
-    inner = {id(sub) for _, m in found + modules for sub in list(m.modules())[1:]}
-    modules += [(k, v) for k, v in found if id(v) not in inner
-                and not _part_of_another(v, [m for _, m in modules + found])]
+    if len(found) + len(modules) > 1:  # keep the found ones no other model holds
+        inner = {id(sub) for _, m in found + modules for sub in list(m.modules())[1:]}
+        found = [(k, v) for k, v in found if id(v) not in inner
+                 and not _part_of_another(v, [m for _, m in modules + found])]
+    modules += found
     known = {id(o) for _, o in optimizers}
     optimizers += [(k, v) for k, v in scope.items()
                    if isinstance(v, torch.optim.Optimizer) and id(v) not in known]
