@@ -506,8 +506,11 @@ def _start_watch(lists: _ModuleLists) -> None:
     hooks: Any = warnings  # the display hook is not in typeshed's stubs
     with _watch_lock:
         if not _placements:
-            _plain_call_impl = torch.nn.Module._call_impl
-            _shown_before = hooks._showwarnmsg
+            # ours may still be in place, put back by code that saved it while recording
+            if torch.nn.Module._call_impl is not _module_call:
+                _plain_call_impl = torch.nn.Module._call_impl
+            if hooks._showwarnmsg is not _show:
+                _shown_before = hooks._showwarnmsg
             _modules_before = len(sys.modules)
             torch.nn.Module._call_impl = _module_call  # type: ignore[method-assign]
             hooks._showwarnmsg = _show

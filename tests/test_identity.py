@@ -585,3 +585,21 @@ def test_a_module_imported_while_recording_keeps_the_real_call() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_a_recording_after_the_program_put_gradlabs_own_hooks_back_still_works() -> None:
+    hooks: Any = warnings
+    with gl.record():  # the program saves both while gradlab records, and restores them later
+        saved = nn.Module._call_impl, hooks._showwarnmsg
+    real = nn.Module._call_impl, hooks._showwarnmsg
+    nn.Module._call_impl, hooks._showwarnmsg = saved  # type: ignore[method-assign]
+    try:
+        with warnings.catch_warnings(record=True) as shown, gl.record() as rec:
+            warnings.simplefilter("always")
+            layer = nn.Linear(2, 2)
+            layer(torch.randn(1, 2))
+            warnings.warn("a warning of the program's own", UserWarning, stacklevel=1)
+        assert rec.module_owners[1]() is layer  # seen entering
+        assert [str(w.message) for w in shown] == ["a warning of the program's own"]
+    finally:
+        nn.Module._call_impl, hooks._showwarnmsg = real  # type: ignore[method-assign]
