@@ -481,6 +481,8 @@ _get_ident = threading.get_ident
 
 
 def _module_call(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
+    """`nn.Module._call_impl` while recording: the module's entry and exit, for the recording
+    of the calling thread."""
     lists = None if _is_compiling() else _placements.get(_get_ident())  # dynamo inlines this
     if lists is None:
         return _plain_call_impl(self, *args, **kwargs)
@@ -1343,6 +1345,7 @@ def _user_stack(frame: FrameType | None) -> tuple[tuple[str, int], ...]:
             stack.append((name, frame.f_lineno))
         frame = frame.f_back
     return tuple(stack)
+
 
 class record:
     """Record the torch calls made inside a `with` block; yields a `Recording`."""
