@@ -351,24 +351,17 @@ _NOT_TENSORS = frozenset({int, float, bool, str, type(None), torch.dtype, torch.
                           torch.layout, torch.memory_format})
 
 
-def _all_tracked(values: Iterable[Any]) -> bool:
-    """Whether every tensor among `values`, or in a list or tuple among them, requires grad.
-    Plain loops: this runs on every op."""
+def _all_tracked(values: Iterable[Any], nested: bool = False) -> bool:
+    """Whether every tensor among `values`, or in a list or tuple among them, requires grad
+    (a list inside a list counts as not). Plain loops: this runs on every op."""
     for v in values:
         if type(v) in _NOT_TENSORS:
             continue
         if isinstance(v, torch.Tensor):
             if not v.requires_grad:
                 return False
-        elif isinstance(v, (list, tuple)):
-            for item in v:
-                if type(item) in _NOT_TENSORS:
-                    continue
-                if isinstance(item, torch.Tensor):
-                    if not item.requires_grad:
-                        return False
-                elif isinstance(item, (list, tuple)):
-                    return False
+        elif isinstance(v, (list, tuple)) and (nested or not _all_tracked(v, nested=True)):
+            return False
     return True
 
 
