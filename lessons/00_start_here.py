@@ -9,18 +9,18 @@
 #
 # | lesson | you meet it as |
 # |---|---|
-# | [01 · The weight that never asked for a gradient](01_missing_requires_grad.ipynb) | `.grad` is `None` on your own weights; `optimizer got an empty parameter list` |
-# | [02 · The `no_grad` block](02_no_grad_block.ipynb) | some layers never learn; `Inference tensors cannot be saved for backward` |
-# | [03 · `.detach()` and the numpy round-trip](03_detach_and_numpy.ipynb) | `Can't call numpy() on Tensor that requires grad` |
-# | [04 · In-place changes](04_in_place.ipynb) | `modified by an inplace operation` |
-# | [05 · Backward twice](05_double_backward.ipynb) | `Trying to backward through the graph a second time` |
-# | [06 · `.grad` on a non-leaf](06_non_leaf_grad.ipynb) | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` |
-# | [07 · Debug your own model](07_debug_your_own.ipynb) | a loss that does not move, several causes at once |
-# | [08 · Fact check](08_fact_check.ipynb) | something you read about gradients that does not match what you see |
-# | [09 · Silent gradients](09_silent_gradients.ipynb) | the loss does not move, `.grad` all zero or `nan`, no error at all |
-# | [10 · The training loop](10_training_loop.ipynb) | `.grad` is `None` after `zero_grad()`; `Expected to have finished reduction in the prior iteration` |
+# | [02 · The weight that never asked for a gradient](02_missing_requires_grad.ipynb) | `.grad` is `None` on your own weights; `optimizer got an empty parameter list` |
+# | [03 · The `no_grad` block](03_no_grad_block.ipynb) | some layers never learn; `Inference tensors cannot be saved for backward` |
+# | [04 · `.detach()` and the numpy round-trip](04_detach_and_numpy.ipynb) | `Can't call numpy() on Tensor that requires grad` |
+# | [05 · In-place changes](05_in_place.ipynb) | `modified by an inplace operation` |
+# | [06 · Backward twice](06_double_backward.ipynb) | `Trying to backward through the graph a second time` |
+# | [07 · `.grad` on a non-leaf](07_non_leaf_grad.ipynb) | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` |
+# | [10 · Debug your own model](10_debug_your_own.ipynb) | a loss that does not move, several causes at once |
+# | [11 · Fact check](11_fact_check.ipynb) | something you read about gradients that does not match what you see |
+# | [08 · Silent gradients](08_silent_gradients.ipynb) | the loss does not move, `.grad` all zero or `nan`, no error at all |
+# | [09 · The training loop](09_training_loop.ipynb) | `.grad` is `None` after `zero_grad()`; `Expected to have finished reduction in the prior iteration` |
 #
-# Lessons 01–06, 09 and 10 have the same shape: the symptom, the smallest broken program, its
+# Lessons 02–06, 09 and 10 have the same shape: the symptom, the smallest broken program, its
 # graph, a broken ↔ fixed toggle, why it happens, a realistic variant, an exercise with feedback,
 # a recap.
 
@@ -133,7 +133,7 @@ gl.compare(one_cut, no_cut, title="no_grad around the hidden layer", big=True)
 # `gl.explain` knows the autograd errors and warnings this course teaches (the ones in the table
 # above, and the others each lesson shows): it turns one into plain words and names the lesson.
 # Any other message gives `None`, as the last one below (an error of distributed training, run
-# for real in lesson 10): search its text in the PyTorch documentation and forums. Paste the
+# for real in lesson 09): search its text in the PyTorch documentation and forums. Paste the
 # message you got:
 
 # %%
@@ -168,12 +168,12 @@ loss = F.mse_loss(model(x) + x @ w_extra, y)
 #
 # | word | means | shown in |
 # |---|---|---|
-# | **leaf** | a tensor autograd did not make: one you created, or an `nn.Parameter`. `t.is_leaf` says so; `backward()` fills `.grad` on leaves that require grad, and only on them. A tensor with `requires_grad=False`, and any result of an op under `no_grad`, is a leaf too | lesson 06 |
-# | **`grad_fn`** | the backward op that made a non-leaf (`MulBackward0` for `*`); a leaf has `grad_fn` `None`. The graph is these ops, linked back to the leaves | lessons 02, 06 |
-# | **saved tensor** | a value an op keeps for its backward: sigmoid keeps its output `s` to compute `s * (1 - s)`. Backward frees them (lesson 05) | lessons 04, 05 |
-# | **version counter** | `t._version`, a count every in-place change of `t` increments. Each saved tensor remembers its version; backward refuses if it changed | lesson 04 |
-# | **view** | a tensor that shares memory (and the version counter) with its base tensor: a slice `t[:2]`, `t.t()`, `t.view(...)`. (`t.detach()` shares both too, without history) | lessons 03, 04 |
-# | **`AsStrided`** | the name torch gives in an error to a saved view it recreated from sizes and strides (`torch.as_strided`), such as the `weight.t()` that `nn.Linear` saves | lesson 04 |
+# | **leaf** | a tensor autograd did not make: one you created, or an `nn.Parameter`. `t.is_leaf` says so; `backward()` fills `.grad` on leaves that require grad, and only on them. A tensor with `requires_grad=False`, and any result of an op under `no_grad`, is a leaf too | lesson 07 |
+# | **`grad_fn`** | the backward op that made a non-leaf (`MulBackward0` for `*`); a leaf has `grad_fn` `None`. The graph is these ops, linked back to the leaves | lessons 03, 07 |
+# | **saved tensor** | a value an op keeps for its backward: sigmoid keeps its output `s` to compute `s * (1 - s)`. Backward frees them (lesson 06) | lessons 05, 06 |
+# | **version counter** | `t._version`, a count every in-place change of `t` increments. Each saved tensor remembers its version; backward refuses if it changed | lesson 05 |
+# | **view** | a tensor that shares memory (and the version counter) with its base tensor: a slice `t[:2]`, `t.t()`, `t.view(...)`. (`t.detach()` shares both too, without history) | lessons 04, 05 |
+# | **`AsStrided`** | the name torch gives in an error to a saved view it recreated from sizes and strides (`torch.as_strided`), such as the `weight.t()` that `nn.Linear` saves | lesson 05 |
 # | **severed edge** | gradlab's word: a value entered the loss with no gradient path back to where it came from | every lesson |
 #
 # Each, in one cell:
@@ -217,4 +217,4 @@ print(install_report(verbose=False))
 # %% [markdown]
 # ## Next
 #
-# [Lesson 01 · The weight that never asked for a gradient](01_missing_requires_grad.ipynb).
+# [Lesson 02 · The weight that never asked for a gradient](02_missing_requires_grad.ipynb).

@@ -251,7 +251,7 @@ def test_lesson_in_jupyterlab_untrusted_live_projector_restart_reopen(
     live = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .gradlab-live")
     assert live.count() == toggles
     if toggles == 0:
-        assert name == "08_fact_check.ipynb", "a lesson without its toggle"
+        assert name == "11_fact_check.ipynb", "a lesson without its toggle"
     redrawn = 0  # toggles whose graph differs between broken and fixed
     for i in range(live.count()):
         toggle = live.nth(i)
@@ -323,7 +323,7 @@ def test_static_site_shows_both_variants_offline(tmp_path: Path, browser: Browse
         for name in LESSONS:
             page.goto((tmp_path / name.replace(".ipynb", ".html")).as_uri())
             statics = page.locator(".gradlab-compare-static")
-            if name != "08_fact_check.ipynb":
+            if name != "11_fact_check.ipynb":
                 assert statics.count() >= 1, name
                 first = statics.first
                 assert first.locator("h4", has_text="broken").count() == 1

@@ -248,7 +248,7 @@ loss.backward()
 
 
 def test_lesson_07_script_through_the_cli() -> None:
-    """The script lesson 07 debugs: every bug named with its line, exit code 1, and with
+    """The script lesson 10 debugs: every bug named with its line, exit code 1, and with
     --json the script's own prints stay off stdout."""
     script = Path(__file__).resolve().parents[1] / "notebooks" / "train_buggy.py"
     done = subprocess_check(str(script), "--json")

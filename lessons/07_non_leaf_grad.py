@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 06 · `.grad` on a non-leaf
+# # Lesson 07 · `.grad` on a non-leaf
 #
 # **What you will learn**
 # - what a leaf is (`is_leaf`, `grad_fn`), and why `output.grad` is `None` even when everything
@@ -8,7 +8,7 @@
 #   `torch.autograd.grad`;
 # - the dtype/device trap: `torch.randn(3, requires_grad=True).double()` is not the tensor you think.
 #
-# *Prerequisites:* [lesson 05](05_double_backward.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 06](06_double_backward.ipynb). *Time:* about 15 minutes.
 
 # %%
 import warnings
@@ -245,7 +245,7 @@ def inspect():
 # after the recap.
 
 # %%
-gl.grade("06", globals())
+gl.grade("07", globals())
 
 # %% [markdown]
 # ## Recap
@@ -307,17 +307,17 @@ gl.grade("06", globals())
 # %% [markdown]
 # ## Next
 #
-# That completes the six failure modes. [Lesson 07 · Debug your own model](07_debug_your_own.ipynb)
+# That completes the six failure modes. [Lesson 08 · Silent gradients](08_silent_gradients.ipynb)
 # puts them together in one training script.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/06_non_leaf_grad.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/07_non_leaf_grad.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/06_non_leaf_grad.py
+# %load solutions/07_non_leaf_grad.py
 
 # %%
-gl.grade("06", globals())
+gl.grade("07", globals())

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 09 · Silent gradients: zero, NaN and wrong
+# # Lesson 08 · Silent gradients: zero, NaN and wrong
 #
 # **What you will learn**
 # - which ops have a zero derivative (`round`, `sign`, `argmax`, integer casts, a dead ReLU, a
@@ -9,7 +9,7 @@
 # - how a change through `.data` after the forward gives a wrong gradient with no error, and how
 #   `gl.diagnose(..., steps=N)` answers "my loss does not move".
 #
-# *Prerequisites:* [lesson 04](04_in_place.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 05](05_in_place.ipynb). *Time:* about 15 minutes.
 
 # %%
 import torch
@@ -214,7 +214,7 @@ _ = where.show("broken")
 
 # %% [markdown]
 # **Wrong gradients: `.data` after the forward.** `.data` shares the weight's memory but has its
-# own version counter, so an in-place change through it goes unnoticed (lesson 04's error never
+# own version counter, so an in-place change through it goes unnoticed (lesson 05's error never
 # comes). Here the weight is zeroed after the forward: backward uses the new values, and the
 # gradient of the input is wrong, with no error:
 
@@ -384,7 +384,7 @@ class Quantized(nn.Module):
 # Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.grade("09", globals())
+gl.grade("08", globals())
 
 # %% [markdown]
 # ## Recap
@@ -438,7 +438,7 @@ gl.grade("09", globals())
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# PyTorch says nothing: `.data` bypasses the version counter, so the in-place check of lesson 04
+# PyTorch says nothing: `.data` bypasses the version counter, so the in-place check of lesson 05
 # never fires. Backward uses the zeroed weight, so gradients that depend on it (the input's, in
 # *Why*) are wrong. gradlab reports it as `data_attribute`, naming both lines.
 #
@@ -447,17 +447,17 @@ gl.grade("09", globals())
 # %% [markdown]
 # ## Next
 #
-# [Lesson 10 · The training loop](10_training_loop.ipynb): `zero_grad`, updates, optimizers and
+# [Lesson 09 · The training loop](09_training_loop.ipynb): `zero_grad`, updates, optimizers and
 # their traps.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/09_silent_gradients.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/08_silent_gradients.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/09_silent_gradients.py
+# %load solutions/08_silent_gradients.py
 
 # %%
-gl.grade("09", globals())
+gl.grade("08", globals())

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 10 · The training loop
+# # Lesson 09 · The training loop
 #
 # **What you will learn**
 # - what `optimizer.zero_grad()` does to `.grad`, and what happens without it;
@@ -9,7 +9,7 @@
 # - the order of `unscale_` and clipping with AMP's `GradScaler`, `checkpoint` with
 #   `use_reentrant=True`, and DDP's unused-parameter error.
 #
-# *Prerequisites:* [lesson 09](09_silent_gradients.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 08](08_silent_gradients.ipynb). *Time:* about 15 minutes.
 
 # %%
 import inspect
@@ -151,7 +151,7 @@ _ = toggle.show("broken")
 #
 # **Updating a weight by hand.** `w = w - lr * w.grad` does not change `w`: it makes a *new*
 # tensor and rebinds the name. The new `w` is a non-leaf (it has a `grad_fn`), and backward
-# does not fill a non-leaf's `.grad` (lesson [06](06_non_leaf_grad.ipynb)):
+# does not fill a non-leaf's `.grad` (lesson [07](07_non_leaf_grad.ipynb)):
 
 # %%
 w = torch.zeros(3, 1, requires_grad=True)
@@ -433,7 +433,7 @@ def train():
 # Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.grade("10", globals())
+gl.grade("09", globals())
 
 # %% [markdown]
 # ## Recap
@@ -498,17 +498,16 @@ gl.grade("10", globals())
 # %% [markdown]
 # ## Next
 #
-# Back to the [start page](00_start_here.ipynb), or check what you read elsewhere in the
-# [fact check](08_fact_check.ipynb).
+# [Lesson 10 · Debug your own model](10_debug_your_own.ipynb): a training script with several bugs at once.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/10_training_loop.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/09_training_loop.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/10_training_loop.py
+# %load solutions/09_training_loop.py
 
 # %%
-gl.grade("10", globals())
+gl.grade("09", globals())

@@ -1,12 +1,12 @@
 # %% [markdown]
-# # Lesson 04 · In-place changes
+# # Lesson 05 · In-place changes
 #
 # **What you will learn**
 # - what autograd saves for backward, and how version counters notice a saved tensor changed;
 # - which in-place ops are harmless and which break backward, and how to read the error;
 # - how gradlab predicts the error **before** `backward()`, and why optimizers update under `no_grad`.
 #
-# *Prerequisites:* [lesson 03](03_detach_and_numpy.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 04](04_detach_and_numpy.ipynb). *Time:* about 15 minutes.
 
 # %%
 import warnings
@@ -307,7 +307,7 @@ class Gate(nn.Module):
 # Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.grade("04", globals())
+gl.grade("05", globals())
 
 # %% [markdown]
 # ## Recap
@@ -370,16 +370,16 @@ gl.grade("04", globals())
 # %% [markdown]
 # ## Next
 #
-# [Lesson 05 · Backward twice](05_double_backward.ipynb): when the graph is already gone.
+# [Lesson 06 · Backward twice](06_double_backward.ipynb): when the graph is already gone.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/04_in_place.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/05_in_place.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/04_in_place.py
+# %load solutions/05_in_place.py
 
 # %%
-gl.grade("04", globals())
+gl.grade("05", globals())

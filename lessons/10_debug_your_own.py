@@ -1,12 +1,12 @@
 # %% [markdown]
-# # Lesson 07 · Debug your own model
+# # Lesson 10 · Debug your own model
 #
 # **What you will learn**
 # - how to debug a training script whose loss will not move, one finding at a time;
 # - how to check a script from a terminal or in CI with `python -m gradlab check`;
 # - a one-page checklist for "my gradient is `None`" and "my loss does not move".
 #
-# *Prerequisites:* lessons [01](01_missing_requires_grad.ipynb) to [06](06_non_leaf_grad.ipynb).
+# *Prerequisites:* lessons [02](02_missing_requires_grad.ipynb) to [07](07_non_leaf_grad.ipynb).
 # *Time:* about 20 minutes.
 
 # %%
@@ -65,9 +65,9 @@ loss.backward()
 # Three errors and a warning, naming the parameters and, for each cut, its line in
 # `train_buggy.py`. Read them top to bottom:
 #
-# 1. `scale` is a plain tensor (lesson 01), so it is not in `model.parameters()`.
-# 2. The encoder runs under `torch.no_grad()` (lesson 02).
-# 3. The hidden layer's output goes through `np.clip` (lesson 03).
+# 1. `scale` is a plain tensor (lesson 02), so it is not in `model.parameters()`.
+# 2. The encoder runs under `torch.no_grad()` (lesson 03).
+# 3. The hidden layer's output goes through `np.clip` (lesson 04).
 # 4. `aux` is never used: harmless here, but under `DistributedDataParallel` (DDP) it stops
 #    training. The first backward runs; the error comes at the start of the second iteration.
 #    gradlab names it on one machine, before you launch a cluster.
@@ -278,7 +278,7 @@ class Net(nn.Module):
 # Stuck? A solution waits at the end of this notebook, after the checklist.
 
 # %%
-gl.grade("07", globals())
+gl.grade("10", globals())
 
 # %% [markdown]
 # Then your own model: run `%%gradlab` on one step of a training script of your own (paste the
@@ -288,35 +288,35 @@ gl.grade("07", globals())
 # ## The checklist
 #
 # **My gradient is `None`**
-# - [ ] Is the tensor a leaf? `t.is_leaf`; if not, `retain_grad()` or `autograd.grad` (lesson 06).
-# - [ ] Does it require grad? An `nn.Parameter` on the module, not a plain tensor (lesson 01).
-# - [ ] Is there a `no_grad`, `inference_mode` or `@torch.no_grad()` on the path (lesson 02)?
-# - [ ] `.detach()`, `.data`, `.numpy()`, `.item()`, `torch.tensor(...)` on the path (lesson 03)?
+# - [ ] Is the tensor a leaf? `t.is_leaf`; if not, `retain_grad()` or `autograd.grad` (lesson 07).
+# - [ ] Does it require grad? An `nn.Parameter` on the module, not a plain tensor (lesson 02).
+# - [ ] Is there a `no_grad`, `inference_mode` or `@torch.no_grad()` on the path (lesson 03)?
+# - [ ] `.detach()`, `.data`, `.numpy()`, `.item()`, `torch.tensor(...)` on the path (lesson 04)?
 # - [ ] Did backward run at all, on the loss that uses it?
 #
 # **My loss does not move**
-# - [ ] `list(model.parameters())` has every layer: no Python lists of layers (lesson 01).
+# - [ ] `list(model.parameters())` has every layer: no Python lists of layers (lesson 02).
 # - [ ] The optimizer was built after the model was complete, from `model.parameters()`.
 # - [ ] `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()` each run every step.
 # - [ ] The gradient norms are not all zero (`gl.diagnose(step).grads`).
 #
 # **It raises**
-# - [ ] `modified by an inplace operation`: lesson 04. `backward through the graph a second
-#   time`: lesson 05. Any other message: `gl.explain(error)` explains the ones this course teaches
+# - [ ] `modified by an inplace operation`: lesson 05. `backward through the graph a second
+#   time`: lesson 06. Any other message: `gl.explain(error)` explains the ones this course teaches
 #   and returns `None` for the rest.
 #
 # ## Next
 #
-# [Lesson 08 · Fact check](08_fact_check.ipynb): what is often written about gradients, tested.
+# [Lesson 11 · Fact check](11_fact_check.ipynb): what is often written about gradients, tested.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/07_debug_your_own.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/10_debug_your_own.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/07_debug_your_own.py
+# %load solutions/10_debug_your_own.py
 
 # %%
-gl.grade("07", globals())
+gl.grade("10", globals())

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 01 · The weight that never asked for a gradient
+# # Lesson 02 · The weight that never asked for a gradient
 #
 # **What you will learn**
 # - why a tensor you made yourself gets no `.grad`, and why `nn.Parameter` is the fix;
@@ -189,7 +189,7 @@ print("a complex tensor can:", torch.randn(2, dtype=torch.complex64).requires_gr
 
 # %% [markdown]
 # **Manual gradient descent** needs `requires_grad_()` on the tensors you update yourself, and the
-# update itself under `torch.no_grad()` (lesson 04 shows why: outside it, an in-place change of a
+# update itself under `torch.no_grad()` (lesson 05 shows why: outside it, an in-place change of a
 # leaf that requires grad raises):
 
 # %%
@@ -340,7 +340,7 @@ class Scaled(nn.Module):
 # Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.grade("01", globals())
+gl.grade("02", globals())
 
 # %% [markdown]
 # ## Recap
@@ -402,17 +402,17 @@ gl.grade("01", globals())
 # %% [markdown]
 # ## Next
 #
-# [Lesson 02 · The `no_grad` block](02_no_grad_block.ipynb): gradients switched off by a context
+# [Lesson 03 · The `no_grad` block](03_no_grad_block.ipynb): gradients switched off by a context
 # manager, on purpose or not.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/01_missing_requires_grad.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/02_missing_requires_grad.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/01_missing_requires_grad.py
+# %load solutions/02_missing_requires_grad.py
 
 # %%
-gl.grade("01", globals())
+gl.grade("02", globals())

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 05 · Backward twice
+# # Lesson 06 · Backward twice
 #
 # **What you will learn**
 # - why a second `backward()` through the same graph raises, and what "freed" means;
@@ -8,7 +8,7 @@
 # - the two classic traps, a GAN reusing `fake` and an RNN carrying its hidden state, and higher
 #   derivatives with `create_graph=True`.
 #
-# *Prerequisites:* [lesson 04](04_in_place.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 05](05_in_place.ipynb). *Time:* about 15 minutes.
 
 # %%
 import torch
@@ -302,7 +302,7 @@ def two_heads():
 # notebook, after the recap.
 
 # %%
-gl.grade("05", globals())
+gl.grade("06", globals())
 
 # %% [markdown]
 # ## Recap
@@ -364,16 +364,16 @@ gl.grade("05", globals())
 # %% [markdown]
 # ## Next
 #
-# [Lesson 06 · `.grad` on a non-leaf](06_non_leaf_grad.ipynb): the gradient that was computed and not kept.
+# [Lesson 07 · `.grad` on a non-leaf](07_non_leaf_grad.ipynb): the gradient that was computed and not kept.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/05_double_backward.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/06_double_backward.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/05_double_backward.py
+# %load solutions/06_double_backward.py
 
 # %%
-gl.grade("05", globals())
+gl.grade("06", globals())

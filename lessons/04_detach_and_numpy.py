@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 03 · `.detach()` and the numpy round-trip
+# # Lesson 04 · `.detach()` and the numpy round-trip
 #
 # **What you will learn**
 # - why `.detach()`, `.data`, a trip through numpy, `.item()` and `torch.tensor(...)` all cut the
@@ -7,7 +7,7 @@
 # - why following the hint of the `numpy()` error makes the error *and* the gradient disappear;
 # - how to stay in torch, and what to do when numpy is unavoidable.
 #
-# *Prerequisites:* [lesson 02](02_no_grad_block.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 03](03_no_grad_block.ipynb). *Time:* about 15 minutes.
 
 # %%
 import warnings
@@ -140,7 +140,7 @@ print("is_leaf:", back.is_leaf, "| requires_grad:", back.requires_grad)
 # %% [markdown]
 # **`.data` cuts silently, and skips the safety check.** Every tensor has a *version counter*
 # (`t._version`) that each in-place change increments, and sigmoid keeps its output as a *saved
-# tensor* for its backward, with the version it had (lesson 04). `.detach()` shares the version
+# tensor* for its backward, with the version it had (lesson 05). `.detach()` shares the version
 # counter with the original, so an in-place change through it is still caught at backward:
 
 # %%
@@ -379,7 +379,7 @@ class Soft(nn.Module):
 # Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.grade("03", globals())
+gl.grade("04", globals())
 
 # %% [markdown]
 # ## Recap
@@ -442,16 +442,16 @@ gl.grade("03", globals())
 # %% [markdown]
 # ## Next
 #
-# [Lesson 04 · In-place changes](04_in_place.ipynb): when changing a tensor breaks backward.
+# [Lesson 05 · In-place changes](05_in_place.ipynb): when changing a tensor breaks backward.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/03_detach_and_numpy.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/04_detach_and_numpy.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/03_detach_and_numpy.py
+# %load solutions/04_detach_and_numpy.py
 
 # %%
-gl.grade("03", globals())
+gl.grade("04", globals())

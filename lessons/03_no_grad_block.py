@@ -1,12 +1,12 @@
 # %% [markdown]
-# # Lesson 02 · The `no_grad` block
+# # Lesson 03 · The `no_grad` block
 #
 # **What you will learn**
 # - how a `torch.no_grad()` block (or `@torch.no_grad()` on a method) cuts everything upstream of it;
 # - what `torch.inference_mode()` adds, and why `model.eval()` does **not** turn gradients off;
 # - when `no_grad` is exactly right: evaluation, target networks, weight updates.
 #
-# *Prerequisites:* [lesson 01](01_missing_requires_grad.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 02](02_missing_requires_grad.ipynb). *Time:* about 15 minutes.
 
 # %%
 import torch
@@ -303,7 +303,7 @@ class Classifier(nn.Module):
 # Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
-gl.grade("02", globals())
+gl.grade("03", globals())
 
 # %% [markdown]
 # ## Recap
@@ -365,17 +365,17 @@ gl.grade("02", globals())
 # %% [markdown]
 # ## Next
 #
-# [Lesson 03 · `.detach()` and the numpy round-trip](03_detach_and_numpy.ipynb): cutting the
+# [Lesson 04 · `.detach()` and the numpy round-trip](04_detach_and_numpy.ipynb): cutting the
 # gradient by hand, on purpose or not.
 
 # %% [markdown]
 # ## Solution (peek if stuck)
 #
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/02_no_grad_block.py`
+# The reference solution of [Your turn](#Your-turn), as `%load solutions/03_no_grad_block.py`
 # loads it (type that line in a cell to load it yourself), and the grader on it:
 
 # %%
-# %load solutions/02_no_grad_block.py
+# %load solutions/03_no_grad_block.py
 
 # %%
-gl.grade("02", globals())
+gl.grade("03", globals())

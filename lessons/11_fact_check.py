@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Lesson 08 · Fact check: what is often written about gradients
+# # Lesson 11 · Fact check: what is often written about gradients
 #
 # Forum answers, blog posts and even good books repeat claims about autograd that torch does not
 # do. Every claim below is tested in the cell under it, and the cell **asserts** the verdict: if a
@@ -8,8 +8,8 @@
 #
 # Verdicts: **false** (torch does not do this), **half-true** (part of it holds), **true**.
 #
-# *Prerequisites:* lessons [01](01_missing_requires_grad.ipynb) to [06](06_non_leaf_grad.ipynb);
-# claims 12 to 16 belong to lessons [09](09_silent_gradients.ipynb) and [10](10_training_loop.ipynb).
+# *Prerequisites:* lessons [02](02_missing_requires_grad.ipynb) to [07](07_non_leaf_grad.ipynb);
+# claims 12 to 16 belong to lessons [08](08_silent_gradients.ipynb) and [09](09_training_loop.ipynb).
 # *Time:* about 15 minutes.
 
 # %%
@@ -28,7 +28,7 @@ print("checked on torch", torch.__version__.split("+")[0])
 # ## 1 · "Slicing a parameter makes a tensor outside the graph, so the parameter gets no gradient"
 #
 # Slicing is an op like any other (`SliceBackward0`); the parameter gets a gradient, zero
-# outside the slice. → lesson [03](03_detach_and_numpy.ipynb) lists what really cuts.
+# outside the slice. → lesson [04](04_detach_and_numpy.ipynb) lists what really cuts.
 
 # %%
 w = nn.Parameter(torch.ones(3, 3))
@@ -43,7 +43,7 @@ print("verdict: false")
 # ## 2 · "`self.w = torch.randn(..., requires_grad=True)` in a module fixes a missing gradient"
 #
 # Half of it: the gradient is computed, but `w` is not a parameter, so the optimizer never
-# updates it (or, with no other parameter, refuses to be built). → lesson [01](01_missing_requires_grad.ipynb).
+# updates it (or, with no other parameter, refuses to be built). → lesson [02](02_missing_requires_grad.ipynb).
 
 # %%
 class Half(nn.Module):
@@ -68,7 +68,7 @@ print("verdict: half-true")
 # ## 3 · "`out = h * 2.0` makes a detached copy of `h`"
 #
 # Multiplying by a constant is a differentiable op; the gradient flows through it.
-# → lesson [03](03_detach_and_numpy.ipynb).
+# → lesson [04](04_detach_and_numpy.ipynb).
 
 # %%
 w = torch.randn(3, requires_grad=True)
@@ -85,7 +85,7 @@ print("verdict: false")
 # Nothing that backward needs was changed: `Linear` saves its input, and `mul` by a constant saves
 # the constant (`_saved_other`), not `h` (`_saved_self` is `None`). It fails only when the changed
 # tensor was saved, like the output of `sigmoid`.
-# → lesson [04](04_in_place.ipynb).
+# → lesson [05](05_in_place.ipynb).
 
 # %%
 def in_place_after(activation):
@@ -107,7 +107,7 @@ print("verdict: false")
 # %% [markdown]
 # ## 5 · "`y = x * 2; y += 1; y.sum().backward()` may fail"
 #
-# → lesson [04](04_in_place.ipynb).
+# → lesson [05](05_in_place.ipynb).
 
 # %%
 x = torch.randn(3, requires_grad=True)
@@ -121,7 +121,7 @@ print("verdict: false")
 # %% [markdown]
 # ## 6 · "Backward through a detached chain raises *Trying to backward through the graph a second time*"
 #
-# It raises a different error: the loss has no history at all. → lesson [03](03_detach_and_numpy.ipynb).
+# It raises a different error: the loss has no history at all. → lesson [04](04_detach_and_numpy.ipynb).
 
 # %%
 x = torch.randn(3, requires_grad=True)
@@ -137,7 +137,7 @@ print("verdict: false")
 #
 # That message belongs to `torch.autograd.grad`, when asked for the gradient of a tensor that
 # does not require grad; `backward()` says something else.
-# → lesson [02](02_no_grad_block.ipynb).
+# → lesson [03](03_no_grad_block.ipynb).
 
 # %%
 y = torch.randn(3).sum()
@@ -154,7 +154,7 @@ print("verdict: false")
 # ## 8 · "`output.grad` is `None` because an input lacked `requires_grad`"
 #
 # In the usual case `output` is a non-leaf, and non-leaf `.grad` is never filled unless
-# `retain_grad()` was called. → lesson [06](06_non_leaf_grad.ipynb).
+# `retain_grad()` was called. → lesson [07](07_non_leaf_grad.ipynb).
 
 # %%
 import warnings
@@ -174,7 +174,7 @@ print("verdict: false")
 # %% [markdown]
 # ## 9 · "After `with torch.no_grad(): out = ...`, `loss.backward()` runs and `.grad` stays `None`"
 #
-# When nothing in the loss requires grad, `backward()` raises. → lesson [02](02_no_grad_block.ipynb).
+# When nothing in the loss requires grad, `backward()` raises. → lesson [03](03_no_grad_block.ipynb).
 
 # %%
 layer = nn.Linear(3, 1)
@@ -190,7 +190,7 @@ print("verdict: false")
 # ## 10 · "After `z = y.detach()` and a loss built from `z`, `x.grad` is still computed"
 #
 # If nothing else requires grad, backward raises; if another leaf (a bias) keeps the loss in the
-# graph, backward runs and `x.grad` stays `None`. → lesson [03](03_detach_and_numpy.ipynb).
+# graph, backward runs and `x.grad` stays `None`. → lesson [04](04_detach_and_numpy.ipynb).
 
 # %%
 x = torch.randn(3, requires_grad=True)
@@ -220,7 +220,7 @@ print("verdict: false")
 # ## 12 · "`optimizer.zero_grad()` fills the gradients with zeros"
 #
 # Its default is `set_to_none=True`: `.grad` becomes `None`; zeros only with
-# `set_to_none=False`. → lesson [10](10_training_loop.ipynb).
+# `set_to_none=False`. → lesson [09](09_training_loop.ipynb).
 
 # %%
 layer = nn.Linear(3, 1)
@@ -235,7 +235,7 @@ print("verdict: false")
 # ## 13 · "`torch.where(x > 0, torch.sqrt(x), 0)` keeps the gradient safe at 0"
 #
 # Backward differentiates both branches: the unused `sqrt` branch gives `0 · inf = nan`. Make the
-# input safe instead. → lesson [09](09_silent_gradients.ipynb).
+# input safe instead. → lesson [08](08_silent_gradients.ipynb).
 
 # %%
 x = torch.tensor([0.0, 4.0], requires_grad=True)
@@ -248,7 +248,7 @@ print("verdict: false")
 # ## 14 · "`torch.round` (or `argmax`) in the loss makes `backward()` raise"
 #
 # `round` has a gradient: exactly zero, silently. `argmax` returns integers that do not require
-# grad, so only a loss built from it alone raises. → lesson [09](09_silent_gradients.ipynb).
+# grad, so only a loss built from it alone raises. → lesson [08](08_silent_gradients.ipynb).
 
 # %%
 w = torch.tensor([0.4, 1.6], requires_grad=True)
@@ -262,7 +262,7 @@ print("verdict: false")
 # ## 15 · "`nn.Parameter(t).to(torch.float64)` is still a parameter"
 #
 # With a real change of dtype or device, `.to()` returns a plain non-leaf `Tensor`; only when
-# nothing changes does it return the parameter itself. → lesson [10](10_training_loop.ipynb).
+# nothing changes does it return the parameter itself. → lesson [09](09_training_loop.ipynb).
 
 # %%
 p = nn.Parameter(torch.ones(2))
@@ -277,7 +277,7 @@ print("verdict: false")
 # ## 16 · "AMP's `GradScaler` needs a GPU"
 #
 # `torch.amp.GradScaler("cpu")` exists and is enabled on the CPU. → lesson
-# [10](10_training_loop.ipynb).
+# [09](09_training_loop.ipynb).
 
 # %%
 scaler = torch.amp.GradScaler("cpu")
