@@ -26,7 +26,7 @@ exercise's time there instead of writing the fix.
 Run: python scripts/lesson_time.py [NAME ...]   (per lesson core/optional/total, course core).
 The build fills placeholders with `fill_time`: `{time}` in a lesson's markdown becomes e.g.
 "about 12 minutes (core 9, optional 3)"; `{time:NN}` is lesson NN's phrase and `{core_total}`
-the course's core minutes (both computed from lessons/*.py).
+the course's core minutes, numbered lessons only (both computed from lessons/*.py).
 """
 
 from __future__ import annotations
@@ -158,6 +158,11 @@ def times(names: list[str] | None = None) -> dict[str, Time]:
     return found
 
 
+def course_core(found: dict[str, Time]) -> int:
+    """The course's core minutes: the numbered lessons (not the instructor notes)."""
+    return sum(t.core for stem, t in found.items() if stem[:2].isdigit())
+
+
 def fill_time(notebook: Any) -> Any:
     """Replace `{time}`, `{time:NN}` and `{core_total}` in the notebook's markdown cells (see
     the module docstring) and return the notebook."""
@@ -170,7 +175,7 @@ def fill_time(notebook: Any) -> Any:
         if not course:
             course.update(times())
         if found.group(0) == "{core_total}":
-            return str(sum(t.core for t in course.values()))
+            return str(course_core(course))
         (name,) = [stem for stem in course if stem[:2] == found.group(1) or stem == found.group(1)]
         return course[name].phrase()
 
@@ -186,8 +191,7 @@ def main(names: list[str]) -> None:
     print(f"{'lesson':<28}{'core':>6}{'optional':>10}{'total':>7}")
     for name, time in found.items():
         print(f"{name:<28}{time.core:>6}{time.optional:>10}{time.total:>7}")
-    core, optional = sum(t.core for t in found.values()), sum(t.optional for t in found.values())
-    print(f"{'course':<28}{core:>6}{optional:>10}{core + optional:>7}")
+    print(f"{'course core (numbered lessons)':<34}{course_core(found):>6}")
 
 
 if __name__ == "__main__":
