@@ -4,6 +4,7 @@ a listed case gradlab now names, or a listed idiom it no longer alarms on, must 
 from __future__ import annotations
 
 import pytest
+
 from realworld import corpus
 
 SLUGS = {c.slug: c for c in corpus.cases()}
