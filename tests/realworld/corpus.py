@@ -27,6 +27,25 @@ CORRECT = ROOT / "correct"
 SCORES = ROOT / "scores.json"
 FLAGGED = ("error", "warning")
 
+# Cases gradlab misses and idioms it alarms on today, each with the pattern of issue 31 that
+# covers it. They are scored on their own (`measure()["known_*"]`), not in the ratchet figures,
+# and a test fails as soon as one is handled, so it is taken off this list and counts from then.
+KNOWN_MISSES = {
+    "prune-callback-parameters-replaced": "issue 31 pattern 6: replaced Parameters, only info",
+    "transfer-learning-require-grad-typo": "issue 31 pattern 8: require_grad typo not named",
+    "style-transfer-required-grad-typo": "issue 31 pattern 8: required_grad typo not named",
+    "histogram-loss-histc-term": "issue 31 pattern 7: histc term in a summed loss, no finding",
+    "multitask-head-all-masked-tensor-zero": "issue 31 pattern 9: fresh torch.tensor(0.) loss "
+                                             "named missing_requires_grad",
+    "gan-generator-step-fake-detach": "issue 31 pattern 1 (converse): G term cut by detach while "
+                                      "an L1 term trains G, only info",
+    "checkpoint-lora-adapters-no-input-grad": "issue 31 pattern 5 (converse): reentrant "
+                                              "checkpoint without input grad, only info",
+}
+KNOWN_ALARMS = {
+    "gan-d-step-in-helper-function": "issue 31 pattern 2: D step in a helper, detach error",
+}
+
 
 def header(path: Path) -> dict[str, str]:
     """The `# key: value` comment lines at the top of a script."""
@@ -224,18 +243,42 @@ def _percent(hits: int, total: int) -> float:
     return 100.0 * hits / total if total else 100.0
 
 
-def measure() -> dict[str, float]:
-    """Found % (crashing, swallowed, silent) and false alarms over the whole corpus."""
-    scores = [score_case(c) for c in cases()]
+def _found_figures(scores: list[Score], prefix: str = "") -> dict[str, float]:
+    """Found % as the scripts crash, with their error swallowed, and silent."""
     crashing = [s for s in scores if s.crashing]
     silent = [s for s in scores if not s.crashing]
-    alarms = sum(false_alarm(check(c.fixed)) for c in cases())
-    alarms += sum(false_alarm(check(p)) for p in idioms())
     return {
-        "found_crashing": _percent(sum(s.found for s in crashing), len(crashing)),
-        "found_swallowed": _percent(sum(bool(s.swallowed_found) for s in crashing), len(crashing)),
-        "found_silent": _percent(sum(s.found for s in silent), len(silent)),
-        "false_alarms": float(alarms),
+        f"{prefix}found_crashing": _percent(sum(s.found for s in crashing), len(crashing)),
+        f"{prefix}found_swallowed": _percent(sum(bool(s.swallowed_found) for s in crashing),
+                                             len(crashing)),
+        f"{prefix}found_silent": _percent(sum(s.found for s in silent), len(silent)),
+    }
+
+
+def still_missed(score: Score) -> bool:
+    """A case gradlab does not name, as run or (when it crashes) with its error swallowed."""
+    return not score.found or (score.crashing and not score.swallowed_found)
+
+
+def measure() -> dict[str, float]:
+    """Found % and false alarms; the ratchet figures leave out KNOWN_MISSES and KNOWN_ALARMS.
+
+    `all_*` are the same figures over every case and idiom; `known_*` count the listed scripts
+    that still fail.
+    """
+    scores = [score_case(c) for c in cases()]
+    ratchet = [s for s in scores if s.case.slug not in KNOWN_MISSES]
+    alarmed = {c.fixed: false_alarm(check(c.fixed)) for c in cases()}
+    alarmed |= {p: false_alarm(check(p)) for p in idioms()}
+    known = {p for p in alarmed if p.stem in KNOWN_ALARMS}
+    return {
+        **_found_figures(ratchet),
+        "false_alarms": float(sum(a for p, a in alarmed.items() if p not in known)),
+        **_found_figures(scores, "all_"),
+        "all_false_alarms": float(sum(alarmed.values())),
+        "known_misses": float(sum(still_missed(s) for s in scores
+                                  if s.case.slug in KNOWN_MISSES)),
+        "known_alarms": float(sum(alarmed[p] for p in known)),
     }
 
 

@@ -1,0 +1,19 @@
+# source: https://ai.stackexchange.com/questions/10158/how-can-a-neural-network-learn-when-the-derivative-of-the-activation-function-is
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+hidden = nn.Linear(3, 6)
+out = nn.Linear(6, 1)
+with torch.no_grad():
+    hidden.weight.uniform_(0.0, 0.1)
+    hidden.bias.fill_(0.1)  # a small positive bias: every unit starts active
+model = nn.Sequential(hidden, nn.ReLU(), out)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.rand(16, 3), torch.rand(16, 1)
+for step in range(3):
+    optimizer.zero_grad()
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+print(hidden.weight.grad.abs().sum().item())
