@@ -61,7 +61,7 @@ class Exercise:
     features: int = 3  # `x` has `features` columns and 16 rows; `y` is 16 x 1
     spread: float = 1.0  # scale of `x`: wide enough that every op of the exercise acts
     seed: int = 0
-    tips: Mapping[str, str] = field(default_factory=dict)  # text in a right answer -> tip
+    tips: Mapping[str, str] = field(default_factory=dict)  # a name a right answer uses -> tip
     right: tuple[Edit, ...] = ()  # other right routes (tests check they pass)
     wrong: tuple[Edit, ...] = ()  # single-edit wrong answers (tests check they fail, truly)
 

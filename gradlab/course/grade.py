@@ -112,11 +112,25 @@ def _part_lines(exercise: Exercise, mine: _Run, ref: _Run) -> list[str]:
     return lines
 
 
-def _source(defined: Any) -> str:
+def _names(value: Any) -> set[str]:
+    """The names and string constants of a code object (its nested ones too): what an answer
+    uses, when its source text cannot be read (code run by `exec`)."""
+    if isinstance(value, types.CodeType):
+        found = {*value.co_names, *value.co_varnames}
+        return found.union(*(_names(c) for c in value.co_consts))
+    if isinstance(value, tuple):
+        return {v for v in value if isinstance(v, str)}.union(*(_names(v) for v in value))
+    return set()
+
+
+def _uses(defined: Any, text: str) -> bool:
+    """Whether the answer's source, or else its code, uses `text` (a name, or a piece of code
+    when the source is readable)."""
     try:
-        return inspect.getsource(defined)
+        return text in inspect.getsource(defined)
     except (OSError, TypeError):
-        return ""
+        functions = vars(defined).values() if isinstance(defined, type) else [defined]
+        return any(text in _names(getattr(f, "__code__", None)) for f in functions)
 
 
 def _hints_line(key: str) -> str:
@@ -164,8 +178,7 @@ def _solved(key: str, exercise: Exercise, ref: _Run, defined: Any, report: Repor
         parts.append(f"the gradients of {len(grads)} parameters ({', '.join(grads)})")
     elif exercise.parameters:
         parts.append("the parameters")
-    source = _source(defined)
-    tips = [tip for text, tip in exercise.tips.items() if text in source]
+    tips = [tip for text, tip in exercise.tips.items() if _uses(defined, text)]
     notes = [f"note: {line}" for line in _finding_lines(report)]
     return Feedback(True, (f"✔ solved: {', '.join(parts)} match the reference solution.",
                            *tips, *notes, f"hints used: {hints_used(key)} of 3."), report)

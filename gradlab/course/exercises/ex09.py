@@ -49,8 +49,8 @@ EXERCISE = Exercise(
                 "    w = torch.zeros(3, 1, requires_grad=True)\n"
                 "    optimizer = torch.optim.SGD([w], lr=0.1)\n"
                 "    for _ in range(3):\n        optimizer.zero_grad()\n"),
-           Edit("        with torch.no_grad():\n            w -= 0.1 * w.grad\n"
-                "        w.grad = None\n",
+           Edit("        loss.backward()\n        with torch.no_grad():\n"
+                "            w -= 0.1 * w.grad\n        w.grad = None\n",
                 "        (grad,) = torch.autograd.grad(loss, w)\n"
                 "        with torch.no_grad():\n            w -= 0.1 * grad\n")),
     wrong=(Edit("            w -= 0.1 * w.grad\n", "            w = w - 0.1 * w.grad\n",

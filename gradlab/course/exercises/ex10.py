@@ -62,7 +62,8 @@ EXERCISE = Exercise(
            Edit("h = torch.clamp(h, 0.0, 3.0)",
                 "h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))", "numpy"),
            Edit("self.head = nn.Linear(32, 1)",
-                "self.head = nn.Linear(32, 1)\n        self.aux = nn.Linear(32, 1)", "`aux`"),
+                "self.head = nn.Linear(32, 1)\n        self.aux = nn.Linear(32, 1)",
+                "parameters the reference does not: `aux.weight`, `aux.bias`"),
            Edit("h = torch.clamp(h, 0.0, 3.0)", "h = h.detach().clamp(0.0, 3.0)",
                 ".detach() cut hidden.weight")),
 )

@@ -31,11 +31,11 @@ EXERCISE = Exercise(
            "Leave `td_step` as it is; removing `.detach()` would train `target_net` through "
            "its own target."),
     right=(Edit("target = y + 0.9 * next_q.detach()",
-                "with torch.no_grad():\n        target = y + 0.9 * next_q"),),
+                "with torch.no_grad():\n        target = y + 0.9 * next_q"),
+           Edit("target = y + 0.9 * next_q.detach()", "target = (y + 0.9 * next_q).detach()")),
     wrong=(Edit("next_q.detach()", "next_q",
                 "`target_net.weight.grad` should stay None"),
-           Edit("target = y + 0.9 * next_q.detach()", "target = (y + 0.9 * next_q).detach()",
-                "`target` differs"),
+           Edit("0.9 * next_q", "0.99 * next_q", "`target` differs"),
            Edit("loss = F.mse_loss(q, target)", "loss = F.mse_loss(q.detach(), target)",
                 "does not require grad")),
 )
