@@ -4,7 +4,7 @@ Record a forward pass, find every place where gradient flow to the loss was cut 
 draw the autograd graph with the severed edges, and flip between a broken and a fixed program.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradlab.analyse import Context, analyse
 from gradlab.compare import Comparison, Result
@@ -18,6 +18,12 @@ from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
 from gradlab.shows import ShowsError, shows_error
 from gradlab.widgets import CompareWidget, compare
+
+if TYPE_CHECKING:  # the course's names, for type checkers; imported lazily below
+    from gradlab.course.errors import error_of
+    from gradlab.course.grade import Feedback, grade
+    from gradlab.course.hints import hint, solution
+    from gradlab.course.predict import predict
 
 __version__ = "0.1.0"
 
