@@ -2,7 +2,12 @@
 
 Record a forward pass, find every place where gradient flow to the loss was cut and why,
 draw the autograd graph with the severed edges, and flip between a broken and a fixed program.
+The notebook parts (`gl.compare`'s toggle, `%%gradlab`) load on first use, so the library alone
+needs none of the course's packages (`pip install "gradlab[course]"` adds them).
 """
+
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from gradlab.analyse import Context, analyse
 from gradlab.compare import Comparison, Result
@@ -11,13 +16,15 @@ from gradlab.exercise import error_of
 from gradlab.explain import Explanation, explain
 from gradlab.grade import Feedback, grade
 from gradlab.graph import Edge, GradGraph, Node
-from gradlab.magic import load_ipython_extension
 from gradlab.record import Event, Recording, record
 from gradlab.render import LEGEND, GraphView, draw
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
 from gradlab.shows import ShowsError, shows_error
-from gradlab.widgets import CompareWidget, compare
+
+if TYPE_CHECKING:
+    from gradlab.magic import load_ipython_extension
+    from gradlab.widgets import CompareWidget, compare
 
 __version__ = "0.1.0"
 
@@ -27,3 +34,23 @@ __all__ = [
     "Report", "Result", "ShowsError", "__version__", "analyse", "compare", "diagnose", "draw",
     "error_of", "explain", "grade", "load_ipython_extension", "record", "setup", "shows_error",
 ]
+
+# The names whose modules need the course's packages (IPython, ipywidgets), loaded on first use.
+_NOTEBOOK_PARTS = {"CompareWidget": "gradlab.widgets", "compare": "gradlab.widgets",
+                   "load_ipython_extension": "gradlab.magic"}
+# `from gradlab.compare import ...` bound the submodule to `gl.compare`; the name is the toggle's.
+globals().pop("compare", None)
+
+
+def __getattr__(name: str) -> object:
+    """Import a notebook part on first use; without the course's packages, say how to get them."""
+    if name not in _NOTEBOOK_PARTS:
+        raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+    try:
+        module = import_module(_NOTEBOOK_PARTS[name])
+    except ModuleNotFoundError as missing:
+        raise ImportError(f"gl.{name} needs the course's packages ({missing.name} is not "
+                          f'installed): pip install "gradlab[course]"') from missing
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
