@@ -54,17 +54,18 @@ lab: install
 	$(BIN)/jupyter trust notebooks/*.ipynb
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
+# TORCH_INDEX_URL reaches tests/test_wheel.py, which installs the same torch in a fresh venv.
 test: install-dev
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
+	TORCH_INDEX_URL=$(TORCH_INDEX_URL) $(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
 
-unit: $(DEV_STAMP)
+unit: course-deps $(DEV_STAMP)
 	$(BIN)/python -m pytest -q $(UNIT) tests
 
 lint: $(DEV_STAMP)
 	$(BIN)/python -m ruff check gradlab benchmarks tests scripts
 	$(BIN)/python -m mypy --strict gradlab
 
-notebooks: install-dev
+notebooks: course-deps $(DEV_STAMP)
 	$(BIN)/python scripts/build_notebooks.py
 
 site: install
