@@ -27,20 +27,27 @@ BADGES_ID, COLAB_ID = "open-in", "colab-setup"  # the ids of the two opening cel
 
 # Runs first in every notebook; off Colab it imports nothing and prints nothing (nbval runs it).
 COLAB_SETUP = '''\
-# On Google Colab only: install gradlab with the course's packages, Graphviz's `dot`, and turn on
-# Colab's widget manager for the toggles. Anywhere else this cell does nothing.
+# On Google Colab only: fetch the course (the files beside the notebooks), install gradlab with
+# the course's packages and Graphviz's `dot`, and turn on Colab's widget manager for the toggles.
+# Anywhere else this cell does nothing.
 try:
     from google.colab import output as colab_output
 except ImportError:
     colab_output = None
 if colab_output is not None:
+    import os
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "gradlab[course] @ git+{url}"], check=True)
+    course = "/content/gradlab"
+    if not os.path.isdir(course):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "{url}", course],
+                       check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"{course}[course]"],
+                   check=True)
     subprocess.run(["apt-get", "update", "-qq"], check=True)
     subprocess.run(["apt-get", "install", "-y", "-qq", "graphviz"], check=True)
+    os.chdir(f"{course}/notebooks")
     colab_output.enable_custom_widget_manager()'''
 
 
@@ -63,7 +70,7 @@ def badges(name: str) -> str:
 
 
 def colab_setup() -> str:
-    """The source of the set-up cell, installing gradlab from the repository."""
+    """The source of the set-up cell, which clones the repository and installs gradlab from it."""
     return COLAB_SETUP.replace("{url}", f"https://github.com/{repository()}")
 
 

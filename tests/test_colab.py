@@ -1,8 +1,10 @@
-"""The set-up cell every notebook starts with: on Colab it installs gradlab from the repository,
-Graphviz's `dot` and Colab's widget manager; anywhere else it does nothing and prints nothing."""
+"""The set-up cell every notebook starts with: on Colab it clones the repository, installs
+gradlab[course] from it and Graphviz's `dot`, moves to the notebooks' folder (where lessons find
+their files) and turns on Colab's widget manager; anywhere else it does nothing, prints nothing."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -41,14 +43,21 @@ def test_on_colab_the_cell_installs_gradlab_dot_and_the_widget_manager(
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(os, "chdir", lambda path: commands.append(["cd", path]))
     exec(script.colab_setup(), {})
     assert commands == [
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         f"gradlab[course] @ git+https://github.com/{script.repository()}"],
+        ["git", "clone", "--quiet", "--depth", "1",
+         f"https://github.com/{script.repository()}", "/content/gradlab"],
+        [sys.executable, "-m", "pip", "install", "--quiet", "/content/gradlab[course]"],
         ["apt-get", "update", "-qq"],
         ["apt-get", "install", "-y", "-qq", "graphviz"],
+        ["cd", "/content/gradlab/notebooks"],
     ]
     assert output.widget_manager
+    commands.clear()  # run again (a second Run All): the clone is there, nothing is fetched twice
+    monkeypatch.setattr(os.path, "isdir", lambda path: path == "/content/gradlab")
+    exec(script.colab_setup(), {})
+    assert [c[0] for c in commands] == [sys.executable, "apt-get", "apt-get", "cd"]
 
 
 def test_elsewhere_the_cell_runs_nothing_and_prints_nothing(
@@ -59,6 +68,7 @@ def test_elsewhere_the_cell_runs_nothing_and_prints_nothing(
         raise AssertionError("ran a command off Colab")
 
     monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(os, "chdir", run)
     namespace: dict[str, object] = {}
     exec(build_script().colab_setup(), namespace)
     assert namespace["colab_output"] is None
