@@ -59,7 +59,7 @@ test: install-dev
 	TORCH_INDEX_URL=$(TORCH_INDEX_URL) $(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
 
 unit: course-deps $(DEV_STAMP)
-	$(BIN)/python -m pytest -q $(UNIT) tests
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(UNIT) tests
 
 lint: $(DEV_STAMP)
 	$(BIN)/python -m ruff check gradlab benchmarks tests scripts
