@@ -2,22 +2,27 @@
 
 Record a forward pass, find every place where gradient flow to the loss was cut and why,
 draw the autograd graph with the severed edges, and flip between a broken and a fixed program.
+The notebook parts (`gl.compare`'s toggle, `%%gradlab`) load on first use, so the library alone
+needs none of the course's packages (`pip install "gradlab[course]"` adds them).
 """
 
-from typing import TYPE_CHECKING, Any
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from gradlab.analyse import Context, analyse
 from gradlab.compare import Comparison, Result
 from gradlab.diagnose import diagnose
 from gradlab.explain import Explanation, explain
 from gradlab.graph import Edge, GradGraph, Node
-from gradlab.magic import load_ipython_extension
 from gradlab.record import Event, Recording, record
 from gradlab.render import LEGEND, GraphView, draw
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
 from gradlab.shows import ShowsError, shows_error
-from gradlab.widgets import CompareWidget, compare
+
+if TYPE_CHECKING:
+    from gradlab.magic import load_ipython_extension
+    from gradlab.widgets import CompareWidget, compare
 
 if TYPE_CHECKING:  # the course's names, for type checkers; imported lazily below
     from gradlab.course.errors import error_of
@@ -27,12 +32,6 @@ if TYPE_CHECKING:  # the course's names, for type checkers; imported lazily belo
 
 __version__ = "0.1.0"
 
-# The course's names, loaded on first use so that `import gradlab` imports neither the course
-# package nor ipywidgets: name -> the module that defines it.
-_LAZY = {"Feedback": "gradlab.course.grade", "grade": "gradlab.course.grade",
-         "hint": "gradlab.course.hints", "solution": "gradlab.course.hints",
-         "error_of": "gradlab.course.errors", "predict": "gradlab.course.predict"}
-
 __all__ = [
     "LEGEND", "CompareWidget", "Comparison", "Context", "Edge", "Event", "ExceptionInfo",
     "Explanation", "Feedback", "Finding", "GradGraph", "GradRow", "GraphView", "Node", "Recording",
@@ -41,12 +40,27 @@ __all__ = [
     "setup", "shows_error", "solution",
 ]
 
+# Names whose modules need the course's packages (IPython, ipywidgets, the course itself),
+# loaded on first use: name -> the module that defines it.
+_LAZY = {"CompareWidget": "gradlab.widgets", "compare": "gradlab.widgets",
+         "load_ipython_extension": "gradlab.magic",
+         "Feedback": "gradlab.course.grade", "grade": "gradlab.course.grade",
+         "hint": "gradlab.course.hints", "solution": "gradlab.course.hints",
+         "error_of": "gradlab.course.errors", "predict": "gradlab.course.predict"}
+# `from gradlab.compare import ...` bound the submodule to `gl.compare`; the name is the toggle's.
+globals().pop("compare", None)
 
-def __getattr__(name: str) -> Any:
-    """The course's names (`gl.grade`, `gl.hint`, `gl.solution`, `gl.predict`, ...), imported
-    on first use."""
-    if name in _LAZY:
-        import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+def __getattr__(name: str) -> object:
+    """Import a notebook or course name on first use; without the course's packages, say how
+    to get them."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+    try:
+        module = import_module(_LAZY[name])
+    except ModuleNotFoundError as missing:
+        raise ImportError(f"gl.{name} needs the course's packages ({missing.name} is not "
+                          f'installed): pip install "gradlab[course]"') from missing
+    value = getattr(module, name)
+    globals()[name] = value
+    return value

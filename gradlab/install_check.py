@@ -60,8 +60,8 @@ def checks() -> list[Check]:
         Check("ipywidgets", widgets_version is not None and frontend_version is not None,
               f"ipywidgets {widgets_version}, JupyterLab widget frontend {frontend_version}"
               if widgets_version and frontend_version
-              else "the widget toggles will not show: pip install 'ipywidgets>=8' "
-                   "jupyterlab_widgets, then restart JupyterLab."),
+              else "the widget toggles will not show: pip install \"gradlab[course]\" "
+                   "(or `make lab`), then restart JupyterLab."),
         Check("gradlab", gradlab_found,
               "gradlab is importable" if gradlab_found
               else "gradlab is not installed: run `make lab` from the course folder "

@@ -1,57 +1,105 @@
 """Build the lesson notebooks from their sources in lessons/*.py and store them executed.
 
-A source is a Python file in "percent" format: `# %% [markdown]` starts a prose cell (each line
-after it begins with `# `), `# %%` starts a code cell, and `tags=["..."]` after the marker sets
-the cell's tags; a code cell that starts with `# %load FILE` gets FILE's text (the exercise
-solutions are written once, in notebooks/solutions/).
+jupytext reads the sources (its "percent" format: `# %% [markdown]`, `# %%`, `tags=[...]`).
+What is the course's own is done here: a code cell that starts with `%load solutions/FILE` gets
+FILE's text as `%load` puts it (the solutions are written once, in notebooks/solutions/); cells
+tagged `remove-cell` (the hidden checks) are collapsed; cells get stable ids; every notebook
+starts with its Binder and Colab links and a set-up cell that does something on Colab only; and
+the stored outputs carry no machine paths.
 
-Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]
+Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]   (`make notebooks` builds all)
 """
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-MARKER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
+NOTEBOOKS = ROOT / "notebooks"
+LOAD = "%load solutions/"
+BADGES_ID, COLAB_ID = "open-in", "colab-setup"  # the ids of the two opening cells
+
+# Runs first in every notebook; off Colab it imports nothing and prints nothing (nbval runs it).
+COLAB_SETUP = '''\
+# On Google Colab only: fetch the course (the files beside the notebooks), install gradlab with
+# the course's packages and Graphviz's `dot`, and turn on Colab's widget manager for the toggles.
+# Anywhere else this cell does nothing.
+try:
+    from google.colab import output as colab_output
+except ImportError:
+    colab_output = None
+if colab_output is not None:
+    import os
+    import subprocess
+    import sys
+
+    course = "/content/gradlab"
+    if not os.path.isdir(course):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "{url}", course],
+                       check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"{course}[course]"],
+                   check=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "graphviz"], check=True)
+    os.chdir(f"{course}/notebooks")
+    colab_output.enable_custom_widget_manager()'''
 
 
-def parse(source: str) -> nbformat.NotebookNode:
-    """Turn a percent-format source into an unexecuted notebook."""
-    notebook = nbformat.v4.new_notebook()
-    cells: list[tuple[bool, list[str], list[str]]] = []
-    for line in source.splitlines():
-        found = MARKER.match(line)
-        if found:
-            tags = ast.literal_eval(found.group("tags")) if found.group("tags") else []
-            cells.append((bool(found.group("markdown")), tags, []))
-        elif cells:
-            cells[-1][2].append(line)
-    for markdown, tags, lines in cells:
-        if markdown:
-            text = "\n".join(ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in lines)
-            cell = nbformat.v4.new_markdown_cell(text.strip())
-        else:
-            code = "\n".join(lines).strip()
-            if code.startswith("# %load "):  # a solution cell: the file's text, as %load puts it
-                solution = ROOT / "notebooks" / code.split()[2]
-                code = f"{code.splitlines()[0]}\n{solution.read_text(encoding='utf-8').strip()}"
-            cell = nbformat.v4.new_code_cell(code)
-        if tags:
-            cell.metadata["tags"] = tags
-        if "remove-cell" in tags:  # the hidden checks: collapsed in JupyterLab too
+def repository() -> str:
+    """OWNER/NAME of the GitHub repository: the one setting, [project.urls] Repository."""
+    found = re.search(r'^Repository = "https://github\.com/([\w.-]+/[\w.-]+)"$',
+                      (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE)
+    if found is None:
+        raise ValueError("pyproject.toml: [project.urls] Repository names no GitHub repository")
+    return found.group(1)
+
+
+def badges(name: str) -> str:
+    """The Binder and Colab links of notebooks/NAME.ipynb, as Markdown badges."""
+    repo = repository()
+    binder = f"https://mybinder.org/v2/gh/{repo}/HEAD?urlpath=lab/tree/notebooks/{name}.ipynb"
+    colab = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}.ipynb"
+    return (f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder}) "
+            f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab})")
+
+
+def colab_setup() -> str:
+    """The source of the set-up cell, which clones the repository and installs gradlab from it."""
+    return COLAB_SETUP.replace("{url}", f"https://github.com/{repository()}")
+
+
+def _loaded(code: str) -> str:
+    """A `%load solutions/FILE` cell as %load leaves it: the command commented out, FILE's text."""
+    first = code.splitlines()[0]
+    solution = NOTEBOOKS / first.split()[1]
+    return f"# {first}\n{solution.read_text(encoding='utf-8').strip()}"
+
+
+def parse(source: str, name: str) -> nbformat.NotebookNode:
+    """Turn the percent-format source of lesson NAME into its unexecuted notebook."""
+    notebook = jupytext.reads(source, fmt="py:percent")
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and cell.source.startswith(LOAD):
+            cell.source = _loaded(cell.source)
+        tags = cell.metadata.get("tags", [])
+        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})  # not jupytext's layout
+        if "remove-cell" in tags:  # the hidden checks: collapsed
             cell.metadata["jupyter"] = {"source_hidden": True}
-        cell.id = f"cell-{len(notebook.cells):02d}"  # stable ids: a rebuild diffs cleanly
-        notebook.cells.append(cell)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    notebook.metadata["language_info"] = {"name": "python"}
+        cell.id = f"cell-{index:02d}"  # stable ids: a rebuild diffs cleanly
+    opening = [nbformat.v4.new_markdown_cell(badges(name)), nbformat.v4.new_code_cell(
+        colab_setup(), metadata={"tags": ["remove-cell"], "jupyter": {"source_hidden": True}})]
+    for cell, cell_id in zip(opening, (BADGES_ID, COLAB_ID), strict=True):
+        cell.id = cell_id
+    notebook.cells[:0] = opening
+    notebook.metadata = nbformat.from_dict({
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
     return notebook
 
 
@@ -64,9 +112,9 @@ def _relative(text: str) -> str:
 
 def build(source: Path) -> Path:
     """Execute one lesson source and write notebooks/<name>.ipynb."""
-    notebook = parse(source.read_text(encoding="utf-8"))
+    notebook = parse(source.read_text(encoding="utf-8"), source.stem)
     NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
@@ -74,7 +122,7 @@ def build(source: Path) -> Path:
                 output.traceback = [_relative(line) for line in output.traceback]
             elif output.output_type == "stream":
                 output.text = _relative(output.text)
-    target = ROOT / "notebooks" / f"{source.stem}.ipynb"
+    target = NOTEBOOKS / f"{source.stem}.ipynb"
     nbformat.write(notebook, target)
     return target
 

@@ -21,6 +21,12 @@ from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# A link to another lesson's notebook, which the site has as a page; Binder's and Colab's links
+# (absolute addresses) keep their notebook.
+LESSON_LINK = re.compile(r'(href="|\()(?!https?://)([^"()\s]+)\.ipynb(?=[#")])')
+# A badge, `[![Binder](picture address)](link)`: the site keeps the link as words (no picture
+# from the network).
+BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)]*\)\]\(([^)]*)\)")
 
 
 def exporter() -> HTMLExporter:
@@ -51,11 +57,13 @@ def build(out: Path) -> list[Path]:
         notebook = nbformat.read(path, as_version=4)
         notebook.metadata.pop("widgets", None)
         for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                cell.source = BADGE.sub(r"[\1](\2)", cell.source)
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
         body, _ = html_exporter.from_notebook_node(notebook, resources={"metadata": {
             "name": path.stem, "path": str(path.parent)}})
-        body = body.replace(".ipynb\"", ".html\"").replace(".ipynb)", ".html)")
+        body = LESSON_LINK.sub(r"\1\2.html", body)
         body = re.sub(r'<script src="https?://[^"]*"></script>', "", body)  # nothing from a CDN
         page = out / f"{path.stem}.html"
         page.write_text(body, encoding="utf-8")

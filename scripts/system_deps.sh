@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the system programs the course needs (python3-venv, graphviz `dot`, chromium) when missing.
+# Install the system programs named as arguments when missing: python (python3-venv), dot (the
+# course's Graphviz), chromium (the browser test only). `make lab` asks for dot, `make test` adds chromium.
 # Uses apt-get when it can (root on Debian/Ubuntu); otherwise says what to run.
 set -euo pipefail
 

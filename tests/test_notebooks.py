@@ -61,6 +61,7 @@ def _toggle_notebook() -> nbformat.NotebookNode:
     the second copy's stored finding changed."""
     notebook = nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4)
     code = [c for c in notebook.cells if c.cell_type == "code"]
+    imports = next(c for c in code if "import gradlab as gl" in c.source)
     toggle = next(c for c in code if "toggle = gl.compare(" in c.source)
     one_cut = next(c for c in code if c.source.startswith("def one_cut"))
     changed = copy.deepcopy(toggle)
@@ -69,7 +70,7 @@ def _toggle_notebook() -> nbformat.NotebookNode:
     assert finding in data["text/html"]  # the stored toggle shows the finding
     data["text/html"] = data["text/html"].replace(finding, "<code>detach</code>", 1)
     changed.id = "changed"
-    notebook.cells = [code[0], one_cut, toggle, changed]
+    notebook.cells = [imports, one_cut, toggle, changed]
     return notebook
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 import yaml
+from test_notebooks_in_sync import build_script
 
 import gradlab as gl
 
@@ -24,7 +26,7 @@ def packages(path: Path) -> tuple[set[str], set[str]]:
     pip: set[str] = set()
     for item in spec["dependencies"]:
         if isinstance(item, dict):
-            pip |= {p.split("==")[0] for p in item["pip"] if p not in ("-e .", "gradlab")}
+            pip |= {p.split("==")[0] for p in item["pip"] if not p.startswith("-e .")}
         else:
             conda.add(item.split("=")[0].split("<")[0].split(">")[0])
     return conda, pip
@@ -40,7 +42,7 @@ def test_binder_and_root_environments_list_the_same_packages() -> None:
         assert {"pytorch-cpu=2.13.0", "python-graphviz", "jupyterlab>=4,<5", "ipywidgets>=8,<9",
                 "pillow>=10.1", "nbval", "pytest", "setuptools"} <= set(
                     d for d in spec["dependencies"] if isinstance(d, str))
-    assert "-e ." in yaml.safe_load(root.read_text())["dependencies"][-1]["pip"]
+    assert "-e .[course]" in yaml.safe_load(root.read_text())["dependencies"][-1]["pip"]
     assert "torchviz==0.0.3" in yaml.safe_load(binder.read_text())["dependencies"][-1]["pip"]
     binder_text = binder.read_text()
     assert "-e ." not in binder_text and "file:" not in binder_text
@@ -121,23 +123,48 @@ def test_code_is_typed_and_clean(command: list[str]) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def binder_badge() -> str:
-    """The README's Binder badge, made from the one setting that names the repository."""
-    setting = re.search(r'^Repository = "https://github\.com/([^"]+)"$',
-                        (ROOT / "pyproject.toml").read_text(), re.M)
-    assert setting is not None, "pyproject.toml: [project.urls] Repository names no GitHub repo"
-    repository = setting.group(1)
-    return (f"[![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/"
-            f"{repository}/HEAD?urlpath=lab/tree/notebooks/00_start_here.ipynb)")
-
-
-def test_binder_badge_is_made_from_the_repository_setting_and_opens_the_start_page() -> None:
-    badge = binder_badge()
-    assert badge in (ROOT / "README.md").read_text(), f"the README's badge line should be\n{badge}"
-    assert re.fullmatch(r"[\w.-]+/[\w.-]+", badge.split("/v2/gh/")[1].split("/HEAD")[0])
-    start = badge.split("urlpath=lab/tree/")[1].rstrip(")")
-    assert (ROOT / start).is_file() and start == notebooks()[0].relative_to(ROOT).as_posix()
+def test_readme_badges_are_made_from_the_repository_setting_and_open_the_start_page() -> None:
+    start = notebooks()[0]
+    badges = build_script().badges(start.stem)
+    assert badges in (ROOT / "README.md").read_text(), f"the README's badges should be\n{badges}"
+    assert f"urlpath=lab/tree/notebooks/{start.name})" in badges
+    assert f"/blob/main/notebooks/{start.name})" in badges
     assert (ROOT / "binder" / "environment.yml").is_file()  # what mybinder.org builds from
+
+
+CONDA_NAMES = {"torch": "pytorch-cpu", "graphviz": "python-graphviz",
+               "matplotlib": "matplotlib-base"}
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    """The package names of PEP 508 requirements, as the conda files spell them."""
+    names = {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower() for r in requirements}
+    return {CONDA_NAMES.get(name, name) for name in names}
+
+
+def test_the_library_needs_three_packages_and_the_environments_hold_the_course_extra() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    library = requirement_names(project["dependencies"])
+    course = requirement_names(project["optional-dependencies"]["course"])
+    assert library == {"pytorch-cpu", "numpy", "python-graphviz"}
+    assert {"ipywidgets", "torchviz", "matplotlib-base", "jupyterlab", "nbval"} <= course
+    for path in (ROOT / "environment.yml", ROOT / "binder" / "environment.yml"):
+        conda, pip = packages(path)
+        assert library | course <= conda | pip, (path, (library | course) - conda - pip)
+
+
+def test_make_lab_installs_dot_and_the_course_and_make_test_adds_chromium(tmp_path: Path) -> None:
+    """`make -n` lists what each target would run on a machine with nothing installed."""
+    def commands(target: str) -> str:
+        done = subprocess.run(["make", "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT,
+                              capture_output=True, text=True, check=True, timeout=60)
+        return done.stdout
+
+    lab, test = commands("lab"), commands("test")
+    assert "system_deps.sh dot\n" in lab and "chromium" not in lab
+    assert '-e ".[course]"' in lab and "requirements-test.txt" not in lab
+    assert "system_deps.sh dot chromium" in test and "requirements-test.txt" in test
+    assert "--nbval" in test and "--nbval" not in commands("unit")
 
 
 def test_binder_pins_the_torch_the_stored_outputs_were_made_with() -> None:
