@@ -20,9 +20,11 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lesson_time import fill_time  # the script beside this one
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-LOAD = "%load solutions/"
 BADGES_ID, COLAB_ID = "open-in", "colab-setup"  # the ids of the two opening cells
 
 # Runs first in every notebook; off Colab it imports nothing and prints nothing (nbval runs it).
@@ -74,19 +76,10 @@ def colab_setup() -> str:
     return COLAB_SETUP.replace("{url}", f"https://github.com/{repository()}")
 
 
-def _loaded(code: str) -> str:
-    """A `%load solutions/FILE` cell as %load leaves it: the command commented out, FILE's text."""
-    first = code.splitlines()[0]
-    solution = NOTEBOOKS / first.split()[1]
-    return f"# {first}\n{solution.read_text(encoding='utf-8').strip()}"
-
-
 def parse(source: str, name: str) -> nbformat.NotebookNode:
     """Turn the percent-format source of lesson NAME into its unexecuted notebook."""
     notebook = jupytext.reads(source, fmt="py:percent")
     for index, cell in enumerate(notebook.cells):
-        if cell.cell_type == "code" and cell.source.startswith(LOAD):
-            cell.source = _loaded(cell.source)
         tags = cell.metadata.get("tags", [])
         cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})  # not jupytext's layout
         if "remove-cell" in tags:  # the hidden checks: collapsed
@@ -100,7 +93,7 @@ def parse(source: str, name: str) -> nbformat.NotebookNode:
     notebook.metadata = nbformat.from_dict({
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})
-    return notebook
+    return fill_time(notebook)
 
 
 def _relative(text: str) -> str:

@@ -54,18 +54,15 @@ def test_badges_link_the_notebook_on_binder_and_colab_from_the_repository_settin
     assert f"colab.research.google.com/github/{repo}/blob/main/notebooks/03_x.ipynb)" in line
 
 
-def test_a_percent_source_builds_cells_with_tags_ids_and_solutions_loaded(tmp_path: Path) -> None:
+def test_a_percent_source_builds_cells_with_tags_and_ids(tmp_path: Path) -> None:
     script = build_script()
     script.NOTEBOOKS = tmp_path
-    (tmp_path / "solutions").mkdir()
-    (tmp_path / "solutions" / "99_x.py").write_text("y = 2\n", encoding="utf-8")
     source = ('# %% [markdown]\n# # Title\n#\n# text\n\n# %%\nx = 1\n\n'
-              '# %% tags=["remove-cell"]\nassert x == 1\n\n# %%\n# %load solutions/99_x.py\n')
+              '# %% tags=["remove-cell"]\nassert x == 1\n')
     notebook = script.parse(source, "99_x")
     assert cells(notebook)[2:] == [
         ("cell-00", "markdown", "# Title\n\ntext", [], False),
         ("cell-01", "code", "x = 1", [], False),
         ("cell-02", "code", "assert x == 1", ["remove-cell"], True),  # a hidden check: collapsed
-        ("cell-03", "code", "# %load solutions/99_x.py\ny = 2", [], False),
     ]
     assert [c.metadata for c in notebook.cells[2:4]] == [{}, {}]  # no jupytext layout keys
