@@ -2,8 +2,9 @@
 
 A source is a Python file in "percent" format: `# %% [markdown]` starts a prose cell (each line
 after it begins with `# `), `# %%` starts a code cell, and `tags=["..."]` after the marker sets
-the cell's tags; a code cell that starts with `# %load FILE` gets FILE's text (the exercise
-solutions are written once, in notebooks/solutions/).
+the cell's tags (`remove-output`: the cell runs, its output is not stored); a code cell that
+starts with `# %load FILE` gets FILE's text (the exercise solutions are written once, in
+notebooks/solutions/).
 
 Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]
 """
@@ -69,6 +70,8 @@ def build(source: Path) -> Path:
                    resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        if "remove-output" in cell.metadata.get("tags", []):  # run, but store no output
+            cell.outputs = []
         for output in cell.get("outputs", []):
             if output.output_type == "error":  # no machine paths in what we store
                 output.traceback = [_relative(line) for line in output.traceback]
