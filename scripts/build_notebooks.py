@@ -1,11 +1,11 @@
 """Build the lesson notebooks from their sources in lessons/*.py and store them executed.
 
 jupytext reads the sources (its "percent" format: `# %% [markdown]`, `# %%`, `tags=[...]`).
-What is the course's own is done here: a code cell that starts with `%load solutions/FILE` gets
-FILE's text as `%load` puts it (the solutions are written once, in notebooks/solutions/); cells
-tagged `remove-cell` (the hidden checks) are collapsed; cells get stable ids; every notebook
-starts with its Binder and Colab links and a set-up cell that does something on Colab only; and
-the stored outputs carry no machine paths.
+What is the course's own is done here: cells tagged `remove-cell` (the hidden checks) are
+collapsed; a cell tagged `remove-output` runs but its output is not stored; `{time}` becomes the
+lesson's computed time (scripts/lesson_time.py); cells get stable ids; every notebook starts with
+its Binder and Colab links and a set-up cell that does something on Colab only; and the stored
+outputs carry no machine paths.
 
 Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]   (`make notebooks` builds all)
 """
@@ -110,6 +110,8 @@ def build(source: Path) -> Path:
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        if "remove-output" in cell.metadata.get("tags", []):  # run, but store no output
+            cell.outputs = []
         for output in cell.get("outputs", []):
             if output.output_type == "error":  # no machine paths in what we store
                 output.traceback = [_relative(line) for line in output.traceback]

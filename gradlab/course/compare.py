@@ -80,6 +80,8 @@ def value_lines(name: str, mine: Mapping[str, Any], ref: torch.Tensor, what: str
     if value.shape != ref.shape:
         return [f"`{name}`{where} has shape {tuple(value.shape)}, the reference's "
                 f"{tuple(ref.shape)}: it is not the same quantity."]
+    if not value.isfinite().all() and ref.isfinite().all():
+        return [f"`{name}`{where} holds NaN or Inf; the reference's is finite."]
     difference = _difference(value, ref)
     if difference > TOLERANCE:
         return [f"`{name}`{where} differs from the reference's by {_percent(difference)}."]
@@ -113,13 +115,13 @@ def parameter_lines(mine: Mapping[str, Any], ref: Mapping[str, Any]) -> list[str
         elif _difference(q, p) > TOLERANCE:
             lines.append(f"`{name}` starts from other values than the reference's: create the "
                          f"layers in the same order as the exercise does.")
-        elif not q.requires_grad:
+        elif p.requires_grad and not q.requires_grad:
             lines.append(f"`{name}` has requires_grad=False: it is frozen, so it never trains.")
     if _has_optimizer(ref):
         untrained = sorted(_trained(ref) - _trained(mine))
         if untrained:
             lines.append(f"the optimizer does not update {', '.join(f'`{n}`' for n in untrained)}"
-                         f": give it every parameter, as the reference does.")
+                         f": they are not among the tensors it was given.")
     return lines
 
 
@@ -152,6 +154,9 @@ def gradient_lines(mine: Mapping[str, Any], ref: Mapping[str, Any], backwards: i
             never = " (your version never calls backward)" if backwards == 0 else ""
             lines.append(f"`{name}.grad` is None after your version ran; the reference's is a "
                          f"gradient{never}.")
+        elif p.grad is not None and q.grad is not None and not q.grad.isfinite().all() \
+                and p.grad.isfinite().all():
+            lines.append(f"`{name}.grad` holds NaN or Inf; the reference's is finite.")
         elif p.grad is not None and q.grad is not None:
             difference = _difference(q.grad, p.grad)
             if difference > TOLERANCE:

@@ -64,6 +64,7 @@ class Exercise:
     tips: Mapping[str, str] = field(default_factory=dict)  # a name a right answer uses -> tip
     right: tuple[Edit, ...] = ()  # other right routes (tests check they pass)
     wrong: tuple[Edit, ...] = ()  # single-edit wrong answers (tests check they fail, truly)
+    source: str = ""  # where the case comes from (a public report), shown once it is solved
 
     def parts(self) -> list[str]:
         """The goal's parts, named as the feedback names them."""

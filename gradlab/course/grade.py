@@ -180,8 +180,10 @@ def _solved(key: str, exercise: Exercise, ref: _Run, defined: Any, report: Repor
         parts.append("the parameters")
     tips = [tip for text, tip in exercise.tips.items() if _uses(defined, text)]
     notes = [f"note: {line}" for line in _finding_lines(report)]
+    source = [f"source: {exercise.source}"] if exercise.source else []
     return Feedback(True, (f"✔ solved: {', '.join(parts)} match the reference solution.",
-                           *tips, *notes, f"hints used: {hints_used(key)} of 3."), report)
+                           *tips, *notes, *source, f"hints used: {hints_used(key)} of 3."),
+                    report)
 
 
 def grade(exercise: str | int, namespace: Mapping[str, Any]) -> Feedback:

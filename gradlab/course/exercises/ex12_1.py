@@ -24,6 +24,7 @@ EXERCISE = Exercise(
     starter=SOLUTION,
     solution=SOLUTION,
     forward=("q", "target", "loss"),
+    source="https://github.com/philtabor/Deep-Q-Learning-Paper-To-Code/issues/16",
     hints=("Nothing is wrong here: the loss trains `q_net` and sends no gradient into "
            "`target_net`, which is what a target network is for.",
            "`next_q.detach()` is the line that looks suspicious, and it is on purpose: the "
