@@ -9,8 +9,8 @@
 # - that `.grad` adds up over `backward()` calls, and how to check a gradient with numbers alone.
 #
 # *Prerequisites:* basic Python, and one small model you trained before (you have called
-# `loss.backward()` and `optimizer.step()`). *Time:* about 15 minutes, and 2 more for the part
-# marked **Optional**, which you can skip: every later lesson builds on the rest. Run the cells
+# `loss.backward()` and `optimizer.step()`). *Time:* {time}. You can skip
+# the parts marked **Optional**: every later lesson builds on the rest. Run the cells
 # from top to bottom (Shift+Enter).
 
 # %%
@@ -283,7 +283,7 @@ _errors32 = [abs((lesson_loss(_w32 + h, _b32) - lesson_loss(_w32 - h, _b32)).ite
 assert _errors32 == sorted(_errors32) and _errors32[-1] > 0.01  # float32: smaller h, worse
 
 # %% [markdown]
-# ## Your turn
+# ## Optional · Your turn
 #
 # A different function, with a `u` that is used twice:
 #

@@ -9,8 +9,8 @@
 # - telling a bug from a correct idiom that only looks like one, and leaving the idiom alone.
 #
 # *Prerequisites:* lessons [01](01_how_backward_works.ipynb) to
-# [10](10_debug_your_own.ipynb). *Time:* about 60 minutes (nine cases, 5 to 8 minutes each);
-# every case stands alone, so stop and come back whenever you like.
+# [10](10_debug_your_own.ipynb). *Time:* {time}. The whole capstone is
+# practice beyond the core path: every case stands alone, so stop and come back whenever you like.
 #
 # Each case is reduced from a public report (an issue or a forum thread): the model is made
 # small, the user's mistake is kept. Some raise an error, some are silent, and at least one is
@@ -29,7 +29,9 @@ gl.setup()
 x, y = torch.randn(16, 3), torch.randn(16, 1)
 
 # %% [markdown]
-# ## How to work
+# ## Optional · Practice: nine real bugs
+#
+# ### How to work
 #
 # For each case: read the report, run the script's cell, then investigate in the empty cell
 # below it. The tools you know:
@@ -57,7 +59,7 @@ x, y = torch.randn(16, 3), torch.randn(16, 1)
 # %%
 %load_ext gradlab
 # %% [markdown]
-# ## Case 12.1 · A DQN update
+# ### Case 12.1 · A DQN update
 #
 # **The report.** A question often asked about DQN code like the source's: *"After
 # `loss.backward()`, `target_net.weight.grad` is `None` and `target_net` never changes. Is the
@@ -108,7 +110,7 @@ gl.grade("12.1", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.2 · Learning from the validation batch
+# ### Case 12.2 · Learning from the validation batch
 #
 # **The report.** A user of a depth-estimation trainer added a backward to the validation step to
 # also learn from that batch, and got:
@@ -164,7 +166,7 @@ gl.grade("12.2", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.3 · A bounded adversarial perturbation
+# ### Case 12.3 · A bounded adversarial perturbation
 #
 # **The report.** A user of a generative adversarial perturbation model: *"Nothing raises and the
 # loss moves, but the generator learns worse than it should. When I compute the generator's
@@ -219,7 +221,7 @@ gl.grade("12.3", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.4 · A Charbonnier loss for image restoration
+# ### Case 12.4 · A Charbonnier loss for image restoration
 #
 # **The report.** A user of an image-restoration model wrote their own loss and got:
 #
@@ -277,7 +279,7 @@ gl.grade("12.4", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.5 · An RNN over a long sequence
+# ### Case 12.5 · An RNN over a long sequence
 #
 # **The report.** A student of a PyTorch tutorial trains an RNN on a sequence cut into chunks and
 # carries the hidden state from one chunk to the next. The second chunk fails:
@@ -351,7 +353,7 @@ gl.grade("12.5", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.6 · A configurable classifier
+# ### Case 12.6 · A configurable classifier
 #
 # **The report.** A user builds the hidden layers from an options dict: *"Only the classifier
 # trains. The hidden layers stay at their initial weights. No error anywhere."*
@@ -412,7 +414,7 @@ gl.grade("12.6", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.7 · A pre-activation residual block
+# ### Case 12.7 · A pre-activation residual block
 #
 # **The report.** A user wrote a residual block the way ResNet code does, and backward fails:
 #
@@ -476,7 +478,7 @@ gl.grade("12.7", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.8 · Per-group means
+# ### Case 12.8 · Per-group means
 #
 # **The report.** A user averages scores per group: *"The loss is a finite number, but every
 # weight's gradient is `nan` as soon as one group has no sample in the batch. I already guard the
@@ -528,7 +530,7 @@ gl.grade("12.8", globals())
 # </details>
 
 # %% [markdown]
-# ## Case 12.9 · A saliency map
+# ### Case 12.9 · A saliency map
 #
 # **The report.** A user computes which input features a classifier's top score is most sensitive
 # to:
@@ -583,7 +585,7 @@ gl.grade("12.9", globals())
 # </details>
 
 # %% [markdown]
-# ## Recap
+# ### Recap
 #
 # Look back over the nine cases before you open the answers.
 #
