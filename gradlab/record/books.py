@@ -39,7 +39,7 @@ class Stepped:
     kept: bool = False  # its .grad holds a gradient a step already used
 
 
-@dataclass
+@dataclass(slots=True)
 class Books:
     """What one recording's handlers read and write besides the `Recording` itself."""
 

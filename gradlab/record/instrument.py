@@ -46,7 +46,7 @@ _anomaly_enabled = torch.is_anomaly_enabled
 _get_ident = threading.get_ident
 
 
-@dataclass
+@dataclass(slots=True)
 class Watch:
     """What the instrument notes for one recording thread."""
 
