@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import torch
@@ -14,6 +13,7 @@ from gradlab.analyse import Context, analyse
 from gradlab.explain import explain
 from gradlab.facts import backward_on_numbers
 from gradlab.record import Recording, Warned, exception_where, is_internal, record
+from gradlab.record.instrument import INSTRUMENT
 from gradlab.report import Report
 from gradlab.steps import repeat, watch_steps
 from gradlab.warned import add_findings, shown
@@ -163,26 +163,11 @@ def _part_of_another(module: torch.nn.Module, others: list[torch.nn.Module]) -> 
     return any(m is not module and mine < {id(p) for p in m.parameters()} for m in others)
 
 
-@contextlib.contextmanager
-def warnings_seen() -> Iterator[list[Warned]]:
+def warnings_seen() -> contextlib.AbstractContextManager[list[Warned]]:
     """Note each warning the program shows, as it shows: whether and how it shows stays with
     the program's own filters (no catch_warnings, whose filter reset would show "default"
     warnings a second time). Warnings the program catches itself are its own business."""
-    seen: list[Warned] = []
-    hooks: Any = warnings  # the display hooks are not in typeshed's stubs
-    show, impl = hooks._showwarnmsg, hooks._showwarnmsg_impl
-
-    def tap(msg: warnings.WarningMessage) -> None:
-        if hooks._showwarnmsg_impl is impl:
-            seen.append(Warned(msg.category.__name__, str(msg.message), msg.filename,
-                               msg.lineno))
-        show(msg)
-
-    hooks._showwarnmsg = tap
-    try:
-        yield seen
-    finally:
-        hooks._showwarnmsg = show
+    return INSTRUMENT.seen()
 
 
 def _as_scope(result: Any) -> dict[str, Any]:

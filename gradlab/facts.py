@@ -19,6 +19,8 @@ from typing import Any
 
 import torch
 
+from gradlab._autograd import foreach_norm
+from gradlab._autograd import graph_nodes as walk_nodes
 from gradlab.graph import Edge, Labels, shape_text, walk
 from gradlab.record import Event, Recording, Where, describe_file, storage_address
 from gradlab.report import Finding
@@ -526,7 +528,7 @@ def grad_norms(facts: Facts, grads: list[torch.Tensor]) -> list[float]:
     todo = [g for g in grads if id(g) not in facts.norms]
     if todo:
         # one call for every gradient: a per-tensor reduction would cost more than the rules
-        for grad, size in zip(todo, torch.stack(torch._foreach_norm(todo)).tolist(),
+        for grad, size in zip(todo, torch.stack(foreach_norm(todo)).tolist(),
                               strict=True):
             if size == 0 and bool(grad.any()):
                 size = float(grad.abs().double().norm())
@@ -537,17 +539,7 @@ def grad_norms(facts: Facts, grads: list[torch.Tensor]) -> list[float]:
 def graph_nodes(facts: Facts) -> list[Any]:
     """Every autograd node of the losses' graphs, each once, loss first (freed graphs keep
     their structure)."""
-    nodes: list[Any] = []
-    seen: set[int] = set()
-    stack = [loss.grad_fn for _, loss in facts.ctx.losses if loss.grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        nodes.append(node)
-        stack.extend(child for child, _ in node.next_functions if child is not None)
-    return nodes
+    return walk_nodes([loss.grad_fn for _, loss in facts.ctx.losses])
 
 
 def node_event(facts: Facts, node: Any, suffix: str) -> Event | None:

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple, Protocol
 
 import torch
 
+from gradlab._autograd import probe as _probe
+from gradlab._autograd import shape_text as shape_text
 from gradlab.record import Recording
 
 __all__ = ["HOOKED", "Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
@@ -132,7 +134,6 @@ class Probe:
     message: str
 
 
-_saved_names: dict[type, list[str]] = {}
 _VERSION = re.compile(r"is at version (\d+); expected version (\d+)")
 
 
@@ -146,48 +147,6 @@ def node_name(node: Any) -> str:
         name = str(node.name()).removeprefix("torch::autograd::")
         _node_names[type(node)] = name
     return name
-
-
-_shape_texts: dict[tuple[int, ...], str] = {}
-
-
-def shape_text(t: torch.Tensor) -> str:
-    """Return a tensor's shape as `(3, 4)`; a scalar is `()`."""
-    shape = tuple(map(int, t.shape))
-    text = _shape_texts.get(shape)
-    if text is None:
-        text = str(shape)  # a tuple's repr: (3, 4), (3,) and ()
-        if len(_shape_texts) < 4096:  # a model has a few dozen shapes
-            _shape_texts[shape] = text
-    return text
-
-
-def _probe(node: Any) -> tuple[tuple[str, ...], str, str]:
-    """Read every saved tensor of `node`; return (saved descriptions, problem, message)."""
-    names = _saved_names.get(type(node))
-    if names is None:
-        names = [a for a in dir(node) if a.startswith("_saved_")]
-        _saved_names[type(node)] = names
-    saved: list[str] = []
-    for attr in names:
-        try:  # a freed graph raises here already, on the raw saved tensor
-            raw = getattr(node, "_raw" + attr, None)
-            if any(getattr(r, "unpack_hook", None) is not None
-                   for r in (raw if isinstance(raw, (list, tuple)) else [raw])):
-                # the program's saved-tensor hooks: reading would run its unpack hook, which
-                # may expect to run once, in backward
-                return tuple(saved), "hooked", ""
-            value = getattr(node, attr)
-        except RuntimeError as error:
-            text = str(error)
-            if "second time" in text:
-                return tuple(saved), "freed", text
-            if "inplace operation" in text:
-                return tuple(saved), "stale", text
-            continue
-        if isinstance(value, torch.Tensor):
-            saved.append(f"{attr.removeprefix('_saved_')} {shape_text(value)}")
-    return tuple(saved), "", ""
 
 
 def stale_mark(message: str) -> str:

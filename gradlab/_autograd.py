@@ -1,0 +1,209 @@
+"""The one home of private torch APIs and of walks over the autograd graph.
+
+On a torch upgrade, re-check each of these (tests/test_identity.py and tests/record catch most):
+- `torch._C._autograd._get_sequence_nr` and `Node._sequence_nr()`: the number the next graph
+  node gets, and a node's; modules are told apart by them (also read inline in graph.walk's
+  loop, where a call would cost).
+- `Tensor._version`: the version counter that in-place changes bump (none on inference tensors).
+- `Node._saved_<name>` / `Node._raw_saved_<name>` and `.unpack_hook`: what a node saved for
+  backward; reading them runs torch's own version and freed-buffer checks.
+- `Node.metadata` and anomaly mode's `metadata["traceback_"]`: where gradlab marks nodes, and the
+  forward traceback anomaly mode stores (graph.walk reads `node.metadata` inline too).
+- `torch._foreach_norm`: one call for the norms of many gradients.
+- `torch.overrides._get_current_function_mode_stack`: the TorchFunctionModes now active.
+- `AccumulateGrad.variable` and `Node.next_functions`: the walks below.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, cast
+
+import torch
+from torch.overrides import _get_current_function_mode_stack
+
+__all__ = ["current_function_modes", "foreach_norm", "forward_traceback", "grad_fn",
+           "grad_fn_name", "graph_nodes", "inner_nodes", "metadata", "next_sequence_nr",
+           "probe", "saved_tensors", "sequence_nr", "set_forward_traceback", "shape_text",
+           "storage_address", "upstream_leaves", "version"]
+
+next_sequence_nr = torch._C._autograd._get_sequence_nr  # the number the next node gets
+
+
+def sequence_nr(node: Any) -> int:
+    """The number autograd gave `node` when it was made (later nodes have larger ones)."""
+    return int(node._sequence_nr())
+
+
+def version(t: torch.Tensor) -> int:
+    """Return the version counter of `t` (-1 for inference tensors, which have none)."""
+    try:
+        return int(t._version)
+    except RuntimeError:
+        return -1
+
+
+def metadata(node: Any) -> dict[str, Any]:
+    """A graph node's `metadata` dict (torch's stubs type it as a method)."""
+    return cast(dict[str, Any], node.metadata)
+
+
+def forward_traceback(node: Any) -> list[str] | None:
+    """The forward traceback anomaly mode stored on `node`, if any."""
+    stack = metadata(node).get("traceback_")
+    return stack if isinstance(stack, list) else None
+
+
+def set_forward_traceback(node: Any, lines: list[str]) -> None:
+    """Replace the forward traceback anomaly mode stored on `node`."""
+    metadata(node)["traceback_"] = lines
+
+
+def foreach_norm(tensors: list[torch.Tensor], order: float = 2) -> list[torch.Tensor]:
+    """The norms of many tensors in one call."""
+    return list(torch._foreach_norm(tensors, order))
+
+
+def current_function_modes() -> list[Any]:
+    """The TorchFunctionModes active in this thread, outermost first."""
+    return list(_get_current_function_mode_stack())  # type: ignore[no-untyped-call]
+
+
+def storage_address(t: torch.Tensor) -> int | None:
+    """The address of `t`'s storage (shared by `.data` and views), None without storage."""
+    try:
+        return int(t.untyped_storage().data_ptr())
+    except (RuntimeError, NotImplementedError):  # a functorch or meta tensor
+        return None
+
+
+def grad_fn(t: torch.Tensor) -> Any:
+    """`t.grad_fn`, or None where reading it raises (a no_grad view whose base changed in
+    place): the program never asked for it, so gradlab must not raise there."""
+    try:
+        return t.grad_fn
+    except RuntimeError:
+        return None
+
+
+def grad_fn_name(t: torch.Tensor) -> str:
+    """The name of the node that made `t` ("" for a leaf)."""
+    node = grad_fn(t)
+    return node.name() if node is not None else ""
+
+
+def upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
+    """Return weak references to the leaves that require grad behind `t` (itself if a leaf)."""
+    if t.grad_fn is None:
+        return (weakref.ref(t),) if t.requires_grad else ()
+    leaves: list[weakref.ref[torch.Tensor]] = []
+    seen: set[int] = set()
+    stack = [t.grad_fn]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        variable = getattr(node, "variable", None)
+        if isinstance(variable, torch.Tensor):
+            leaves.append(weakref.ref(variable))
+        stack.extend(n for n, _ in node.next_functions if n is not None)
+    return tuple(leaves)
+
+
+def inner_nodes(roots: list[Any]) -> dict[int, Any]:
+    """The graph nodes behind `roots` by id, without the leaves' AccumulateGrad nodes (two
+    graphs of the same weights share those). Holding the nodes keeps their ids unique."""
+    found: dict[int, Any] = {}
+    stack = [node for node in roots if node is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in found or hasattr(node, "variable"):
+            continue
+        found[id(node)] = node
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    return found
+
+
+def graph_nodes(roots: list[Any]) -> list[Any]:
+    """Every node behind `roots`, each once, roots first (freed graphs keep their structure)."""
+    nodes: list[Any] = []
+    seen: set[int] = set()
+    stack = [node for node in roots if node is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    return nodes
+
+
+_saved_names: dict[type, list[str]] = {}
+
+
+def _saved_attributes(node: Any) -> list[str]:
+    """The `_saved_*` attribute names of a node's type."""
+    names = _saved_names.get(type(node))
+    if names is None:
+        names = _saved_names[type(node)] = [a for a in dir(node) if a.startswith("_saved_")]
+    return names
+
+
+def _hooked(node: Any, attr: str) -> bool:
+    """True when the program's saved-tensor hooks pack this save: reading it would run the
+    unpack hook, which may expect to run once, in backward."""
+    raw = getattr(node, "_raw" + attr, None)
+    return any(getattr(r, "unpack_hook", None) is not None
+               for r in (raw if isinstance(raw, (list, tuple)) else [raw]))
+
+
+def saved_tensors(node: Any) -> list[torch.Tensor]:
+    """The tensors a graph node saved for backward; none when the program hooks saved tensors
+    (reading one would run its unpack hook) or the graph was freed."""
+    found: list[torch.Tensor] = []
+    for name in _saved_attributes(node):
+        try:  # a freed graph raises already on the raw saved tensor; a stale one on reading
+            if _hooked(node, name):
+                return []
+            value = getattr(node, name)
+        except RuntimeError:
+            continue
+        found.extend(v for v in (value if isinstance(value, (list, tuple)) else [value])
+                     if isinstance(v, torch.Tensor))
+    return found
+
+
+_shape_texts: dict[tuple[int, ...], str] = {}
+
+
+def shape_text(t: torch.Tensor) -> str:
+    """Return a tensor's shape as `(3, 4)`; a scalar is `()`."""
+    shape = tuple(map(int, t.shape))
+    text = _shape_texts.get(shape)
+    if text is None:
+        text = str(shape)  # a tuple's repr: (3, 4), (3,) and ()
+        if len(_shape_texts) < 4096:  # a model has a few dozen shapes
+            _shape_texts[shape] = text
+    return text
+
+
+def probe(node: Any) -> tuple[tuple[str, ...], str, str]:
+    """Read every saved tensor of `node`; return (saved descriptions, problem, message)."""
+    saved: list[str] = []
+    for attr in _saved_attributes(node):
+        try:  # a freed graph raises here already, on the raw saved tensor
+            if _hooked(node, attr):
+                return tuple(saved), "hooked", ""
+            value = getattr(node, attr)
+        except RuntimeError as error:
+            text = str(error)
+            if "second time" in text:
+                return tuple(saved), "freed", text
+            if "inplace operation" in text:
+                return tuple(saved), "stale", text
+            continue
+        if isinstance(value, torch.Tensor):
+            saved.append(f"{attr.removeprefix('_saved_')} {shape_text(value)}")
+    return tuple(saved), "", ""

@@ -1,0 +1,198 @@
+"""What a recording holds: events, warnings and the places in user code they happened."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import os
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+
+from gradlab._autograd import metadata, sequence_nr
+
+__all__ = ["Event", "Kind", "Provenance", "Recording", "Warned", "Where", "describe_file"]
+
+_recording_serial = itertools.count(1)
+UNSEEN = object()  # module_owners' mark for nodes made outside the recording
+
+Kind = Literal["cut", "join", "in_place", "grad_read", "to_non_leaf", "backward", "torch_error",
+               "requires_grad", "optimizer_param", "times_zero", "zero_derivative", "nan_risk",
+               "behind_autograd", "stale_use", "grad_kept", "grad_reset"]
+
+
+def describe_file(filename: str) -> str:
+    """A file as findings name it: its base name, or `cell` for a notebook cell."""
+    if "ipykernel_" in filename or filename.startswith("<ipython-input"):
+        return "cell"
+    return os.path.basename(filename)
+
+
+@dataclass(frozen=True)
+class Where:
+    """A line of user code: a file name (or a notebook cell) and a line number."""
+
+    file: str
+    line: int
+    function: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}" if self.file == "cell" else f"{self.file}:{self.line}"
+
+
+NOWHERE = Where("unknown", 0, "?")
+
+
+@dataclass(frozen=True)
+class Warned:
+    """One warning the program raised: its category, message and the user's file and line."""
+
+    category: str
+    message: str
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        """`train.py:7` (`line 7` in a notebook cell), as findings name places."""
+        return str(Where(describe_file(self.file), self.line, ""))
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.category}: {self.message.splitlines()[0]}"
+
+
+@dataclass
+class Event:
+    """Something the recorder saw that matters for gradients; `kind` says which.
+
+    Fields every kind has: `index`, `kind`, `op` (the torch call, or for `torch_error` the
+    exception's type), `where`. The others, by kind:
+    - `cut` (a value lost its history): `cause` how; `source_leaves`, `source_node`, `shape`,
+      `dtype` of what it was cut from; `cuts` the earlier cuts it carries; `stack` for no_grad
+      cuts; `tensor` for a `.data` cut (the tensor whose `.data` was taken); `detail`
+      "fresh leaf" for a re-wrap that made a new leaf.
+    - `join` (history-free values entered a tracked op): `cuts`, `leaves`, `producer`, `shape`.
+    - `in_place`: `tensor`, `shape`, `dtype`, `version_before`, `producer`; `detail` "leaf"
+      (refused on a leaf that requires grad), "optimizer.step" (made by an optimizer step) or
+      "init" (torch.nn.init filling a new parameter).
+    - `grad_read`, `to_non_leaf`: `tensor`, `shape`, `producer` (and `dtype`).
+    - `backward` (a tensor given to backward() or autograd.grad()): `tensor`, `retain_graph`,
+      `producer`; `detail` "raised" when the call failed.
+    - `torch_error` (an exception that passed through a torch call): `detail` its message,
+      `stack` the user's lines running, `cuts` behind the tensors of a failed backward.
+    - `requires_grad`: `tensor`, `shape`; `detail` "True" or "False", the value set.
+    - `optimizer_param` (an optimizer took `tensor` in): `tensor`, `shape`.
+    - `times_zero`, `zero_derivative`: `producer`. `nan_risk`: `producer`, `shape`, `detail`
+      why the backward gives NaN/Inf here.
+    - `behind_autograd` (an in-place change through `x.data`): `tensor` x, `cuts` the `.data`
+      cut and, with `detail` "history", the backward whose kept graph the change came from.
+    - `stale_use` (a node made before that change that saved x, or with `detail` "used
+      after", one made after it that used a changed non-leaf): `cuts`, `producer`.
+    - `grad_kept` / `grad_reset` (at a backward): `source_leaves` the parameters whose `.grad`
+      holds a gradient a step already used / no longer does.
+    """
+
+    index: int
+    kind: Kind
+    op: str
+    where: Where
+    cause: str = ""
+    cuts: frozenset[int] = frozenset()
+    leaves: frozenset[int] = frozenset()
+    source_leaves: tuple[weakref.ref[torch.Tensor], ...] = ()
+    source_node: str = ""
+    tensor: weakref.ref[torch.Tensor] | None = None
+    shape: tuple[int, ...] = ()
+    dtype: str = ""
+    version_before: int = 0
+    producer: str = ""
+    retain_graph: bool = False
+    detail: str = ""
+    stack: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass
+class Provenance:
+    """Where a tensor without history came from: the cuts and the history-free leaves behind it."""
+
+    ref: weakref.ref[torch.Tensor]
+    cuts: frozenset[int]
+    leaves: frozenset[int]
+
+
+@dataclass
+class Recording:
+    """What happened during a recorded forward pass, as plain data plus weak references."""
+
+    serial: int = field(default_factory=lambda: next(_recording_serial))
+    events: list[Event] = field(default_factory=list)
+    ops: int = 0  # how many torch calls ran while recording
+    leaf_refs: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict)
+    provenance: dict[int, Provenance] = field(default_factory=dict, repr=False)
+    warned: list[Warned] = field(default_factory=list)
+    # tensors made by randn, zeros...: initialised like a weight, not computed like a constant
+    initialised: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict, repr=False)
+    initialised_storage: set[int] = field(default_factory=set, repr=False)  # their addresses
+    # which module each graph node was made in, by autograd sequence number: a node numbered
+    # n was made in module_owners[i] for the last i with module_starts[i] <= n (None: outside
+    # any module; UNSEEN: before or after the recording)
+    module_starts: list[int] = field(default_factory=list, repr=False)
+    module_owners: list[Any] = field(default_factory=list, repr=False)
+    # sequence numbers of the nodes this recording wrote into `grad_fn.metadata`: a node's
+    # metadata dict is made on first access, which costs more than the rest of a walk's visit
+    marked: set[int] = field(default_factory=set, repr=False)
+    active: bool = False
+    finished: bool = False
+
+    @property
+    def tag(self) -> str:
+        """The key under which this recording marks graph nodes in `grad_fn.metadata`."""
+        return f"gradlab:{self.serial}"
+
+    def of_kind(self, kind: str) -> list[Event]:
+        """Return the events of one kind, in the order they happened."""
+        return [e for e in self.events if e.kind == kind]
+
+    def origin(self, t: torch.Tensor) -> tuple[frozenset[int], frozenset[int]]:
+        """Return (cut event indices, leaf keys) behind a tensor without history."""
+        entry = self.provenance.get(id(t))
+        if entry is not None and entry.ref() is t:
+            return entry.cuts, entry.leaves
+        return frozenset(), frozenset()
+
+    def node_metadata(self, node: Any) -> dict[str, Any]:
+        """The `metadata` of a graph node this recording marked; empty for any other node."""
+        return metadata(node) if sequence_nr(node) in self.marked else {}
+
+    def node_events(self, node: Any) -> list[Event]:
+        """Return the join events recorded on a graph node (a `grad_fn`)."""
+        return [self.events[i] for i in self.node_metadata(node).get(self.tag, ())]
+
+    def place(self, node: Any) -> int:
+        """Where a graph node was made: an index into `module_owners` (-1: before recording)."""
+        return bisect.bisect_right(self.module_starts, sequence_nr(node)) - 1
+
+    def modules_by_place(self) -> list[tuple[bool, torch.nn.Module | None]]:
+        """For each entry of `module_owners`: (whether the nodes made there were made while
+        recording, the module they were made in if it is still alive)."""
+        return [(False, None) if owner is UNSEEN else (True, None if owner is None else owner())
+                for owner in self.module_owners]
+
+    def node_module(self, node: Any) -> torch.nn.Module | None:
+        """The module a graph node was made in while recording, if it is still alive."""
+        at = self.place(node)
+        owner = self.module_owners[at] if at >= 0 else None
+        return None if owner is None or owner is UNSEEN else owner()
+
+    def leaf(self, key: int) -> torch.Tensor | None:
+        """Return the history-free leaf tensor recorded under `key`, if it is still alive."""
+        ref = self.leaf_refs.get(key)
+        return None if ref is None else ref()
+
+    def __repr__(self) -> str:
+        kinds = Counter(e.kind for e in self.events)
+        listed = ", ".join(f"{k}={n}" for k, n in sorted(kinds.items())) or "no events"
+        return f"<gradlab.Recording: {self.ops} torch calls, {listed}>"
