@@ -45,9 +45,10 @@ def _attribute(scope: Mapping[str, Any], name: str) -> Any:
 
 
 def _difference(mine: torch.Tensor, ref: torch.Tensor) -> float:
-    """The relative difference of two tensors of the same shape, as a fraction of `ref`."""
+    """The relative difference of two tensors of the same shape, as a fraction of `ref`
+    (infinite when it is not a number: a NaN in either never counts as equal)."""
     a, b = mine.detach().double(), ref.detach().double()
-    return float((a - b).norm() / b.norm().clamp_min(1e-12))
+    return float(((a - b).norm() / b.norm().clamp_min(1e-12)).nan_to_num(torch.inf))
 
 
 def _percent(fraction: float) -> str:
@@ -160,7 +161,8 @@ def gradient_lines(mine: Mapping[str, Any], ref: Mapping[str, Any], backwards: i
         elif p.grad is not None and q.grad is not None:
             difference = _difference(q.grad, p.grad)
             if difference > TOLERANCE:
-                zero = " (all zero)" if not q.grad.any() else ""
+                zero = " (all zero)" if not q.grad.any() else \
+                    " (it holds NaN)" if q.grad.isnan().any() else ""
                 differing.append(f"`{name}.grad` by {_percent(difference)}{zero}")
     if differing:
         first, *others = differing

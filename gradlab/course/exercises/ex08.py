@@ -1,51 +1,59 @@
-"""Exercise 08 · silent gradients: zero, NaN and wrong (lesson 08_silent_gradients)."""
+"""Exercise 08 · silent gradients: zero, NaN and wrong (lesson 08_silent_gradients).
+
+Reduced from open-mmlab/mmrotate#205 and photosynthesis-team/piq#308: the length of a vector,
+written `sqrt` of a sum of squares, is differentiated where the vector is exactly zero."""
 
 from gradlab.course.exercise import Edit, Exercise
 
 STARTER = """\
-class Quantized(nn.Module):
+class MotionModel(nn.Module):
+    \"\"\"A target from the features plus the speed of a predicted 2-D motion. Points whose
+    first feature is negative are static: their motion is exactly zero.\"\"\"
+
     def __init__(self):
         super().__init__()
-        self.fc = nn.Linear(3, 1)
+        self.base = nn.Linear(3, 1)
+        self.motion = nn.Linear(3, 2)
 
     def forward(self, x):
-        out = self.fc(x)
-        return out.round()
+        moving = (x[:, :1] > 0).float()
+        motion = self.motion(x) * moving
+        speed = motion.pow(2).sum(1, keepdim=True).sqrt()
+        return self.base(x) + speed
 """
 
-SOLUTION = """\
-class Quantized(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(3, 1)
+_SPEED = "speed = motion.pow(2).sum(1, keepdim=True).sqrt()"
+_NORM = "speed = torch.linalg.vector_norm(motion, dim=1, keepdim=True)"
 
-    def forward(self, x):
-        out = self.fc(x)
-        return out + (out.round() - out).detach()
-"""
-
-_STE = "return out + (out.round() - out).detach()"
+SOLUTION = STARTER.replace(_SPEED, _NORM)
 
 EXERCISE = Exercise(
-    name="Quantized",
+    name="MotionModel",
     lesson="08_silent_gradients",
-    goal="`Quantized` outputs `fc(x)` rounded to whole numbers, and `fc.weight` and `fc.bias` "
-         "get the gradient they would get without the rounding (a straight-through estimator) "
-         "from one MSE loss on `x`, `y`.",
+    goal="`MotionModel` outputs `base(x)` plus the length of the motion vector (0 for static "
+         "points), and after one MSE loss on `x`, `y` every parameter gets a finite gradient, "
+         "the reference's: a static point adds nothing to `motion`'s gradient.",
     starter=STARTER,
     solution=SOLUTION,
-    hints=("Nothing raises, yet `fc` never learns: its gradients are all zero.",
-           "Look at `out.round()`: its derivative is zero almost everywhere, so every gradient "
-           "behind it is multiplied by 0.",
-           "Keep the rounded value in the forward but let the gradient through unchanged: "
-           f"`{_STE}`."),
-    right=(Edit(_STE, "return out.round().detach() + out - out.detach()"),
-           Edit(_STE, "with torch.no_grad():\n            step = out.round() - out\n"
-                      "        return out + step")),
-    wrong=(Edit(_STE, "return out.round()",
-                "reach the loss only through round(), whose derivative is zero"),
-           Edit(_STE, "return out + (out.round() - out)",
-                "`fc.weight.grad` differs from the reference by 100 % (all zero)"),
-           Edit(_STE, "return out - (out.round() - out).detach()", "`output` differs"),
-           Edit(_STE, "return out", "`output` differs")),
+    hints=("Nothing raises, but `motion.weight.grad` and `motion.bias.grad` are `nan`: one step "
+           "of the optimizer turns those weights into `nan`.",
+           "Look at `speed`: for a static point the sum of squares is exactly 0, and the slope of "
+           "`sqrt` at 0 is infinite; the chain rule then multiplies that `inf` by 0.",
+           "Compute the length with an op whose backward handles a zero vector: "
+           f"`{_NORM}` (or keep `sqrt` away from 0 with `torch.where` on its input)."),
+    right=(Edit(_NORM, "speed = motion.norm(dim=1, keepdim=True)"),
+           Edit(_NORM, "squared = motion.pow(2).sum(1, keepdim=True)\n"
+                       "        safe = torch.where(squared > 0, squared, "
+                       "torch.ones_like(squared))\n"
+                       "        speed = torch.where(squared > 0, safe.sqrt(), "
+                       "torch.zeros_like(squared))")),
+    wrong=(Edit(_NORM, _SPEED, "(it holds NaN)"),
+           Edit(_NORM, "squared = motion.pow(2).sum(1, keepdim=True)\n"
+                       "        speed = torch.where(squared > 0, squared.sqrt(), "
+                       "torch.zeros_like(squared))", "(it holds NaN)"),
+           Edit(_NORM, _SPEED.replace(".sqrt()", ".sqrt().nan_to_num()"), "(it holds NaN)"),
+           Edit(_NORM, "speed = (motion.pow(2).sum(1, keepdim=True) + 1e-2).sqrt()",
+                "`output` differs"),
+           Edit(_NORM, "speed = torch.linalg.vector_norm(motion.detach(), dim=1, keepdim=True)",
+                "`motion.weight.grad` is None")),
 )

@@ -1,62 +1,64 @@
-"""Exercise 09 · the training loop (lesson 09_training_loop)."""
+"""Exercise 09 · the training loop (lesson 09_training_loop).
+
+Reduced from the fine-tuning reports in tests/realworld/cases (a layer replaced after the
+optimizer was built): the new head is trained by no optimizer."""
 
 from gradlab.course.exercise import Edit, Exercise
 
 STARTER = """\
-def train():
-    w = torch.zeros(3, 1, requires_grad=True)
-    for _ in range(3):
-        loss = F.mse_loss(x @ w, y)
+def finetune():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 4))  # "pretrained", 4 classes
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model[2] = nn.Linear(8, 1)  # a new head for our task: one output
+    for step in range(3):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
         loss.backward()
-        with torch.no_grad():
-            w = w - 0.1 * w.grad
+        optimizer.step()
+    with torch.no_grad():
+        prediction = model(x)
     return locals()
 """
 
-SOLUTION = """\
-def train():
-    w = torch.zeros(3, 1, requires_grad=True)
-    for _ in range(3):
-        loss = F.mse_loss(x @ w, y)
-        loss.backward()
-        with torch.no_grad():
-            w -= 0.1 * w.grad
-        w.grad = None
-    return locals()
+_EARLY = """\
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model[2] = nn.Linear(8, 1)  # a new head for our task: one output
 """
+_AFTER = """\
+    model[2] = nn.Linear(8, 1)  # a new head for our task: one output
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+"""
+
+SOLUTION = STARTER.replace(_EARLY, _AFTER)
 
 EXERCISE = Exercise(
-    name="train",
+    name="finetune",
     lesson="09_training_loop",
-    goal="after three steps of gradient descent with learning rate 0.1 on the MSE loss of "
-         "`x @ w` against `y`, starting from zeros, `w` holds the reference's values and "
+    goal="`finetune` replaces the head of the model with `nn.Linear(8, 1)` and then trains the "
+         "whole model (body and new head) for three SGD steps, learning rate 0.1, on the MSE "
+         "loss of `model(x)` against `y`: its predictions on `x` then match the reference's and "
          "`loss` is the third step's loss.",
     starter=STARTER,
     solution=SOLUTION,
     parameters=False,
     forward=(),
     gradients=False,
-    quantities={"w": "the weights after three steps", "loss": "the third step's loss"},
-    hints=("The second step raises: its loss does not require grad, because `w` is no longer "
-           "the leaf that requires it.",
-           "Look at `w = w - 0.1 * w.grad` under `torch.no_grad()`: it makes a new tensor without "
-           "history and rebinds the name `w` to it. Then check what `w.grad` holds at the next "
-           "backward.",
-           "Update the same leaf in place, `w -= 0.1 * w.grad` under `torch.no_grad()`, and "
-           "clear the gradient after each step: `w.grad = None`."),
-    right=(Edit("        w.grad = None\n", "        w.grad.zero_()\n"),
-           Edit("    w = torch.zeros(3, 1, requires_grad=True)\n    for _ in range(3):\n",
-                "    w = torch.zeros(3, 1, requires_grad=True)\n"
-                "    optimizer = torch.optim.SGD([w], lr=0.1)\n"
-                "    for _ in range(3):\n        optimizer.zero_grad()\n"),
-           Edit("        loss.backward()\n        with torch.no_grad():\n"
-                "            w -= 0.1 * w.grad\n        w.grad = None\n",
-                "        (grad,) = torch.autograd.grad(loss, w)\n"
-                "        with torch.no_grad():\n            w -= 0.1 * grad\n")),
-    wrong=(Edit("            w -= 0.1 * w.grad\n", "            w = w - 0.1 * w.grad\n",
-                "element 0 of tensors does not require grad"),
-           Edit("        w.grad = None\n", "", "`w` (the weights after three steps) differs"),
-           Edit("        with torch.no_grad():\n            w -= 0.1 * w.grad\n",
-                "        w -= 0.1 * w.grad\n",
-                "a leaf Variable that requires grad is being used in an in-place operation")),
+    quantities={"prediction": "the model's output on `x` after the three steps",
+                "loss": "the third step's loss"},
+    hints=("Nothing raises, but the new head never changes: its weights after three steps are "
+           "the ones it started with.",
+           "Look at the order of the two lines before the loop: which parameters did "
+           "`model.parameters()` list when the optimizer was built?",
+           "Build the optimizer after the model is complete: move "
+           "`optimizer = torch.optim.SGD(model.parameters(), lr=0.1)` below `model[2] = ...`."),
+    right=(Edit(_AFTER, _EARLY + "    optimizer.add_param_group("
+                                 "{\"params\": model[2].parameters()})\n"),
+           Edit(_AFTER, _EARLY + "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"),
+           Edit("        optimizer.zero_grad()\n", "        model.zero_grad()\n")),
+    wrong=(Edit(_AFTER, _EARLY, "`prediction`"),
+           Edit(_AFTER, _AFTER.replace("SGD(model.parameters()", "SGD(model[2].parameters()"),
+                "`prediction`"),
+           Edit("        optimizer.zero_grad()\n", "", "the third step's loss"),
+           Edit(_AFTER, _AFTER.replace("lr=0.1", "lr=0.01"), "the third step's loss")),
 )
