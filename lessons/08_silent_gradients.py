@@ -323,7 +323,10 @@ gl.hint("08")
 # | `inf`/`nan` in `.grad` | `sqrt`/`log`/division at 0, `where` |
 # | wrong `.grad`, no error | `.data` changed before backward |
 #
-# ### Optional · Three questions
+# ### Optional · Check yourself
+
+# %% [markdown]
+# **Three questions**
 
 # %% [markdown]
 # 1. You replace `out.round()` by `out.argmax(1)` in a loss. What does `backward()` do now, and

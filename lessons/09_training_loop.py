@@ -395,7 +395,10 @@ gl.hint("09")
 # | `.grad` is `None` after `zero_grad()` | its default, `set_to_none=True` |
 # | a layer that never changes | the optimizer was built before it |
 #
-# ### Optional · Three questions
+# ### Optional · Check yourself
+
+# %% [markdown]
+# **Three questions**
 
 # %% [markdown]
 # 1. You call `backward()` on four small batches, then `optimizer.step()` and `zero_grad()`.

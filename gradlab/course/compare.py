@@ -161,8 +161,7 @@ def gradient_lines(mine: Mapping[str, Any], ref: Mapping[str, Any], backwards: i
         elif p.grad is not None and q.grad is not None:
             difference = _difference(q.grad, p.grad)
             if difference > TOLERANCE:
-                zero = " (all zero)" if not q.grad.any() else \
-                    " (it holds NaN)" if q.grad.isnan().any() else ""
+                zero = " (all zero)" if not q.grad.any() else ""
                 differing.append(f"`{name}.grad` by {_percent(difference)}{zero}")
     if differing:
         first, *others = differing

@@ -47,11 +47,11 @@ EXERCISE = Exercise(
                        "torch.ones_like(squared))\n"
                        "        speed = torch.where(squared > 0, safe.sqrt(), "
                        "torch.zeros_like(squared))")),
-    wrong=(Edit(_NORM, _SPEED, "(it holds NaN)"),
+    wrong=(Edit(_NORM, _SPEED, "holds NaN or Inf"),
            Edit(_NORM, "squared = motion.pow(2).sum(1, keepdim=True)\n"
                        "        speed = torch.where(squared > 0, squared.sqrt(), "
-                       "torch.zeros_like(squared))", "(it holds NaN)"),
-           Edit(_NORM, _SPEED.replace(".sqrt()", ".sqrt().nan_to_num()"), "(it holds NaN)"),
+                       "torch.zeros_like(squared))", "holds NaN or Inf"),
+           Edit(_NORM, _SPEED.replace(".sqrt()", ".sqrt().nan_to_num()"), "holds NaN or Inf"),
            Edit(_NORM, "speed = (motion.pow(2).sum(1, keepdim=True) + 1e-2).sqrt()",
                 "`output` differs"),
            Edit(_NORM, "speed = torch.linalg.vector_norm(motion.detach(), dim=1, keepdim=True)",
