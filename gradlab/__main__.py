@@ -1,5 +1,5 @@
-"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]`, `grade NN FILE` and
-`check-install`.
+"""Command line: `python -m gradlab check SCRIPT [options] [-- ARGS...]`, `check-install`, and
+the course's `grade NN FILE`, `hint NN [--level K]` and `solution NN`.
 
 `check` runs SCRIPT the way `python SCRIPT ARGS...` does, under the recorder, and prints what
 cut or corrupted its gradients. Exit codes of `check`: 0 no error or warning finding,
@@ -130,9 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_cmd.add_argument("--steps", type=int, metavar="N", help="watch N optimizer steps: "
                            "which parameters did not move, and why")
     commands.add_parser("check-install", help="say what the course still needs")
-    from gradlab.grade import add_command, run_command
+    from gradlab.course.cli import COMMANDS, add_commands, run_command
 
-    add_command(commands)
+    add_commands(commands)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:
@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradlab.install_check import main as install_main
 
         return install_main()
-    if args.command == "grade":
+    if args.command in COMMANDS:
         return run_command(args)
     return check(args.script, script_args, args.loss, args.json, args.timeout, args.steps)
 
