@@ -2,12 +2,12 @@
 # # Lesson 02 · The weight that never asked for a gradient
 #
 # **What you will learn**
-# - why a tensor you made yourself gets no `.grad`, and why `nn.Parameter` is the fix;
-# - why `requires_grad=True` on a plain attribute is only half a fix (the optimizer never sees it);
-# - how layers in a Python list, integer tensors and frozen layers hide weights from training.
+# - why a weight made with `torch.randn` gets no `.grad`;
+# - why `nn.Parameter` fixes it: it asks for a gradient *and* joins `model.parameters()`;
+# - how to list what the optimizer will train.
 #
-# *Prerequisites:* a first PyTorch model (`nn.Module`, `loss.backward()`, an optimizer).
-# *Time:* about 15 minutes. Run the cells from top to bottom (Shift+Enter).
+# *Prerequisites:* [01 · How backward finds a weight](01_how_backward_works.ipynb).
+# *Time:* {time}
 
 # %%
 import torch
@@ -19,16 +19,15 @@ import gradlab as gl
 gl.setup()
 
 # %% [markdown]
-# ## The symptom
+# ## Predict
 #
-# A small linear model with its own weights. It trains without an error, but look at the
-# gradient of `w` after `backward()`:
+# A linear model whose weight `w` is handed in; here it is a plain `torch.randn` tensor.
 
 # %%
 class Line(nn.Module):
-    def __init__(self):
+    def __init__(self, w):
         super().__init__()
-        self.w = torch.randn(3, 1)            # a plain tensor
+        self.w = w
         self.b = nn.Parameter(torch.zeros(1))
 
     def forward(self, x):
@@ -36,61 +35,52 @@ class Line(nn.Module):
 
 
 x, y = torch.randn(16, 3), torch.randn(16, 1)
-model = Line()
-F.mse_loss(model(x), y).backward()
-print("w.grad:", model.w.grad)
-print("b.grad:", model.b.grad)
+model = Line(torch.randn(3, 1))
+loss = F.mse_loss(model(x), y)
+gl.predict("After loss.backward(), what is model.w.grad?",
+           ["None", "a tensor of zeros", "a tensor, like model.b.grad"], answer="None",
+           why="torch.randn makes a tensor with requires_grad=False, and backward fills .grad "
+               "only on leaves that require grad (lesson 01): to autograd, w is data like x.")
 
 # %% [markdown]
-# `b` got a gradient, `w` did not: `None`, no error, no warning. An optimizer would update `b`
-# and leave `w` as it was forever.
+# ## The symptom
+
+# %%
+loss.backward()
+print("w.grad:", model.w.grad, "| b.grad:", model.b.grad)
 
 # %% [markdown]
-# ## The smallest broken program
+# No error, no warning: training would move `b` and leave `w` as it was.
+
+# %% [markdown]
+# ## Look at the graph
 #
-# The same model as a function that returns `locals()`, so gradlab can run it and look inside.
+# The same steps as a function returning `locals()`, for gradlab. `w` is drawn hollow: no
+# `AccumulateGrad` node leads to it.
 
 # %%
 def broken():
-    model = Line()
+    model = Line(torch.randn(3, 1))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = F.mse_loss(model(x), y)
     loss.backward()
     return locals()
 
 
-print(gl.diagnose(broken))
-
-# %% [markdown]
-# ## Look at the graph
-#
-# `gl.draw` shows what autograd recorded. Blue boxes are *leaves* (tensors you created, not made
-# by an op) that get `.grad`; the dashed red
-# edge is where a value entered the loss without any gradient path back to where it came from.
-# The text under the picture says the same in words.
-
-# %%
 gl.draw(broken)
 
 # %% [markdown]
-# `w` is drawn hollow: it feeds the loss, but as a plain tensor it has `requires_grad=False`, so
-# autograd recorded no edge to it.
-
-# %% [markdown]
 # ## Flip it
-#
-# The fix is one line: wrap the tensor in `nn.Parameter`. Click **fixed** and watch the graph and
-# the gradient table change; **broken** brings the first version back.
 
 # %%
-class FixedLine(Line):
-    def __init__(self):
-        super().__init__()
-        self.w = nn.Parameter(torch.randn(3, 1))
+gl.predict("Now w is nn.Parameter(torch.randn(3, 1)). Which tensors get a .grad and are "
+           "updated by optimizer.step()?", ["b only", "w and b", "w only"], answer="w and b",
+           why="nn.Parameter asks for a gradient and, assigned to a module attribute, registers "
+               "itself in model.parameters(), the list the optimizer is built from.")
 
-
+# %%
 def fixed():
-    model = FixedLine()
+    model = Line(nn.Parameter(torch.randn(3, 1)))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     loss = F.mse_loss(model(x), y)
     loss.backward()
@@ -105,130 +95,62 @@ assert toggle.show("broken").grad_states() == {"b": "norm", "w": "None"}
 assert toggle.result.kinds == ["plain_tensor_attribute"]
 assert toggle.show("fixed").kinds == []
 assert toggle.result.grad_states() == {"w": "norm", "b": "norm"}
+assert [n for n, _ in broken()["model"].named_parameters()] == ["b"]
+assert [n for n, _ in fixed()["model"].named_parameters()] == ["w", "b"]
 _ = toggle.show("broken")  # leave the toggle on the broken program
 
 # %% [markdown]
 # ## Why
 #
-# **A tensor you create does not ask for a gradient.** `requires_grad` is `False` by default:
-
-# %%
-torch.randn(3, 1).requires_grad
-
-# %% [markdown]
-# **`nn.Parameter` asks for one, and registers itself.** Assigning a `Parameter` to a module
-# attribute adds it to `model.parameters()`, the list the optimizer is built from:
-
-# %%
-w = nn.Parameter(torch.randn(3, 1))
-print("requires_grad:", w.requires_grad, "| is_leaf:", w.is_leaf)
-print("Line:     ", [name for name, _ in Line().named_parameters()])
-print("FixedLine:", [name for name, _ in FixedLine().named_parameters()])
+# A weight trains when it asks for a gradient (backward fills its `.grad`) *and* the optimizer
+# has it. `nn.Parameter` does both: assigned to a module, it joins `model.parameters()`.
+# `list(model.named_parameters())` lists what the optimizer trains: `['b']`, then `['w', 'b']`. Docs: [`nn.Parameter`](https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html).
 
 # %% [markdown]
-# **The half-fix.** It is tempting to write `torch.randn(3, 1, requires_grad=True)` instead.
-# Autograd now computes `w.grad` ...
+# ## Optional · The half-fix: `requires_grad=True`
+#
+# It is tempting to write `torch.randn(3, 1, requires_grad=True)` instead. Backward now fills
+# `w.grad`, but `w` is still not registered, so the optimizer built from `model.parameters()`
+# skips it, silently. One step moves `b` and leaves `w` as it was, gradient and all:
 
 # %%
-class HalfFixed(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.w = torch.randn(3, 1, requires_grad=True)
-
-    def forward(self, x):
-        return x @ self.w
-
-
-half = HalfFixed()
-F.mse_loss(half(x), y).backward()
-print("w.grad is None:", half.w.grad is None)
-print("parameters:", list(half.parameters()))
-
-# %% [markdown]
-# ... but `w` is still not a parameter. With no other parameter, building the optimizer fails:
-
-# %%
-with gl.shows_error(ValueError):
-    torch.optim.SGD(half.parameters(), lr=0.1)
-
-# %% [markdown]
-# With another parameter next to it, nothing fails: the optimizer is built from the others and
-# silently skips `w`. One step changes the bias and leaves `w` as it was, gradient and all:
-
-# %%
-class HalfWithBias(HalfFixed):
-    def __init__(self):
-        super().__init__()
-        self.b = nn.Parameter(torch.zeros(1))
-
-    def forward(self, x):
-        return x @ self.w + self.b
-
-
-half = HalfWithBias()
+half = Line(torch.randn(3, 1, requires_grad=True))
 optimizer = torch.optim.SGD(half.parameters(), lr=0.1)
-w_before, b_before = half.w.clone(), half.b.clone()
+w_before = half.w.clone()
 F.mse_loss(half(x), y).backward()
 optimizer.step()
-print("optimizer trains:", [name for name, _ in half.named_parameters()])
-print("w.grad computed:", half.w.grad is not None,
-      "| w changed:", not torch.equal(w_before, half.w),
-      "| b changed:", not torch.equal(b_before, half.b))
+print("w.grad computed:", half.w.grad is not None, "| w changed:", not torch.equal(w_before, half.w))
+print("the optimizer trains:", [name for name, _ in half.named_parameters()])
+
+# %% tags=["remove-cell"]
+assert half.w.grad is not None and torch.equal(w_before, half.w)
 
 # %% [markdown]
-# **Only floating point and complex tensors can require grad.** A gradient is a direction of
-# infinitesimal change; an integer tensor has none. torch words the error in two ways, depending
-# on how you ask:
+# With no other parameter at all, building the optimizer fails instead:
+# `torch.optim.SGD([], lr=0.1)` raises `ValueError: optimizer got an empty parameter list`.
+# And an unregistered tensor is left out of everything else a module does for its parameters:
+# `state_dict()` does not save it, and `model.to(torch.float64)` does not convert it:
 
 # %%
-with gl.shows_error(RuntimeError):
-    torch.arange(3).requires_grad_()
-with gl.shows_error(RuntimeError):
-    torch.tensor([1, 2], requires_grad=True)
-print("a complex tensor can:", torch.randn(2, dtype=torch.complex64).requires_grad_().requires_grad)
+half.to(torch.float64)
+print("state_dict keys:", list(half.state_dict()))
+print("dtypes after .to(float64): w", half.w.dtype, "| b", half.b.dtype)
+
+# %% tags=["remove-cell"]
+assert list(half.state_dict()) == ["b"]
+assert (half.w.dtype, half.b.dtype) == (torch.float32, torch.float64)
+try:
+    torch.optim.SGD([], lr=0.1)
+    raise AssertionError("an empty parameter list should raise")
+except ValueError as error:
+    assert str(error) == "optimizer got an empty parameter list"
 
 # %% [markdown]
-# **Manual gradient descent** needs `requires_grad_()` on the tensors you update yourself, and the
-# update itself under `torch.no_grad()` (lesson 05 shows why: outside it, an in-place change of a
-# leaf that requires grad raises):
-
-# %%
-w = torch.zeros(3, 1).requires_grad_()
-for step in range(50):
-    loss = F.mse_loss(x @ w, y)
-    loss.backward()
-    with torch.no_grad():
-        w -= 0.1 * w.grad
-    w.grad = None
-print("loss after 50 steps:", round(loss.item(), 4), "| w is still a leaf:", w.is_leaf)
-
-# %% [markdown]
-# PyTorch's documentation: [Autograd mechanics: requires_grad](https://pytorch.org/docs/stable/notes/autograd.html#setting-requires-grad)
-# and [`torch.nn.Parameter`](https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html).
-
-# %% [markdown]
-# ## In the wild
+# ## Optional · In the wild: layers in a Python list
 #
-# `nn.Module` registers a sub-module (its parameters join `model.parameters()`) when it is
-# assigned to an attribute, added with `add_module` or `register_module`, or held in an
-# `nn.ModuleList`, `nn.ModuleDict` or `nn.Sequential`. A plain Python `list` or `dict` hides it:
-
-# %%
-box = nn.Module()
-box.attribute = nn.Linear(1, 1)
-box.add_module("added", nn.Linear(1, 1))
-box.register_module("registered", nn.Linear(1, 1))
-box.module_list = nn.ModuleList([nn.Linear(1, 1)])
-box.module_dict = nn.ModuleDict({"a": nn.Linear(1, 1)})
-box.sequential = nn.Sequential(nn.Linear(1, 1))
-box.python_list = [nn.Linear(1, 1)]
-box.python_dict = {"a": nn.Linear(1, 1)}
-print(sorted({name.split(".")[0] for name, _ in box.named_parameters()}))
-
-# %% [markdown]
-# A deeper model gets its hidden layers in a Python `list`. Their weights get gradients but are
-# not in `model.parameters()`: the optimizer trains the output layer alone. Nothing raises. The
-# loss curves over 30 steps show the difference.
+# A module registers a sub-module when it is assigned to an attribute or held in an
+# `nn.ModuleList`, `nn.ModuleDict` or `nn.Sequential`. A plain Python `list` hides it. Here a
+# deeper model keeps its hidden layers in a list.
 
 # %%
 class Deep(nn.Module):
@@ -247,7 +169,18 @@ torch.manual_seed(0)  # the same data, whatever ran before
 xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)   # a curve only the hidden layers can fit
 
+# %%
+gl.predict(
+    "The hidden layers sit in a Python list. After loss.backward(), what is "
+    "model.hidden[0].weight.grad?",
+    ["None: the layer is not registered", "a tensor, but the optimizer never applies it"],
+    answer="a tensor, but the optimizer never applies it",
+    why="Each layer's weight is an nn.Parameter, so it asks for a gradient and backward fills "
+        "it. But the list hides the layers from model.parameters(): the optimizer trains "
+        "`out` alone.",
+)
 
+# %%
 def layers_in_a_list():
     torch.manual_seed(0)
     model = Deep([nn.Linear(3, 16), nn.Linear(16, 16)])
@@ -289,20 +222,17 @@ broken_run, fixed_run = wild.show("broken"), wild.show("fixed")
 assert broken_run.kinds == ["not_in_optimizer"]
 assert fixed_run.kinds == []
 assert fixed_run.losses[-1] < 0.8 * broken_run.losses[-1]
+_listed = layers_in_a_list()["model"]
+assert _listed.hidden[0].weight.grad is not None
+assert [n for n, _ in _listed.named_parameters()] == ["out.weight", "out.bias"]
 _ = wild.show("broken")
 
 # %% [markdown]
-# What gradlab says about the broken version, and the final losses of both:
-
-# %%
-print(gl.diagnose(layers_in_a_list))
-print("final loss, list:      ", round(broken_run.losses[-1], 4))
-print("final loss, ModuleList:", round(fixed_run.losses[-1], 4))
-
-# %% [markdown]
-# **Frozen on purpose is fine.** When you fine-tune, you freeze a pretrained layer with
-# `requires_grad_(False)` and give the optimizer only the rest. gradlab reports that as
-# *info*, not as an error:
+# ## Optional · Frozen on purpose
+#
+# When you fine-tune, you freeze a pretrained layer with `requires_grad_(False)` and give the
+# optimizer only the rest. A frozen parameter is still registered (listed, saved, converted by
+# `model.to`), and gradlab reports it as *info*, not as an error:
 
 # %%
 def fine_tune():
@@ -317,102 +247,106 @@ def fine_tune():
 print(gl.diagnose(fine_tune))
 
 # %% [markdown]
-# ## Your turn
+# ## Optional · Your turn
 #
-# `Scaled` should learn a scale factor and a linear layer, but its `scale` never trains. Fix the
-# class in the cell below, then run the feedback cell under it.
+# A different model, reduced from a real bug report: `RankMix` mixes three learned parts of its
+# input with learned weights `mix`. Its author complains that `mix` stays at ones however long
+# it trains. Fix the class in the next cell so
+# that every weight trains, then run the feedback cell.
 
 # %%
-class Scaled(nn.Module):
-    def __init__(self):
+class RankMix(nn.Module):
+    """Three learned views of the input, mixed by learned weights."""
+
+    def __init__(self, rank=3):
         super().__init__()
-        self.linear = nn.Linear(3, 1)
-        self.scale = torch.ones(1)
+        self.parts = nn.Linear(3, rank)
+        self.mix = torch.ones(rank, requires_grad=True)
 
     def forward(self, x):
-        return self.scale * self.linear(x)
-
-# %% [markdown]
-# **Feedback.** `gl.grade` builds your `Scaled` and the reference solution's on the same seed, runs
-# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
-# the loss, every parameter's gradient and what gradlab finds. In a terminal,
-# `python -m gradlab grade 01 my_answer.py` does the same for a file that defines `Scaled`.
-# Stuck? A solution waits at the end of this notebook, after the recap.
+        return (self.parts(x) * self.mix).sum(1, keepdim=True)
 
 # %%
 gl.grade("02", globals())
 
 # %% [markdown]
+# Stuck? Each call gives the next hint: the symptom, then where, then the fix.
+
+# %%
+gl.hint("02")
+
+# %% [markdown]
+# `gl.solution("02")` shows the reference solution. In a terminal, `python -m gradlab grade 02
+# my_answer.py` grades a file that defines `RankMix`.
+
+# %% [markdown]
 # ## Recap
-#
-# - [ ] Weights you create yourself are `nn.Parameter`s, assigned to the module.
-# - [ ] Sub-layers live in attributes, `nn.ModuleList` or `nn.Sequential`, never a plain list.
-# - [ ] `list(model.parameters())` (or `named_parameters()`) shows what the optimizer will train.
-# - [ ] Frozen layers are frozen on purpose, with `requires_grad_(False)`.
 #
 # | when you see | think |
 # |---|---|
 # | `.grad` is `None` on a weight | is it an `nn.Parameter` on the module? |
-# | `optimizer got an empty parameter list` | your weights are plain tensors |
-# | loss falls slowly, some layers never change | layers in a Python list, or missing from the optimizer |
-# | `Only Tensors of floating point ... can require gradients` | an integer tensor where a weight should be |
+# | `.grad` is set, the weight never changes | is it in `model.parameters()`? |
+
+# %% [markdown]
+# ### Optional · Check yourself
 
 # %% [markdown]
 # **Three questions**
 
 # %% [markdown]
-# 1. Why does `torch.randn(3, 1, requires_grad=True)` on a module get a gradient but never train?
+# 1. A model stores `self.scale = torch.ones(1, requires_grad=True)`. What is `scale.grad` after
+#    `backward()`, and what is `scale` after 100 optimizer steps?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# It is a leaf with `requires_grad=True`, so `backward()` fills its `.grad`. But a module registers
-# only the `nn.Parameter`s (and sub-modules) assigned to it: a plain tensor is not in
-# `model.parameters()`, so the optimizer built from them never updates it (and `state_dict()` does
-# not save it). *Why* shows it under **The half-fix**.
+# `scale.grad` is a tensor: `scale` is a leaf that requires grad. But `scale` is still all ones:
+# only `nn.Parameter`s register on the module, so the optimizer built from `model.parameters()`
+# never got it. *The half-fix* shows both.
 #
 # </details>
 
 # %% [markdown]
-# 2. What is the difference between a frozen parameter and a plain tensor attribute?
+# 2. Why does `nn.Linear`'s weight train when you put the layer in a model, although you never
+#    wrote `requires_grad=True`?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# A frozen parameter (an `nn.Parameter` after `requires_grad_(False)`) is still registered: it is in
-# `model.parameters()` and `state_dict()`, `model.to(torch.float64)` converts it, and
-# `requires_grad_(True)` unfreezes it. A plain tensor attribute is none of these: not listed, not
-# saved, and `model.to(torch.float64)` leaves it float32. *In the wild* freezes a layer on
-# purpose under **Frozen on purpose is fine**.
+# `nn.Linear` creates its weight and bias as `nn.Parameter`s: they require grad by default and
+# register on the layer, and the layer registers on your model when you assign it to an
+# attribute. That chain breaks when the layer sits in a plain Python `list`.
 #
 # </details>
 
 # %% [markdown]
-# 3. How would you list, in one line, the tensors an optimizer updates?
+# 3. You freeze a layer with `requires_grad_(False)` and later call `requires_grad_(True)` on it.
+#    Does an optimizer built from `model.parameters()` before that train it now? Would it for a
+#    plain tensor attribute?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# `[p.shape for group in optimizer.param_groups for p in group["params"]]`: the optimizer holds
-# its tensors in `param_groups`. To see them by name before building it:
-# `[name for name, p in model.named_parameters() if p.requires_grad]`.
+# Yes: a frozen parameter is still registered, so it is in the optimizer's list; the optimizer
+# skips it only while its `.grad` is `None`. A plain tensor never was in the list, so flipping
+# `requires_grad` gives it a `.grad` the optimizer never applies.
 #
 # </details>
+
+# %% tags=["remove-cell"]
+_layer = nn.Linear(2, 2)
+assert isinstance(_layer.weight, nn.Parameter) and _layer.weight.requires_grad
+_frozen = nn.Sequential(nn.Linear(3, 1))
+_frozen[0].requires_grad_(False)
+_opt = torch.optim.SGD(_frozen.parameters(), lr=0.1)
+_frozen[0].requires_grad_(True)
+_before = _frozen[0].weight.clone()
+F.mse_loss(_frozen(x), y).backward()
+_opt.step()
+assert not torch.equal(_before, _frozen[0].weight)
 
 # %% [markdown]
 # ## Next
 #
 # [Lesson 03 · The `no_grad` block](03_no_grad_block.ipynb): gradients switched off by a context
 # manager, on purpose or not.
-
-# %% [markdown]
-# ## Solution (peek if stuck)
-#
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/02_missing_requires_grad.py`
-# loads it (type that line in a cell to load it yourself), and the grader on it:
-
-# %%
-# %load solutions/02_missing_requires_grad.py
-
-# %%
-gl.grade("02", globals())

@@ -2,11 +2,12 @@
 # # Lesson 03 · The `no_grad` block
 #
 # **What you will learn**
-# - how a `torch.no_grad()` block (or `@torch.no_grad()` on a method) cuts everything upstream of it;
-# - what `torch.inference_mode()` adds, and why `model.eval()` does **not** turn gradients off;
-# - when `no_grad` is exactly right: evaluation, target networks, weight updates.
+# - why a `torch.no_grad()` block cuts the weights before it off from the loss;
+# - why backward raises when nothing in the loss has history;
+# - when `no_grad` is right, and that `eval()` is not it.
 #
-# *Prerequisites:* [lesson 02](02_missing_requires_grad.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 02](02_missing_requires_grad.ipynb).
+# *Time:* {time}
 
 # %%
 import torch
@@ -19,76 +20,58 @@ gl.setup()
 x, y = torch.randn(16, 3), torch.randn(16, 1)
 
 # %% [markdown]
-# ## The symptom
+# ## Predict
 #
-# A two-layer network whose first layer was wrapped in `torch.no_grad()` (say, to "save memory").
-# Backward runs without an error. Then:
-
-# %%
-class TwoLayer(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3, 8)
-        self.fc2 = nn.Linear(8, 1)
-
-    def forward(self, x):
-        with torch.no_grad():
-            h = torch.relu(self.fc1(x))
-        return self.fc2(h)
-
-
-model = TwoLayer()
-F.mse_loss(model(x), y).backward()
-print("fc1.weight.grad:", model.fc1.weight.grad)
-print("fc2.weight.grad is None:", model.fc2.weight.grad is None)
-
-# %% [markdown]
-# `fc2` learns, `fc1` never will. No error says so.
-
-# %% [markdown]
-# ## The smallest broken program
+# A training step; someone wrapped the first layer in `torch.no_grad()` "to save memory".
 
 # %%
 def broken():
-    model = TwoLayer()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
+    fc1, fc2 = nn.Linear(3, 8), nn.Linear(8, 1)
+    with torch.no_grad():
+        h = torch.relu(fc1(x))
+    loss = F.mse_loss(fc2(h), y)
     loss.backward()
     return locals()
 
 
-print(gl.diagnose(broken))
+gl.predict("What does loss.backward() do here?", ["raises an error", "fills fc2's .grad only",
+           "fills both layers' .grad"], answer="fills fc2's .grad only", why="Inside no_grad "
+           "ops record no grad_fn: h is data to autograd. fc2's weight still requires grad, so "
+           "the loss has a graph; backward walks it back to h, no further.")
+
+# %% [markdown]
+# ## The symptom
+
+# %%
+run = broken()
+print("fc1.weight.grad:", run["fc1"].weight.grad, "| fc2.weight.grad:", run["fc2"].weight.grad.shape)
 
 # %% [markdown]
 # ## Look at the graph
 #
-# The dashed red edge runs from the box where `fc1`'s history was cut to `fc2`, labelled with the
-# cause and the line; both `fc1` parameters are marked *gets no gradient*.
+# The dashed red edge marks where `fc1`'s history was cut, with the line.
 
 # %%
 gl.draw(broken)
 
 # %% [markdown]
 # ## Flip it
-#
-# The fix: compute the hidden layer outside the `no_grad` block.
 
 # %%
-class FixedTwoLayer(TwoLayer):
-    def forward(self, x):
-        h = torch.relu(self.fc1(x))
-        return self.fc2(h)
+gl.predict("With h = torch.relu(fc1(x)) outside the block, what is fc1.weight.grad?",
+           ["None, as before", "a tensor"], answer="a tensor", why="Outside no_grad, relu "
+           "and fc1 record grad_fn nodes: backward walks through h back to fc1's AccumulateGrad.")
 
-
+# %%
 def fixed():
-    model = FixedTwoLayer()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
+    fc1, fc2 = nn.Linear(3, 8), nn.Linear(8, 1)
+    h = torch.relu(fc1(x))
+    loss = F.mse_loss(fc2(h), y)
     loss.backward()
     return locals()
 
 
-toggle = gl.compare(broken, fixed, title="no_grad inside forward")
+toggle = gl.compare(broken, fixed, title="no_grad before the loss")
 toggle
 
 # %% tags=["remove-cell"]
@@ -101,36 +84,25 @@ _ = toggle.show("broken")
 # %% [markdown]
 # ## Why
 #
-# **Grad mode is a switch.** Inside `no_grad`, `torch.is_grad_enabled()` is `False` and an op does
-# not record how its output was made, even when its inputs require grad. That record is the
-# output's `grad_fn`: the backward op that links it to its inputs (`MulBackward0` for `*`).
+# Inside `no_grad`, ops compute values but record no `grad_fn`. When nothing in the loss has
+# history, backward has no graph to walk, and raises:
 
 # %%
-w = torch.randn(3, requires_grad=True)
 with torch.no_grad():
-    print("grad mode inside:", torch.is_grad_enabled())
-    h = w * 2
-print("grad mode after: ", torch.is_grad_enabled())
-print("h.requires_grad:", h.requires_grad, "| h.grad_fn:", h.grad_fn)
-
-# %% [markdown]
-# `h` has no `grad_fn`: for autograd it is a constant, like data. Everything computed from `h`
-# later can still be differentiated, but only back to `h`, never to `w`.
-#
-# **When nothing else requires grad, backward fails.** If the whole forward runs under
-# `no_grad`, the loss has no history at all, and `backward()` raises (it does not quietly leave
-# `.grad` at `None`):
-
-# %%
-net = nn.Linear(3, 1)
-with torch.no_grad():
-    loss = F.mse_loss(net(x), y)
+    loss = F.mse_loss(nn.Linear(3, 1)(x), y)
 with gl.shows_error(RuntimeError):
     loss.backward()
 
+# %% tags=["remove-cell"]
+assert loss.grad_fn is None and not loss.requires_grad
+
 # %% [markdown]
-# **`@torch.no_grad()` on a method does the same, less visibly.** The decorator wraps the whole
-# method in the block:
+# This message means "the loss has no history": find where it was cut. Docs: [Locally disabling gradient computation](https://pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation).
+
+# %% [markdown]
+# ## Optional · Other switches: the decorator, `inference_mode`, `eval()`
+#
+# `@torch.no_grad()` on a method wraps the whole method in the block, less visibly:
 
 # %%
 class Encoder(nn.Module):
@@ -146,9 +118,9 @@ class Encoder(nn.Module):
 print("output requires grad:", Encoder()(x).requires_grad)
 
 # %% [markdown]
-# **`torch.inference_mode()` is a stricter `no_grad`.** Its tensors are marked as inference
-# tensors, and autograd refuses to save them for a later backward. Feeding features computed in
-# inference mode into a layer that trains raises as soon as that layer needs them:
+# `torch.inference_mode()` is a stricter `no_grad`: its results are *inference tensors*, which
+# autograd refuses to save for a later backward. A layer that trains on them raises as soon as
+# it needs to save its input:
 
 # %%
 backbone, head = nn.Linear(3, 8), nn.Linear(8, 1)
@@ -156,53 +128,49 @@ with torch.inference_mode():
     features = backbone(x)
 print("features.is_inference():", features.is_inference())
 with gl.shows_error(RuntimeError):
-    loss = F.mse_loss(head(features), y)
+    head(features)
 
 # %% [markdown]
-# **`model.eval()` does not turn gradients off.** It switches layers such as dropout and batch
-# norm to their evaluation behaviour (dropout stops zeroing values, batch norm uses its running
-# statistics instead of the batch's); grad mode is untouched:
+# `model.eval()` does not turn gradients off. It switches dropout off and makes batch norm use
+# its running statistics; grad mode is untouched:
 
 # %%
 net = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.BatchNorm1d(8), nn.Linear(8, 1))
-ones, batch = torch.ones(6), torch.randn(16, 8)
-print("dropout in train mode:", net[1](ones).tolist())
-norm_train = net[2](batch)
+train_out = net(x)
 net.eval()
-print("dropout in eval mode: ", net[1](ones).tolist())
-print("batch norm gives the same output after eval():", torch.allclose(norm_train, net[2](batch)))
+print("output changes after eval():", not torch.allclose(train_out, net(x)))
 print("after eval(), output requires grad:", net(x).requires_grad)
 
-# %% [markdown]
-# **`torch.set_grad_enabled(flag)`** is the switch with an argument, handy for one loop that
-# trains or evaluates:
-
-# %%
-for training in (True, False):
-    with torch.set_grad_enabled(training):
-        print(f"training={training}: output requires grad:", net(x).requires_grad)
+# %% tags=["remove-cell"]
+assert not torch.allclose(train_out, net(x)) and net(x).requires_grad
 
 # %% [markdown]
-# PyTorch's documentation: [Locally disabling gradient computation](https://pytorch.org/docs/stable/notes/autograd.html#locally-disabling-gradient-computation)
-# (grad mode, no-grad mode, inference mode, evaluation mode).
+# `torch.set_grad_enabled(flag)` is the switch with an argument, for one loop that trains or
+# evaluates: `with torch.set_grad_enabled(training): ...`.
 
 # %% [markdown]
-# ## In the wild
+# ## Optional · In the wild: a feature extractor under `no_grad`
 #
-# A feature extractor computed under `no_grad` "because we only need its output" — but it was
-# meant to train with the head. Over 30 steps the broken model can only fit what the head alone
-# can do.
+# A feature extractor computed under `no_grad` "because we only need its output", though it was
+# meant to train with the head. The toggle trains both versions for 30 steps.
 
 # %%
 torch.manual_seed(0)  # the same data, whatever ran before
 xs = torch.randn(64, 3)
 ys = torch.sin(2 * xs).sum(1, keepdim=True)
 
+# %%
+gl.predict("Both versions train for 30 steps. How do the final losses compare?",
+           ["the same: the head does the fitting anyway",
+            "the broken version ends higher: only its head moves"],
+           answer="the broken version ends higher: only its head moves",
+           why="Under no_grad the extractor gets no gradient, so it keeps its random weights and "
+               "the head alone can only fit a linear function of random features.")
 
+# %%
 def extractor_under_no_grad():
     torch.manual_seed(0)
-    extractor = nn.Sequential(nn.Linear(3, 8), nn.Tanh())
-    head = nn.Linear(8, 1)
+    extractor, head = nn.Sequential(nn.Linear(3, 8), nn.Tanh()), nn.Linear(8, 1)
     optimizer = torch.optim.SGD([*extractor.parameters(), *head.parameters()], lr=0.3)
 
     def step():
@@ -220,8 +188,7 @@ def extractor_under_no_grad():
 
 def extractor_trained():
     torch.manual_seed(0)
-    extractor = nn.Sequential(nn.Linear(3, 8), nn.Tanh())
-    head = nn.Linear(8, 1)
+    extractor, head = nn.Sequential(nn.Linear(3, 8), nn.Tanh()), nn.Linear(8, 1)
     optimizer = torch.optim.SGD([*extractor.parameters(), *head.parameters()], lr=0.3)
 
     def step():
@@ -246,136 +213,142 @@ assert broken_run.kinds == ["no_grad"] and fixed_run.kinds == []
 assert fixed_run.losses[-1] < 0.8 * broken_run.losses[-1]
 _ = wild.show("broken")
 
-# %%
-print("final loss, extractor under no_grad:", round(broken_run.losses[-1], 4))
-print("final loss, extractor trained:      ", round(fixed_run.losses[-1], 4))
-
 # %% [markdown]
-# ## When `no_grad` is right
+# ## Optional · When `no_grad` is right
 #
-# `no_grad` is the right tool whenever you do **not** want a gradient: an evaluation loop, the
-# target of a deep Q-network (DQN) update, an exponential moving average (EMA) of weights, or a
-# manual update.
-# gradlab stays quiet on these:
+# Use it wherever you do **not** want a gradient: an evaluation loop, or the target of a deep
+# Q-network (DQN) update, computed by a frozen copy of the network that must not learn through
+# its own target. (Updating weights by hand is the other classic; lesson 09 shows it.)
 
 # %%
-def evaluation_and_ema():
-    model = nn.Linear(3, 1)
-    ema = nn.Linear(3, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
+def dqn_step():
+    q_net, target_net = nn.Linear(3, 2), nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(q_net.parameters(), lr=0.1)
+    q = q_net(x).max(1, keepdim=True).values
+    with torch.no_grad():                          # the target is a constant for this step
+        target = y + 0.9 * target_net(x.roll(1, 0)).max(1, keepdim=True).values
+    loss = F.mse_loss(q, target)
     loss.backward()
-    optimizer.step()
-    with torch.no_grad():                                     # evaluation
-        val_loss = F.mse_loss(model(x), y).item()
-        for p_ema, p in zip(ema.parameters(), model.parameters()):
-            p_ema.mul_(0.9).add_(0.1 * p)                     # EMA update
     return locals()
 
 
-print(gl.diagnose(evaluation_and_ema))
+run = dqn_step()
+print("q_net.weight.grad set:", run["q_net"].weight.grad is not None,
+      "| target_net.weight.grad:", run["target_net"].weight.grad)
+
+# %% tags=["remove-cell"]
+assert run["q_net"].weight.grad is not None and run["target_net"].weight.grad is None
 
 # %% [markdown]
-# ## Your turn
+# ## Optional · Your turn
 #
-# `Classifier` should train its encoder and its head, but the encoder never learns. Fix it, then
-# run the feedback cell.
+# A different program, reduced from a real bug report: a depth `head` is trained on the
+# features of a pretrained `backbone` that must stay frozen. The features were computed in a
+# block copied from an inference cell, and `loss.backward()` fails. Make the step train `head`
+# while no gradient reaches `backbone`, then run the feedback cell.
 
 # %%
-class Classifier(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = nn.Linear(3, 8)
-        self.head = nn.Linear(8, 1)
-
-    @torch.no_grad()
-    def encode(self, x):
-        return torch.tanh(self.encoder(x))
-
-    def forward(self, x):
-        return self.head(self.encode(x))
-
-# %% [markdown]
-# **Feedback.** `gl.grade` builds your `Classifier` and the reference solution's on the same seed, runs
-# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
-# the loss, every parameter's gradient and what gradlab finds. In a terminal,
-# `python -m gradlab grade 02 my_answer.py` does the same for a file that defines `Classifier`.
-# Stuck? A solution waits at the end of this notebook, after the recap.
+def fine_tune_step():
+    backbone = nn.Sequential(nn.Linear(3, 8), nn.ReLU())   # pretrained: kept frozen
+    head = nn.Linear(8, 1)                                  # the only part that trains
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+    with torch.inference_mode():
+        features = backbone(x)
+    output = head(features)
+    loss = F.mse_loss(output, y)
+    loss.backward()
+    return locals()
 
 # %%
 gl.grade("03", globals())
 
 # %% [markdown]
+# Stuck? Each call gives the next hint: the symptom, then where, then the fix.
+
+# %%
+gl.hint("03")
+
+# %% [markdown]
+# `gl.solution("03")` shows the reference solution. In a terminal, `python -m gradlab grade 03
+# my_answer.py` grades a file that defines `fine_tune_step`.
+
+# %% [markdown]
 # ## Recap
-#
-# - [ ] No `no_grad`, `inference_mode` or `@torch.no_grad()` on the path from a trained weight to
-#   the loss.
-# - [ ] `no_grad` around evaluation, targets and manual weight updates: that is its job.
-# - [ ] `model.eval()` changes dropout and batch norm, not gradients.
 #
 # | when you see | think |
 # |---|---|
-# | some layers' `.grad` is `None`, the rest fine | a `no_grad` block or decorator between them and the loss |
-# | `element 0 of tensors does not require grad` | the whole forward ran without grad mode |
-# | `Inference tensors cannot be saved for backward` | `inference_mode` output fed to a layer that trains |
+# | some layers' `.grad` is `None` | a `no_grad` block between them and the loss |
+# | `element 0 of tensors does not require grad` | the loss has no history: where was it cut? |
+
+# %% [markdown]
+# ### Optional · Check yourself
 
 # %% [markdown]
 # **Three questions**
 
 # %% [markdown]
-# 1. Why does a `no_grad` block inside `forward` not raise any error?
+# 1. In *Predict*, move the line `loss = F.mse_loss(fc2(h), y)` into the `no_grad` block too.
+#    What does `loss.backward()` do now, and why?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# Inside `no_grad` the ops still compute their values; they only record no history (the result has
-# `requires_grad=False` and no `grad_fn`). As long as something after the block requires grad (the
-# head's weights), the loss has a `grad_fn` and `backward()` runs: it fills the head's `.grad` and
-# never reaches the encoder, whose `.grad` stays `None`. Only when nothing in the loss requires grad
-# does backward raise: *Why* shows it under **When nothing else requires grad, backward fails**.
+# It raises *element 0 of tensors does not require grad and does not have a grad_fn*. No op of
+# the forward recorded anything, so the loss has no `grad_fn` and backward has no graph to walk.
+# With `fc2` outside the block, its weight kept the loss in a graph, and backward ran silently.
 #
 # </details>
 
 # %% [markdown]
-# 2. What does `model.eval()` change, and what does it not change?
+# 2. You call `model.eval()` before a validation loop and then `loss.backward()` by mistake.
+#    Does it raise?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# It sets `training=False` on every sub-module: dropout stops zeroing values, batch norm uses (and
-# stops updating) its running statistics. It does not touch grad mode or `requires_grad`: outputs
-# still require grad and `backward()` still fills `.grad`. *Why* shows it under **`model.eval()`
-# does not turn gradients off**.
+# No: `eval()` changes dropout and batch norm, not grad mode, so the loss has a graph and
+# backward fills `.grad` (wasting memory and time, and polluting the next step's gradients unless
+# they are zeroed). Wrap validation in `torch.no_grad()`; then the same mistake raises.
 #
 # </details>
 
 # %% [markdown]
-# 3. Name two places in a training script where `no_grad` belongs.
+# 3. A DQN step computes its target with the trained `q_net` itself, not a copy, and without
+#    `no_grad`. Does anything raise? Is `q_net.weight.grad` the same as with `no_grad`?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# The evaluation loop (no backward follows, the graph would only cost memory), targets that must
-# not be trained through (a DQN target, an exponential moving average of weights), and manual
-# weight updates: outside `no_grad`, `w -= lr * w.grad` on a leaf raises *a leaf Variable that
-# requires grad is being used in an in-place operation*. *When `no_grad` is right* shows them.
+# Nothing raises, but the gradient differs: backward now also flows through the target, so the
+# step pulls the target towards the prediction as well as the prediction towards the target.
+# Under `no_grad` the target is a constant and only the prediction moves.
 #
 # </details>
+
+# %% tags=["remove-cell"]
+_fc1, _fc2 = nn.Linear(3, 8), nn.Linear(8, 1)
+with torch.no_grad():
+    _loss = F.mse_loss(_fc2(torch.relu(_fc1(x))), y)
+try:
+    _loss.backward()
+    raise AssertionError("a loss without history should raise")
+except RuntimeError as error:
+    assert str(error).startswith("element 0 of tensors does not require grad")
+_net = nn.Sequential(nn.Linear(3, 1))
+_net.eval()
+F.mse_loss(_net(x), y).backward()
+assert _net[0].weight.grad is not None
+_q = nn.Linear(3, 2)
+_grads = []
+for _constant_target in (True, False):
+    _q.zero_grad()
+    with torch.set_grad_enabled(not _constant_target):
+        _target = y + 0.9 * _q(x.roll(1, 0)).max(1, keepdim=True).values
+    F.mse_loss(_q(x).max(1, keepdim=True).values, _target).backward()
+    _grads.append(_q.weight.grad.clone())
+assert not torch.allclose(_grads[0], _grads[1])
 
 # %% [markdown]
 # ## Next
 #
-# [Lesson 04 · `.detach()` and the numpy round-trip](04_detach_and_numpy.ipynb): cutting the
-# gradient by hand, on purpose or not.
-
-# %% [markdown]
-# ## Solution (peek if stuck)
-#
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/03_no_grad_block.py`
-# loads it (type that line in a cell to load it yourself), and the grader on it:
-
-# %%
-# %load solutions/03_no_grad_block.py
-
-# %%
-gl.grade("03", globals())
+# [Lesson 04 · `.detach()` and the numpy round-trip](04_detach_and_numpy.ipynb).

@@ -2,16 +2,14 @@
 # # Lesson 04 · `.detach()` and the numpy round-trip
 #
 # **What you will learn**
-# - why `.detach()`, `.data`, a trip through numpy, `.item()` and `torch.tensor(...)` all cut the
-#   gradient, and why `.data` is the dangerous one;
-# - why following the hint of the `numpy()` error makes the error *and* the gradient disappear;
-# - how to stay in torch, and what to do when numpy is unavoidable.
+# - why a trip through numpy (or `.detach()`, `.item()`, `torch.tensor(...)`) cuts the gradient;
+# - why following the `numpy()` error's own hint hides the problem;
+# - how to stay in torch.
 #
-# *Prerequisites:* [lesson 03](03_no_grad_block.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 03](03_no_grad_block.ipynb).
+# *Time:* {time}
 
 # %%
-import warnings
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -23,84 +21,56 @@ gl.setup()
 x, y = torch.randn(16, 3), torch.randn(16, 1)
 
 # %% [markdown]
-# ## The symptom
+# ## Predict
 #
-# A model that squashes its hidden layer with a numpy function. The first run stops with an error:
-
-# %%
-class Squash(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3, 8)
-        self.fc2 = nn.Linear(8, 1)
-
-    def forward(self, x):
-        h = self.fc1(x)
-        h = torch.from_numpy(np.tanh(h.numpy()))
-        return self.fc2(h)
-
-
-with gl.shows_error(RuntimeError):
-    Squash()(x)
-
-# %% [markdown]
-# The message even says what to type: `tensor.detach().numpy()`. Doing exactly that, the error
-# is gone ...
-
-# %%
-class Squash(Squash):
-    def forward(self, x):
-        h = self.fc1(x)
-        h = torch.from_numpy(np.tanh(h.detach().numpy()))
-        return self.fc2(h)
-
-
-model = Squash()
-F.mse_loss(model(x), y).backward()
-print("fc1.weight.grad:", model.fc1.weight.grad)
-
-# %% [markdown]
-# ... and so is the gradient of `fc1`. The hint removes the check, not the problem.
-
-# %% [markdown]
-# ## The smallest broken program
+# `h.numpy()` raised *Can't call numpy() on Tensor that requires grad. Use
+# tensor.detach().numpy() instead.* So the author did exactly that:
 
 # %%
 def broken():
-    model = Squash()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
+    fc1, fc2 = nn.Linear(3, 8), nn.Linear(8, 1)
+    h = torch.from_numpy(np.tanh(fc1(x).detach().numpy()))
+    loss = F.mse_loss(fc2(h), y)
     loss.backward()
     return locals()
 
 
-print(gl.diagnose(broken))
+gl.predict("The error is gone. After loss.backward(), what is fc1.weight.grad?",
+           ["a tensor", "None", "backward raises"], answer="None", why=".detach() returns "
+           "the values without history, numpy records nothing, and torch.from_numpy makes a new "
+           "leaf: fc2's input is data to autograd. fc2 still has a graph, so backward runs.")
+
+# %% [markdown]
+# ## The symptom
+
+# %%
+run = broken()
+print("fc1.weight.grad:", run["fc1"].weight.grad, "| fc2.weight.grad:", run["fc2"].weight.grad.shape)
+
+# %% [markdown]
+# The hint removed the check, not the problem.
 
 # %% [markdown]
 # ## Look at the graph
 #
-# The red edge is labelled with the whole chain, `detach + numpy`: the value left autograd at
-# `.detach()`, went through numpy, and came back as a new tensor with no history.
+# The red edge is labelled with the chain, `detach + numpy`.
 
 # %%
 gl.draw(broken)
 
 # %% [markdown]
 # ## Flip it
-#
-# The fix: `torch.tanh` does in torch what `np.tanh` did in numpy, and autograd knows its derivative.
 
 # %%
-class TorchSquash(Squash):
-    def forward(self, x):
-        h = torch.tanh(self.fc1(x))
-        return self.fc2(h)
+gl.predict("Replace np.tanh by torch.tanh (no .detach(), no numpy). What is fc1.weight.grad?",
+           ["None, as before", "a tensor"], answer="a tensor", why="torch.tanh records a "
+           "TanhBackward0 node, so backward walks from the loss through h back to fc1.")
 
-
+# %%
 def fixed():
-    model = TorchSquash()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = F.mse_loss(model(x), y)
+    fc1, fc2 = nn.Linear(3, 8), nn.Linear(8, 1)
+    h = torch.tanh(fc1(x))
+    loss = F.mse_loss(fc2(h), y)
     loss.backward()
     return locals()
 
@@ -114,113 +84,68 @@ assert toggle.result.grad_states()["fc1.weight"] == "None"
 assert toggle.show("fixed").kinds == []
 assert set(toggle.result.grad_states().values()) == {"norm"}
 _ = toggle.show("broken")
+try:
+    nn.Linear(3, 8)(x).numpy()
+    raise AssertionError("numpy() of a tensor that requires grad should raise")
+except RuntimeError as error:
+    assert str(error) == ("Can't call numpy() on Tensor that requires grad. "
+                          "Use tensor.detach().numpy() instead.")
 
 # %% [markdown]
 # ## Why
 #
-# **`.detach()` makes a tensor without history** that shares memory with the original:
+# numpy knows nothing about gradients, so `numpy()` refuses a tensor with history; `.detach()`
+# drops the history, and the tensor made back from the array is a new leaf:
 
 # %%
-h = torch.randn(4, requires_grad=True) * 2
-d = h.detach()
-print("requires_grad:", d.requires_grad, "| grad_fn:", d.grad_fn)
-print("same memory:", d.data_ptr() == h.data_ptr())
-
-# %% [markdown]
-# **numpy knows nothing about gradients.** `numpy()` returns an array that shares memory with the
-# tensor, with no history attached. Whatever numpy computes from it, `torch.from_numpy` (or
-# `torch.tensor`) wraps as a brand-new leaf:
-
-# %%
-array = d.numpy()
-print("array shares the tensor's memory:", array.__array_interface__["data"][0] == d.data_ptr())
-back = torch.from_numpy(np.tanh(array))
+back = torch.from_numpy(np.tanh(run["fc1"](x).detach().numpy()))
 print("is_leaf:", back.is_leaf, "| requires_grad:", back.requires_grad)
 
 # %% [markdown]
-# **`.data` cuts silently, and skips the safety check.** Every tensor has a *version counter*
-# (`t._version`) that each in-place change increments, and sigmoid keeps its output as a *saved
-# tensor* for its backward, with the version it had (lesson 05). `.detach()` shares the version
-# counter with the original, so an in-place change through it is still caught at backward:
-
-# %%
-w = torch.randn(3, requires_grad=True)
-s = w.sigmoid()                 # sigmoid saves its output for backward
-s.detach().mul_(0)
-print("s._version after s.detach().mul_(0):", s._version)
-with gl.shows_error(RuntimeError):
-    s.sum().backward()
+# Most numpy functions have a torch twin that autograd can differentiate (`torch.clamp`,
+# `torch.exp`, …). `.data` also cuts, silently: lesson 08. Docs: [`Tensor.detach`](https://pytorch.org/docs/stable/generated/torch.Tensor.detach.html).
 
 # %% [markdown]
-# The same change through `.data` is not caught. Backward runs and returns a wrong gradient:
-# zeros, where the derivative of sigmoid is never zero.
+# ## Optional · Numbers are not tensors
+#
+# `.item()` and `float(t)` return Python floats, and `torch.tensor([a, b])` copies values into a
+# new leaf. `float(t)` and `torch.tensor([...])` of tensors that require grad give the same
+# warning (`.item()` gives none); `torch.stack` keeps the history:
 
 # %%
-w = torch.randn(3, requires_grad=True)
-s = w.sigmoid()
-s.data.mul_(0)
-print("s._version after s.data.mul_(0):", s._version)
-s.sum().backward()
-print("w.grad:", w.grad)
-print("true gradient:", torch.sigmoid(w) * (1 - torch.sigmoid(w)))
+import warnings
 
-# %% [markdown]
-# **Numbers are not tensors.** `.item()` returns a Python float, and `torch.tensor([...])` copies
-# values into a new leaf. Rebuilding a tensor from tensors that require grad warns and drops the
-# history; `torch.stack` keeps it:
-
-# %%
 a, b = torch.randn((), requires_grad=True), torch.randn((), requires_grad=True)
-print("a.item() is a", type(a.item()).__name__)
-torch.set_warn_always(True)     # torch gives this warning once per process; a re-run shows it too
+torch.set_warn_always(True)     # torch warns once per process; a re-run should warn too
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    rebuilt = torch.tensor([a, b])
+    rebuilt, number = torch.tensor([a, b]), float(a)
 torch.set_warn_always(False)
 print("warning:", str(caught[0].message).splitlines()[0])
-print("torch.tensor: grad_fn =", rebuilt.grad_fn)
+print("torch.tensor: grad_fn =", rebuilt.grad_fn, "| float(a) is a", type(number).__name__)
 print("torch.stack:  grad_fn =", type(torch.stack([a, b]).grad_fn).__name__)
 
-# %% [markdown]
-# gradlab names the rebuild as the cut:
-
-# %%
-def rebuilt_loss():
-    model = nn.Linear(3, 1)
-    parts = [model(x).mean(), model(x).std()]
-    loss = torch.tensor(parts).sum()
-    return locals()
-
-
-print(gl.diagnose(rebuilt_loss))
-
-# %% [markdown]
-# PyTorch's documentation: [`Tensor.detach`](https://pytorch.org/docs/stable/generated/torch.Tensor.detach.html)
-# and [Extending autograd with a custom Function](https://pytorch.org/docs/stable/notes/extending.html#extending-torch-autograd).
+# %% tags=["remove-cell"]
+_text = "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior."
+assert {str(w.message).splitlines()[0] for w in caught} == {_text} and len(caught) == 3
+torch.set_warn_always(True)
+for _make in (lambda: float(a), lambda: torch.tensor([a, b]), lambda: a.item()):
+    with warnings.catch_warnings(record=True) as _seen:
+        warnings.simplefilter("always")
+        _make()
+    _first = {str(w.message).splitlines()[0] for w in _seen}
+    assert _first == (set() if "item" in _make.__code__.co_names else {_text})
+torch.set_warn_always(False)
+with warnings.catch_warnings():  # torch warns once per process: spend it here, so that the
+    warnings.simplefilter("ignore")  # exercise's grade cell stores no torch build path
+    torch.tensor([a, b])
 
 # %% [markdown]
-# ## Stay in torch
+# ## Optional · When numpy is unavoidable
 #
-# Common numpy functions have a torch twin with the same meaning, and autograd knows each one's
-# derivative. Each row below is checked:
-
-# %%
-t = torch.linspace(-2, 2, 5)
-a = t.numpy()
-pairs = [("np.tanh", np.tanh(a), "torch.tanh", torch.tanh(t)),
-         ("np.clip(a, -1, 1)", np.clip(a, -1, 1), "torch.clamp(t, -1, 1)", torch.clamp(t, -1, 1)),
-         ("np.where(a > 0, a, 0)", np.where(a > 0, a, 0), "torch.where(t > 0, t, 0)",
-          torch.where(t > 0, t, 0)),
-         ("np.linalg.norm", np.linalg.norm(a), "torch.linalg.norm", torch.linalg.norm(t)),
-         ("np.exp", np.exp(a), "torch.exp", torch.exp(t))]
-for np_name, np_value, torch_name, torch_value in pairs:
-    assert np.allclose(np_value, torch_value.numpy())
-    print(f"{np_name:<22} = {torch_name}")
-
-# %% [markdown]
-# **When numpy is unavoidable** (a library only works on arrays), write a
-# `torch.autograd.Function`: a forward that may use numpy, and a backward that returns the
-# gradient. `gradcheck` compares your backward with finite differences:
+# If a library works only on arrays, write a `torch.autograd.Function`: a forward that may use
+# numpy and a backward that returns the gradient you derive by hand. `gradcheck` (lesson 01)
+# compares your backward with finite differences:
 
 # %%
 class NumpyTanh(torch.autograd.Function):
@@ -240,10 +165,9 @@ h = torch.randn(4, dtype=torch.float64, requires_grad=True)
 print("gradcheck:", torch.autograd.gradcheck(NumpyTanh.apply, (h,)))
 
 # %% [markdown]
-# ## In the wild
+# ## Optional · In the wild: `np.clip` in a model
 #
-# A training loop whose model clips its hidden layer with numpy. The first layer never moves;
-# over 30 steps the loss shows it.
+# A model clips its hidden layer with numpy; the toggle trains both versions for 30 steps.
 
 # %%
 torch.manual_seed(0)  # the same data, whatever ran before
@@ -259,7 +183,13 @@ class Clipped(nn.Module):
     def forward(self, x):
         return self.fc2(self.clip(self.fc1(x)))
 
+# %%
+gl.predict("Both versions train for 30 steps. Which ends with the lower loss?",
+           ["np.clip: same values, less overhead", "torch.clamp: both layers learn"],
+           answer="torch.clamp: both layers learn",
+           why="With np.clip, fc1 gets no gradient and keeps its random weights; only fc2 learns.")
 
+# %%
 def clip_in_numpy():
     torch.manual_seed(0)
     model = Clipped(lambda h: torch.tensor(np.clip(h.detach().numpy(), -1, 1)))
@@ -301,157 +231,111 @@ assert broken_run.kinds == ["numpy_roundtrip"] and fixed_run.kinds == []
 assert fixed_run.losses[-1] < 0.9 * broken_run.losses[-1]
 _ = wild.show("broken")
 
-# %%
-print("final loss, np.clip:    ", round(broken_run.losses[-1], 4))
-print("final loss, torch.clamp:", round(fixed_run.losses[-1], 4))
+# %% [markdown]
+# Detaching on purpose (a GAN's `fake.detach()`, truncated backpropagation through time) is
+# lesson 06's topic; a target computed without gradient, lesson 03's.
 
 # %% [markdown]
-# ## When detaching is right
+# ## Optional · Your turn
 #
-# Cutting the gradient on purpose is everyday work: the discriminator step of a generative
-# adversarial network (GAN) trains on `fake.detach()`, truncated backpropagation through time
-# (BPTT) detaches a recurrent network's (RNN's) hidden state between chunks, and in
-# reinforcement learning a temporal-difference (TD) target is computed without gradient.
-# gradlab raises no error or warning on them: it notes each cut as *info* ("may be intended")
-# and says why it thinks so.
+# A different program, reduced from a real bug report: a mixture of experts adds a load-balance
+# term to its loss so that both gates stay in use. Nothing raises, yet its author finds the
+# balance term is never optimised. Fix `moe_step`, then run the feedback cell.
 
 # %%
-def gan_discriminator_step():
-    G, D = nn.Linear(2, 3), nn.Linear(3, 1)
-    opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
-    fake = G(torch.randn(8, 2))
-    loss_d = F.softplus(-D(torch.randn(8, 3))).mean() + F.softplus(D(fake.detach())).mean()
-    loss_d.backward()
-    return locals()
-
-
-def truncated_bptt():
-    rnn = nn.RNN(3, 5, batch_first=True)
-    optimizer = torch.optim.SGD(rnn.parameters(), lr=0.1)
-    hidden = torch.zeros(1, 4, 5)
-    for chunk in torch.randn(3, 4, 6, 3):
-        out, hidden = rnn(chunk, hidden.detach())
-        loss = out.pow(2).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return locals()
-
-
-def td_target():
-    q = nn.Linear(4, 2)
-    optimizer = torch.optim.SGD(q.parameters(), lr=0.1)
-    state, next_state = torch.randn(8, 4), torch.randn(8, 4)
-    target = 1.0 + 0.9 * q(next_state).max(1).values.detach()
-    loss = F.mse_loss(q(state)[:, 0], target)
+def moe_step():
+    gates = nn.ModuleList([nn.Linear(3, 2) for _ in range(2)])
+    expert = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD([*gates.parameters(), *expert.parameters()], lr=0.1)
+    output, balance_terms = 0, []
+    for gate in gates:
+        probs = gate(x).softmax(-1)
+        output = output + expert(x) * probs[:, :1]
+        balance_terms.append((probs.mean(0) ** 2).sum() * 2)   # load balance of this gate
+    balance = torch.tensor(balance_terms).mean()
+    loss = F.mse_loss(output, y) + 0.1 * balance
     loss.backward()
     return locals()
-
-
-for case in (gan_discriminator_step, truncated_bptt, td_target):
-    report = gl.diagnose(case)
-    assert report.ok
-    print(f"{case.__name__}: {report}\n")
-
-# %% [markdown]
-# ## Your turn
-#
-# `Soft` should train both layers, but the first one never learns. Fix it so that everything
-# stays in torch, then run the feedback cell under it.
-
-# %%
-class Soft(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3, 8)
-        self.fc2 = nn.Linear(8, 1)
-
-    def forward(self, x):
-        h = self.fc1(x).detach().numpy()
-        h = torch.tensor(np.exp(-np.abs(h)))
-        return self.fc2(h)
-
-# %% [markdown]
-# **Feedback.** `gl.grade` builds your `Soft` and the reference solution's on the same seed, runs
-# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
-# the loss, every parameter's gradient and what gradlab finds. In a terminal,
-# `python -m gradlab grade 03 my_answer.py` does the same for a file that defines `Soft`.
-# Stuck? A solution waits at the end of this notebook, after the recap.
 
 # %%
 gl.grade("04", globals())
 
 # %% [markdown]
+# Stuck? Each call gives the next hint: the symptom, then where, then the fix.
+
+# %%
+gl.hint("04")
+
+# %% [markdown]
+# `gl.solution("04")` shows the reference solution. In a terminal, `python -m gradlab grade 04
+# my_answer.py` grades a file that defines `moe_step`.
+
+# %% [markdown]
 # ## Recap
-#
-# - [ ] No `.detach()`, `.data`, `.numpy()`, `.item()` or `torch.tensor(...)` between a trained
-#   weight and the loss.
-# - [ ] The torch twin of a numpy function keeps the gradient; a custom `autograd.Function` when
-#   there is none.
-# - [ ] `.detach()` where the cut is the point: GAN discriminator, truncated BPTT, TD targets.
-# - [ ] Never `.data`: use `.detach()`, which keeps the in-place check.
 #
 # | when you see | think |
 # |---|---|
-# | `Can't call numpy() on Tensor that requires grad` | do it in torch; `.detach()` would cut the gradient |
-# | `Converting a tensor with requires_grad=True to a scalar` | `torch.tensor([...])` rebuilt a tensor: use `torch.stack` |
-# | `.grad` is `None` upstream of a helper function | look for `.numpy()`, `.item()` or `.detach()` inside it |
+# | `Can't call numpy() on Tensor that requires grad` | do it in torch, not `.detach()` |
+# | `Converting a tensor with requires_grad=True to a scalar` | `float(t)` or `torch.tensor([...])`: use `torch.stack` |
+
+# %% [markdown]
+# ### Optional · Check yourself
 
 # %% [markdown]
 # **Three questions**
 
 # %% [markdown]
-# 1. Why does `.detach().numpy()` make the error go away, and what does it cost?
+# 1. In *Predict*, freeze `fc2` with `fc2.requires_grad_(False)` before the loss. What does
+#    `loss.backward()` do now?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# `numpy()` refuses a tensor that requires grad, because numpy cannot record history. `.detach()`
-# returns a tensor without history, so `numpy()` accepts it. The cost: the tensor made back from the
-# array (`torch.tensor`, `torch.from_numpy`) has no `grad_fn`, so every weight before it gets
-# `.grad` `None`, silently. *The symptom* and *Look at the graph* show both halves.
+# It raises *element 0 of tensors does not require grad and does not have a grad_fn*: with `fc2`
+# frozen and `h` cut off, nothing in the loss has history (lesson 03's rule).
 #
 # </details>
 
 # %% [markdown]
-# 2. What does `.detach()` check that `.data` does not?
+# 2. Why does `fc1(x).detach().numpy()` make the error go away, and what does it cost?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# In-place changes. Both give the same values, without history, in the same memory; `.detach()`
-# also shares the version counter, so changing the detached tensor in place makes a backward that
-# saved the original raise *modified by an inplace operation*. Through `.data` the change is
-# invisible: backward runs and returns a wrong gradient. *Why* shows both under **`.data` cuts
-# silently**.
+# `numpy()` refuses a tensor with history because numpy cannot record one; `.detach()` returns the
+# values without history, so `numpy()` accepts them. The cost: the tensor made back from the array
+# has no `grad_fn`, so `fc1` gets `.grad` `None`, silently.
 #
 # </details>
 
 # %% [markdown]
-# 3. How would you use a numpy-only function in a model that must train through it?
+# 3. A loss is `torch.tensor([loss_a, loss_b]).sum()`, where both parts require grad. Does
+#    `backward()` raise? What if it were `torch.stack([loss_a, loss_b]).sum()`?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# Write a `torch.autograd.Function`: its `forward` may call numpy on the detached input, and its
-# `backward` returns the gradient you derive by hand. `torch.autograd.gradcheck` compares that
-# backward with finite differences. *Stay in torch* builds one, `NumpyTanh`.
+# `torch.tensor([...])` warns and makes a leaf without history: nothing in the sum requires grad,
+# so `backward()` raises (lesson 03's message). `torch.stack` keeps the history: backward runs
+# and both parts' weights get gradients.
 #
 # </details>
+
+# %% tags=["remove-cell"]
+_fc1, _fc2 = nn.Linear(3, 8), nn.Linear(8, 1)
+_fc2.requires_grad_(False)
+_h = torch.from_numpy(np.tanh(_fc1(x).detach().numpy()))
+for _loss in (F.mse_loss(_fc2(_h), y),
+              torch.tensor([_fc1(x).sum().item(), _fc1(x).mean().item()]).sum()):
+    try:
+        _loss.backward()
+        raise AssertionError("a loss without history should raise")
+    except RuntimeError as error:
+        assert str(error).startswith("element 0 of tensors does not require grad")
+torch.stack([_fc1(x).sum(), _fc1(x).mean()]).sum().backward()
+assert _fc1.weight.grad is not None
 
 # %% [markdown]
 # ## Next
 #
-# [Lesson 05 · In-place changes](05_in_place.ipynb): when changing a tensor breaks backward.
-
-# %% [markdown]
-# ## Solution (peek if stuck)
-#
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/04_detach_and_numpy.py`
-# loads it (type that line in a cell to load it yourself), and the grader on it:
-
-# %%
-# %load solutions/04_detach_and_numpy.py
-
-# %%
-gl.grade("04", globals())
+# [Lesson 05 · In-place changes](05_in_place.ipynb).

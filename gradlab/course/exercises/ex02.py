@@ -1,50 +1,61 @@
-"""Exercise 02 · the weight that never asked for a gradient (lesson 02_missing_requires_grad)."""
+"""Exercise 02 · the weight that never asked for a gradient (lesson 02_missing_requires_grad).
+
+Reduced from a real report: https://github.com/CWanli/RecoNet/issues/10 (the rank weights
+`lam` of a tensor-reconstruction module got a `.grad` but stayed all ones).
+"""
 
 from gradlab.course.exercise import Edit, Exercise
 
 STARTER = """\
-class Scaled(nn.Module):
-    def __init__(self):
+class RankMix(nn.Module):
+    \"\"\"Three learned views of the input, mixed by learned weights.\"\"\"
+
+    def __init__(self, rank=3):
         super().__init__()
-        self.linear = nn.Linear(3, 1)
-        self.scale = torch.ones(1)
+        self.parts = nn.Linear(3, rank)
+        self.mix = torch.ones(rank, requires_grad=True)
 
     def forward(self, x):
-        return self.scale * self.linear(x)
+        return (self.parts(x) * self.mix).sum(1, keepdim=True)
 """
 
 SOLUTION = """\
-class Scaled(nn.Module):
-    def __init__(self):
+class RankMix(nn.Module):
+    \"\"\"Three learned views of the input, mixed by learned weights.\"\"\"
+
+    def __init__(self, rank=3):
         super().__init__()
-        self.linear = nn.Linear(3, 1)
-        self.scale = nn.Parameter(torch.ones(1))
+        self.parts = nn.Linear(3, rank)
+        self.mix = nn.Parameter(torch.ones(rank))
 
     def forward(self, x):
-        return self.scale * self.linear(x)
+        return (self.parts(x) * self.mix).sum(1, keepdim=True)
 """
 
 EXERCISE = Exercise(
-    name="Scaled",
+    name="RankMix",
     lesson="02_missing_requires_grad",
-    goal="`Scaled` trains all of its weights: `linear.weight`, `linear.bias` and `scale` "
-         "(starting at 1) are parameters of the model, and after one MSE loss on `x`, `y` each "
-         "gets the reference's gradient; the output is unchanged.",
+    goal="`RankMix` trains all of its weights: `parts.weight`, `parts.bias` and `mix` (starting "
+         "at ones) are parameters of the model, and after one MSE loss on `x`, `y` each gets "
+         "the reference's gradient; the output is unchanged.",
     starter=STARTER,
     solution=SOLUTION,
-    hints=("`scale` never changes during training: the optimizer is never given it, and "
-           "backward never fills a `.grad` for it.",
-           "Look at `self.scale = torch.ones(1)` in `__init__`: `model.parameters()` lists only "
-           "`linear.weight` and `linear.bias`.",
-           "Register it as a parameter: `self.scale = nn.Parameter(torch.ones(1))`."),
-    right=(Edit("return self.scale * self.linear(x)", "return self.linear(x) * self.scale"),
-           Edit("self.scale = nn.Parameter(torch.ones(1))",
-                "self.register_parameter('scale', nn.Parameter(torch.ones(1)))")),
-    wrong=(Edit("self.scale = nn.Parameter(torch.ones(1))",
-                "self.scale = torch.ones(1, requires_grad=True)", "`scale` is a plain tensor"),
-           Edit("nn.Parameter(torch.ones(1))", "nn.Parameter(torch.ones(1), requires_grad=False)",
-                "`scale` has requires_grad=False"),
-           Edit("return self.scale * self.linear(x)",
-                "return self.scale.detach() * self.linear(x)", "`scale.grad` is None"),
-           Edit("torch.ones(1)", "torch.zeros(1)", "`scale` starts from other values")),
+    hints=("`mix` gets a `.grad` after backward, yet it stays at ones however long the model "
+           "trains: no optimizer step ever changes it.",
+           "Look at `self.mix = torch.ones(rank, requires_grad=True)` in `__init__`: "
+           "`model.parameters()` lists only `parts.weight` and `parts.bias`.",
+           "Register it as a parameter: `self.mix = nn.Parameter(torch.ones(rank))`."),
+    right=(Edit("self.mix = nn.Parameter(torch.ones(rank))",
+                "self.register_parameter('mix', nn.Parameter(torch.ones(rank)))"),
+           Edit("nn.Parameter(torch.ones(rank))",
+                "nn.Parameter(torch.ones(rank, requires_grad=True))"),
+           Edit("(self.parts(x) * self.mix)", "(self.mix * self.parts(x))")),
+    wrong=(Edit("nn.Parameter(torch.ones(rank))",
+                "nn.Parameter(torch.ones(rank), requires_grad=False)",
+                "`mix` has requires_grad=False"),
+           Edit("nn.Parameter(torch.ones(rank))", "nn.Parameter(torch.ones(rank)).clone()",
+                "`mix` is a plain tensor"),
+           Edit("(self.parts(x) * self.mix)", "(self.parts(x) * self.mix.detach())",
+                "`mix.grad` is None"),
+           Edit("torch.ones(rank)", "torch.rand(rank)", "`mix` starts from other values")),
 )

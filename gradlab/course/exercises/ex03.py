@@ -1,58 +1,52 @@
-"""Exercise 03 · the `no_grad` block (lesson 03_no_grad_block)."""
+"""Exercise 03 · the `no_grad` block (lesson 03_no_grad_block).
+
+Reduced from a real report: https://github.com/facebookresearch/dinov2/issues/472 (a depth head
+trained on backbone features computed under `torch.inference_mode()`, copied from an inference
+cell: "Inference tensors cannot be saved for backward").
+"""
 
 from gradlab.course.exercise import Edit, Exercise
 
 STARTER = """\
-class Classifier(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = nn.Linear(3, 8)
-        self.head = nn.Linear(8, 1)
-
-    @torch.no_grad()
-    def encode(self, x):
-        return torch.tanh(self.encoder(x))
-
-    def forward(self, x):
-        return self.head(self.encode(x))
+def fine_tune_step():
+    backbone = nn.Sequential(nn.Linear(3, 8), nn.ReLU())   # pretrained: kept frozen
+    head = nn.Linear(8, 1)                                  # the only part that trains
+    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
+    with torch.inference_mode():
+        features = backbone(x)
+    output = head(features)
+    loss = F.mse_loss(output, y)
+    loss.backward()
+    return locals()
 """
 
-SOLUTION = """\
-class Classifier(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = nn.Linear(3, 8)
-        self.head = nn.Linear(8, 1)
-
-    def encode(self, x):
-        return torch.tanh(self.encoder(x))
-
-    def forward(self, x):
-        return self.head(self.encode(x))
-"""
+SOLUTION = STARTER.replace("torch.inference_mode()", "torch.no_grad()")
 
 EXERCISE = Exercise(
-    name="Classifier",
+    name="fine_tune_step",
     lesson="03_no_grad_block",
-    goal="`Classifier` trains its encoder and its head: after one MSE loss on `x`, `y`, "
-         "`encoder.weight`, `encoder.bias`, `head.weight` and `head.bias` each get the "
-         "reference's gradient; the output is unchanged.",
+    goal="one training step of `head` on the frozen `backbone`'s features: it runs, `head.weight` "
+         "and `head.bias` get the reference's gradient, no gradient reaches `backbone` (its "
+         "`.grad` stays None), and `output` and `loss` are unchanged.",
     starter=STARTER,
     solution=SOLUTION,
-    hints=("The head learns but the encoder never does: `encoder.weight.grad` stays None after "
-           "backward.",
-           "Look at the decorator above `encode`: everything computed inside that method is "
-           "recorded by no graph.",
-           "Remove `@torch.no_grad()` from `encode`, so its output keeps its history."),
-    right=(Edit("torch.tanh(self.encoder(x))", "self.encoder(x).tanh()"),
-           Edit("    def encode(self, x):\n        return torch.tanh(self.encoder(x))\n",
-                "    def encode(self, x):\n        with torch.enable_grad():\n"
-                "            return torch.tanh(self.encoder(x))\n")),
-    wrong=(Edit("    def encode", "    @torch.no_grad()\n    def encode", "no_grad"),
-           Edit("torch.tanh(self.encoder(x))", "torch.tanh(self.encoder(x)).detach()",
-                ".detach() cut encoder.weight, encoder.bias off the loss"),
-           Edit("torch.tanh(self.encoder(x))", "torch.tanh(self.encoder(x).data)", ".data"),
-           Edit("self.head = nn.Linear(8, 1)",
-                "self.head = nn.Linear(8, 1)\n        self.encoder.requires_grad_(False)",
-                "`encoder.weight` has requires_grad=False")),
+    parameters=False,  # freezing the backbone with requires_grad_(False) is a right route too
+    hints=("`loss.backward()` raises \"Inference tensors cannot be saved for backward\": "
+           "`head` needs its input `features` to compute its weight's gradient.",
+           "Look at the block around `features = backbone(x)`: `torch.inference_mode()` makes "
+           "inference tensors, which no recorded op may save. The backbone should stay "
+           "untrained, so a block that records nothing is right; this one is too strict.",
+           "Use `with torch.no_grad():` instead of `with torch.inference_mode():`."),
+    right=(Edit("    with torch.no_grad():\n        features = backbone(x)\n",
+                "    features = backbone(x).detach()\n"),
+           Edit("    output = head(features)",
+                "    features = features.clone()\n    output = head(features)"),
+           Edit("    with torch.no_grad():\n        features = backbone(x)\n",
+                "    backbone.requires_grad_(False)\n    features = backbone(x)\n")),
+    wrong=(Edit("    with torch.no_grad():\n        features = backbone(x)\n",
+                "    features = backbone(x)\n", "`backbone.0.weight.grad` should stay None"),
+           Edit("torch.no_grad()", "torch.inference_mode()", "Inference tensors"),
+           Edit("    output = head(features)\n    loss = F.mse_loss(output, y)\n",
+                "        output = head(features)\n        loss = F.mse_loss(output, y)\n",
+                "does not require grad")),
 )

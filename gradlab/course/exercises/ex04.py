@@ -1,55 +1,55 @@
-"""Exercise 04 · `.detach()` and the numpy round-trip (lesson 04_detach_and_numpy)."""
+"""Exercise 04 · `.detach()` and the numpy round-trip (lesson 04_detach_and_numpy).
+
+Reduced from a real report: https://github.com/laekov/fastmoe/issues/49 (a mixture-of-experts
+load-balance loss rebuilt with `torch.tensor(list)`: "the balance loss is not optimized").
+"""
 
 from gradlab.course.exercise import Edit, Exercise
 
 STARTER = """\
-class Soft(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3, 8)
-        self.fc2 = nn.Linear(8, 1)
-
-    def forward(self, x):
-        h = self.fc1(x).detach().numpy()
-        h = torch.tensor(np.exp(-np.abs(h)))
-        return self.fc2(h)
+def moe_step():
+    gates = nn.ModuleList([nn.Linear(3, 2) for _ in range(2)])
+    expert = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD([*gates.parameters(), *expert.parameters()], lr=0.1)
+    output, balance_terms = 0, []
+    for gate in gates:
+        probs = gate(x).softmax(-1)
+        output = output + expert(x) * probs[:, :1]
+        balance_terms.append((probs.mean(0) ** 2).sum() * 2)   # load balance of this gate
+    balance = torch.tensor(balance_terms).mean()
+    loss = F.mse_loss(output, y) + 0.1 * balance
+    loss.backward()
+    return locals()
 """
 
-SOLUTION = """\
-class Soft(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3, 8)
-        self.fc2 = nn.Linear(8, 1)
-
-    def forward(self, x):
-        h = torch.exp(-torch.abs(self.fc1(x)))
-        return self.fc2(h)
-"""
+SOLUTION = STARTER.replace("torch.tensor(balance_terms).mean()",
+                           "torch.stack(balance_terms).mean()")
 
 EXERCISE = Exercise(
-    name="Soft",
+    name="moe_step",
     lesson="04_detach_and_numpy",
-    goal="`Soft` computes exp(-|fc1(x)|) and trains both layers: after one MSE loss on `x`, "
-         "`y`, `fc1` and `fc2`'s weights and biases each get the reference's gradient; the "
-         "output is unchanged.",
+    goal="one step of a two-gate mixture of experts whose loss is the fit plus 0.1 times the "
+         "mean load-balance term: `output`, `balance` and `loss` are unchanged, and every "
+         "parameter (the gates' and the expert's) gets the reference's gradient, which includes "
+         "the balance term's.",
     starter=STARTER,
     solution=SOLUTION,
-    hints=("`fc2` learns, `fc1` never does: its `.grad` stays None, although the output "
-           "depends on it.",
-           "Look at the two lines that compute `h`: `.detach().numpy()` leaves torch, and "
-           "`torch.tensor(...)` makes a new tensor with no history.",
-           "Stay in torch: `h = torch.exp(-torch.abs(self.fc1(x)))`."),
-    right=(Edit("torch.exp(-torch.abs(self.fc1(x)))", "(-self.fc1(x).abs()).exp()"),
-           Edit("h = torch.exp(-torch.abs(self.fc1(x)))",
-                "h = self.fc1(x)\n        h = torch.exp(-h.abs())")),
-    wrong=(Edit("h = torch.exp(-torch.abs(self.fc1(x)))",
-                "h = self.fc1(x)\n        h.data = torch.exp(-torch.abs(h.data))",
-                "`fc1.weight.grad` differs from the reference by"),
-           Edit("h = torch.exp(-torch.abs(self.fc1(x)))",
-                "h = torch.tensor(np.exp(-np.abs(self.fc1(x).detach().numpy())))", "numpy"),
-           Edit("torch.exp(-torch.abs(self.fc1(x)))",
-                "torch.exp(-torch.abs(self.fc1(x).detach()))",
-                ".detach() cut fc1.weight, fc1.bias"),
-           Edit("torch.exp(-torch.abs(", "torch.exp(torch.abs(", "`output` differs")),
+    forward=("output", "balance", "loss"),
+    hints=("Nothing raises, but the gates' gradients lack the balance term: the balance loss "
+           "never trains the gates (torch warns when the loss is built).",
+           "Look at `balance = torch.tensor(balance_terms).mean()`: `torch.tensor(...)` copies "
+           "the numbers into a new leaf with no history.",
+           "Combine the terms with an op that keeps history: "
+           "`balance = torch.stack(balance_terms).mean()`."),
+    right=(Edit("torch.stack(balance_terms).mean()",
+                "sum(balance_terms) / len(balance_terms)"),
+           Edit("torch.stack(balance_terms).mean()",
+                "torch.cat([t.unsqueeze(0) for t in balance_terms]).mean()")),
+    wrong=(Edit("torch.stack(balance_terms).mean()",
+                "torch.tensor([t.item() for t in balance_terms]).mean()", "differs"),
+           Edit("torch.stack(balance_terms).mean()",
+                "torch.stack(balance_terms).detach().mean()", "differs"),
+           Edit("torch.stack(balance_terms).mean()",
+                "torch.tensor(balance_terms, requires_grad=True).mean()", "differs"),
+           Edit("+ 0.1 * balance", "+ balance", "`loss` differs")),
 )
