@@ -256,10 +256,12 @@ gl.hint("10")
 
 # %% [markdown]
 # **Three questions**
-#
+
+# %% [markdown]
 # 1. You fix only `scale` (an `nn.Parameter` now). Which findings remain, and does the loss
 #    fall much further?
-#
+
+# %% [markdown]
 # <details><summary>Check your answer</summary>
 #
 # The `no_grad`, numpy and unused-`aux` findings remain: `scale` now trains, but it only
@@ -267,9 +269,11 @@ gl.hint("10")
 # stays far above the fixed model's.
 #
 # </details>
-#
+
+# %% [markdown]
 # 2. Why does the script print no error although three layers never learn?
-#
+
+# %% [markdown]
 # <details><summary>Check your answer</summary>
 #
 # `head` still requires grad, so the loss has a graph and `backward()` runs: it fills the
@@ -277,14 +281,17 @@ gl.hint("10")
 # `None`, silently. An error comes only when nothing in the loss requires grad (lesson 03).
 #
 # </details>
-#
-# 3. In the exercise, `g *= h` raises but `g = g * h` does not. Why?
-#
+
+# %% [markdown]
+# 3. Someone replaces the numpy clip with `h = torch.clamp(h.detach(), 0.0, 3.0)`. Does the
+#    hidden layer learn now?
+
+# %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# `sigmoid` saves its output `g` for its backward (`s · (1 − s)`). `g *= h` changes that saved
-# tensor in place, so backward refuses (lesson 05); `g = g * h` makes a new tensor and leaves the
-# saved one as it was.
+# No. The numpy round-trip is gone, but `.detach()` cuts the same edge: `hidden.weight` and
+# `hidden.bias` still get no gradient, and gradlab names the `.detach()` at that line
+# (lesson 04). `torch.clamp(h, 0.0, 3.0)` alone keeps the path.
 #
 # </details>
 
@@ -300,12 +307,19 @@ assert _kinds == ["no_grad", "numpy_roundtrip", "unused_parameter"], _kinds
 torch.manual_seed(0)
 _only_scale = train(_OnlyScale(), x, y)
 assert _only_scale[-1] > 5 * fixed_run.losses[-1]
-_g = torch.sigmoid(torch.randn(3, requires_grad=True))
-_g *= torch.ones(3)
-assert "modified by an inplace operation" in gl.error_of(lambda: _g.sum().backward())
-_g = torch.sigmoid(torch.randn(3, requires_grad=True))
-_g = _g * torch.ones(3)
-assert gl.error_of(lambda: _g.sum().backward()) == ""
+
+
+class _DetachClamp(_OnlyScale):
+    def forward(self, x):
+        h = torch.tanh(self.encoder(x))
+        h = torch.relu(self.hidden(h))
+        h = torch.clamp(h.detach(), 0.0, 3.0)
+        return self.scale * self.head(h)
+
+
+_report = gl.diagnose(lambda: _one_step(_DetachClamp))
+assert "detach" in _report.kinds(), _report.kinds()
+assert _one_step(_DetachClamp)["model"].hidden.weight.grad is None
 
 # %% [markdown]
 # ## Optional · The checklist
