@@ -2,17 +2,17 @@
 # # Lesson 10 · Debug your own model
 #
 # **What you will learn**
-# - how to debug a training script whose loss will not move, one finding at a time;
-# - how to check a script from a terminal or in CI with `python -m gradlab check`;
-# - a one-page checklist for "my gradient is `None`" and "my loss does not move".
+# - to debug a script you did not write, whose loss will not move: one finding at a time;
+# - to read gradlab's findings as a list of cuts, each pointing at a line and a lesson;
+# - a checklist for "my gradient is `None`" and "my loss does not move", and `gradlab check` for CI.
 #
-# *Prerequisites:* lessons [02](02_missing_requires_grad.ipynb) to [07](07_non_leaf_grad.ipynb).
-# *Time:* about 20 minutes.
+# *Prerequisites:* lessons [01](01_how_backward_works.ipynb) to
+# [09](09_training_loop.ipynb). *Time:* {time}.
 
 # %%
-import tempfile
-from pathlib import Path
+import inspect
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -22,21 +22,28 @@ import gradlab as gl
 gl.setup()
 
 # %% [markdown]
-# ## The symptom
+# ## Predict
 #
 # `train_buggy.py`, next to this notebook, is a complete small training script: data, a model,
-# Adam, a loop. Here is its model:
+# Adam, 60 steps. It runs without an error. Here is its model:
 
 # %%
-import inspect
-
 from train_buggy import Net, make_data, train
 
 print(inspect.getsource(Net))
 
+# %%
+gl.predict(
+    "After 60 steps of Adam, where is the loss?",
+    ["near 0: no error, so it trains", "stuck at its first value", "about half its first value"],
+    answer="about half its first value",
+    why="Only head trains: encoder runs under no_grad, hidden's output goes through numpy, "
+        "scale is a plain tensor. The head alone fits what it can from frozen random features, "
+        "so the loss falls a little and stops. No error: head keeps the loss in the graph.",
+)
+
 # %% [markdown]
-# It runs without an error, and its loss falls, slowly: after 60 steps it is still at half its
-# first value (the fixed model, at the end of this notebook, gets about fifty times lower):
+# ## The symptom
 
 # %%
 x, y = make_data()
@@ -44,8 +51,11 @@ torch.manual_seed(0)
 losses = train(Net(), x, y)
 print("loss at steps 1, 20, 40, 60:", [round(losses[i], 3) for i in (0, 19, 39, 59)])
 
+# %% tags=["remove-cell"]
+assert 0.3 < losses[-1] / losses[0] < 0.7
+
 # %% [markdown]
-# ## Ask gradlab
+# ## Look at the graph
 #
 # `%%gradlab` runs a cell under the recorder and shows the graph and the findings for its loss.
 # One training step is enough:
@@ -62,149 +72,103 @@ loss = F.mse_loss(model(x), y)
 loss.backward()
 
 # %% [markdown]
-# Three errors and a warning, naming the parameters and, for each cut, its line in
-# `train_buggy.py`. Read them top to bottom:
+# Three errors and a warning, each naming parameters and, for a cut, its line. Read them top to
+# bottom, and each sends you to a lesson you know:
 #
-# 1. `scale` is a plain tensor (lesson 02), so it is not in `model.parameters()`.
+# 1. `scale` is a plain tensor, not in `model.parameters()` (lesson 02).
 # 2. The encoder runs under `torch.no_grad()` (lesson 03).
 # 3. The hidden layer's output goes through `np.clip` (lesson 04).
-# 4. `aux` is never used: harmless here, but under `DistributedDataParallel` (DDP) it stops
-#    training. The first backward runs; the error comes at the start of the second iteration.
-#    gradlab names it on one machine, before you launch a cluster.
-#
-# The cell below shows that with DDP itself: one process on this CPU (the `gloo` backend, meeting
-# itself through a file instead of the network), a model with an unused `aux` layer, two
-# iterations. `gl.explain` does not know this message, so only torch's words are printed:
+# 4. `aux` is never used: harmless here, but under `DistributedDataParallel` it raises at the
+#    second iteration ([lesson 09](09_training_loop.ipynb) runs it). Of the finding's three fixes,
+#    `requires_grad_(False)` helps DDP only if you freeze `aux` before wrapping the model.
 
-# %%
-import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel
-
-
-class WithAux(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.head, self.aux = nn.Linear(4, 1), nn.Linear(4, 1)    # aux: never used
-
-    def forward(self, x):
-        return self.head(x)
-
-
-rendezvous = Path(tempfile.mkdtemp()) / "rendezvous"
-dist.init_process_group("gloo", init_method=f"file://{rendezvous}", rank=0, world_size=1)
-try:
-    ddp = DistributedDataParallel(WithAux())
-    F.mse_loss(ddp(x), y).backward()
-    print("iteration 1: forward and backward ran")
-    with gl.shows_error(RuntimeError):
-        F.mse_loss(ddp(x), y).backward()
-finally:
-    dist.destroy_process_group()
-
-# %% [markdown]
-# ## Fix them one at a time
-#
-# **Fix 1:** `scale` becomes an `nn.Parameter`.
-
-# %%
-class Fix1(Net):
-    def __init__(self):
-        super().__init__()
-        self.scale = nn.Parameter(torch.ones(1))
-
-
-def step(model_class):
+# %% tags=["remove-cell"]
+def _one_step(model_class):
     torch.manual_seed(0)
     model = model_class()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
     loss = F.mse_loss(model(x), y)
     loss.backward()
     return locals()
 
 
-print(gl.diagnose(lambda: step(Fix1)).kinds())
+assert sorted(gl.diagnose(lambda: _one_step(Net)).kinds()) == [
+    "no_grad", "numpy_roundtrip", "plain_tensor_attribute", "unused_parameter"]
+assert gl.explain("Expected to have finished reduction in the prior iteration") is not None
 
 # %% [markdown]
-# **Fix 2:** the encoder leaves the `no_grad` block; the numpy clip is still there.
-
-# %%
-import numpy as np
-
-
-class Fix2(Fix1):
-    def forward(self, x):
-        h = torch.tanh(self.encoder(x))
-        h = torch.relu(self.hidden(h))
-        h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))
-        return self.scale * self.head(h)
-
-
-print(gl.diagnose(lambda: step(Fix2)).kinds())
-
-# %% [markdown]
-# **Fix 3:** `torch.clamp` instead of the numpy round-trip, and the leftover `aux` layer removed.
-
-# %%
-class Fixed(Fix1):
-    def __init__(self):
-        super().__init__()
-        del self.aux
-
-    def forward(self, x):
-        h = torch.tanh(self.encoder(x))
-        h = torch.relu(self.hidden(h))
-        h = torch.clamp(h, 0.0, 3.0)
-        return self.scale * self.head(h)
-
-
-print(gl.diagnose(lambda: step(Fixed)))
-
-# %% [markdown]
-# The graph is clean: every parameter is on a path to the loss.
-
-# %%
-gl.draw(lambda: step(Fixed))
-
-# %% [markdown]
-# ## The loss, before and after
+# ## Flip it
 #
-# The toggle trains both versions for 60 steps.
+# The toggle trains the script's model and a copy with all four findings fixed, 60 steps each.
+# Both functions hold their model, so ▶ marks the changed lines themselves.
 
 # %%
-def train_the_script():
+gl.predict(
+    "With the four fixes, the loss after 60 steps is…",
+    ["about the same: the head was doing the work", "a bit lower",
+     "many times lower: every layer now learns"],
+    answer="many times lower: every layer now learns",
+    why="encoder, hidden and scale now get gradients and updates: the model can fit the smooth "
+        "target instead of fitting it from random features (about 50 times lower here).",
+)
+
+# %%
+def adam_step(model):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+# %%
+def the_script():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.hidden = nn.Linear(4, 32), nn.Linear(32, 32)
+            self.head, self.aux = nn.Linear(32, 1), nn.Linear(32, 1)
+            self.scale = torch.ones(1)
+
+        def forward(self, x):
+            with torch.no_grad():
+                h = torch.tanh(self.encoder(x))
+            h = torch.relu(self.hidden(h))
+            h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))
+            return self.scale * self.head(h)
+
     torch.manual_seed(0)
     model = Net()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-
-    def step():
-        optimizer.zero_grad()
-        loss = F.mse_loss(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    step = adam_step(model)
     loss = step()
     return locals()
 
+# %%
+def with_the_fixes():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.hidden = nn.Linear(4, 32), nn.Linear(32, 32)
+            self.head = nn.Linear(32, 1)
+            self.scale = nn.Parameter(torch.ones(1))
 
-def train_with_the_fixes():
+        def forward(self, x):
+            h = torch.tanh(self.encoder(x))
+            h = torch.relu(self.hidden(h))
+            h = torch.clamp(h, 0.0, 3.0)
+            return self.scale * self.head(h)
+
     torch.manual_seed(0)
-    model = Fixed()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
-
-    def step():
-        optimizer.zero_grad()
-        loss = F.mse_loss(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    model = Net()
+    step = adam_step(model)
     loss = step()
     return locals()
 
 
-toggle = gl.compare(train_the_script, train_with_the_fixes,
-                    title="train_buggy.py: the script vs all three fixes", train_steps=60)
+toggle = gl.compare(the_script, with_the_fixes, title="train_buggy.py: the script vs the fixes",
+                    train_steps=60)
 toggle
 
 # %% tags=["remove-cell"]
@@ -212,21 +176,22 @@ broken_run, fixed_run = toggle.show("broken"), toggle.show("fixed")
 assert sorted(broken_run.kinds) == ["no_grad", "numpy_roundtrip", "plain_tensor_attribute",
                                     "unused_parameter"]
 assert fixed_run.kinds == []
-assert fixed_run.losses[-1] < 0.5 * broken_run.losses[-1]
+assert fixed_run.losses[-1] < broken_run.losses[-1] / 10
 _ = toggle.show("broken")
 
-# %%
-print("final loss, buggy:", round(broken_run.losses[-1], 4))
-print("final loss, fixed:", round(fixed_run.losses[-1], 4))
+# %% [markdown]
+# ## Why one at a time
+#
+# A cut can hide another, so fix the first finding, run `%%gradlab` again, and repeat. An empty
+# list means every parameter is on a path to the loss; a silent zero or `nan` gradient
+# (lesson 08) shows in the gradient table's norms, not as a cut.
 
 # %% [markdown]
-# ## From a terminal, and in CI
+# ## Optional · From a terminal, and in CI
 #
 # `python -m gradlab check SCRIPT` runs a script as `python SCRIPT` would, under the recorder,
-# finds its loss, models and optimizers, and prints the findings. In a terminal you type
-# `python -m gradlab check train_buggy.py`; here the cell calls `main`, the function that
-# command runs, in this kernel (no second Python that imports torch again), with the same
-# arguments, and prints what it returns: the command's exit code.
+# and prints the findings. Here the cell calls `main`, the function that command runs, in this
+# kernel, and prints what it returns: the command's exit code.
 
 # %%
 from gradlab.__main__ import main as gradlab_command
@@ -236,87 +201,145 @@ print("exit code:", gradlab_command(["check", "train_buggy.py"]))
 # %% [markdown]
 # The exit code is what CI looks at: **0** nothing found, **1** findings (as here), **2** a usage
 # error or a missing file, **3** the script failed for a reason that has nothing to do with
-# gradients. A clean script exits with 0:
-
-# %%
-clean = Path(tempfile.mkdtemp()) / "clean.py"
-clean.write_text("import torch\n"
-                 "model = torch.nn.Linear(3, 1)\n"
-                 "loss = model(torch.randn(4, 3)).pow(2).mean()\n"
-                 "loss.backward()\n")
-print("exit code:", gradlab_command(["check", str(clean)]))
+# gradients.
 
 # %% [markdown]
-# ## Your turn
+# ## Optional · Your turn
 #
-# Fix every bug of `train_buggy.py` in one class: the cell below holds its `Net` as it is. Make
-# `scale` train, let the encoder and the hidden layer get their gradients, and remove what the
-# forward never uses; keep the layers' names and order. Then run the feedback cell under it.
+# A script you have not seen: a gated regressor. Each of its layers is meant to train. It has
+# three bugs, of three different families, and no label saying which. Find them (`%%gradlab` on
+# one step, or `gl.diagnose`), then fix `Gated` in the cell below, keeping the layers' names.
 
 # %%
-class Net(nn.Module):
+class Gated(nn.Module):
     def __init__(self):
         super().__init__()
-        self.encoder = nn.Linear(4, 32)
-        self.hidden = nn.Linear(32, 32)
-        self.head = nn.Linear(32, 1)
-        self.aux = nn.Linear(32, 1)            # left over from an old experiment
-        self.scale = torch.ones(1)             # meant to be learned
+        self.blocks = [nn.Linear(5, 16), nn.Linear(16, 16)]
+        self.gate = nn.Linear(5, 16)
+        self.skip = nn.Linear(5, 16)
+        self.out = nn.Linear(16, 1)
 
     def forward(self, x):
-        with torch.no_grad():                  # "the encoder is cheap, save memory"
-            h = torch.tanh(self.encoder(x))
-        h = torch.relu(self.hidden(h))
-        h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))   # keep activations small
-        return self.scale * self.head(h)
+        h = torch.tanh(self.blocks[0](x))
+        h = torch.tanh(self.blocks[1](h))
+        g = torch.sigmoid(self.gate(x))
+        g *= h                                     # gate the features
+        g = g + self.skip(x).detach()              # "keep the skip path stable"
+        return self.out(g)
 
 # %% [markdown]
-# **Feedback.** `gl.grade` builds your `Net` and the reference solution's on the same seed, runs
-# one step on the exercise's own `x`, `y` (forward, the loss, `backward()`), and compares the output,
-# the loss, every parameter's gradient and what gradlab finds. In a terminal,
-# `python -m gradlab grade 07 my_answer.py` does the same for a file that defines `Net`.
-# Stuck? A solution waits at the end of this notebook, after the checklist.
+# **Feedback.** `gl.grade` builds your `Gated` and the reference on the same seed, runs one step
+# on the exercise's own `x`, `y` and compares the parameters, the output, the loss and every
+# gradient. In a terminal, `python -m gradlab grade 10 my_answer.py` does the same.
 
 # %%
 gl.grade("10", globals())
 
 # %% [markdown]
-# Then your own model: run `%%gradlab` on one step of a training script of your own (paste the
-# model and one step in a cell), or `python -m gradlab check your_script.py` in a terminal. Fix the
-# first finding, run again, repeat.
+# Stuck? Each run of the next cell gives the next hint: the symptom, then where, then the fix.
+
+# %%
+gl.hint("10")
+
+# %% [markdown]
+# `gl.solution("10")` shows the reference solution. Then your own model: `%%gradlab` on one
+# step of it, or `python -m gradlab check your_script.py`.
+
+# %% [markdown]
+# ## Recap
 #
-# ## The checklist
+# | when you see | think |
+# |---|---|
+# | a loss that falls a little, then stops | some layers get no gradient: `%%gradlab` on one step |
+# | several findings | fix the first, run again |
+# | a message you do not know | `gl.explain(message)` |
+
+# %% [markdown]
+# **Three questions**
+
+# %% [markdown]
+# 1. You fix only `scale` (an `nn.Parameter` now). Which findings remain, and does the loss
+#    fall much further?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
 #
-# **My gradient is `None`**
+# The `no_grad`, numpy and unused-`aux` findings remain: `scale` now trains, but it only
+# rescales the head's output, so the encoder and hidden layer still never learn and the loss
+# stays far above the fixed model's.
+#
+# </details>
+
+# %% [markdown]
+# 2. Why does the script print no error although three layers never learn?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# `head` still requires grad, so the loss has a graph and `backward()` runs: it fills the
+# gradients it can reach and leaves the others `None`. Adam skips parameters whose `.grad` is
+# `None`, silently. An error comes only when nothing in the loss requires grad (lesson 03).
+#
+# </details>
+
+# %% [markdown]
+# 3. Someone replaces the numpy clip with `h = torch.clamp(h.detach(), 0.0, 3.0)`. Does the
+#    hidden layer learn now?
+
+# %% [markdown]
+# <details><summary>Check your answer</summary>
+#
+# No. The numpy round-trip is gone, but `.detach()` cuts the same edge: `hidden.weight` and
+# `hidden.bias` still get no gradient, and gradlab names the `.detach()` at that line
+# (lesson 04). `torch.clamp(h, 0.0, 3.0)` alone keeps the path.
+#
+# </details>
+
+# %% tags=["remove-cell"]
+class _OnlyScale(Net):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+
+_kinds = sorted(gl.diagnose(lambda: _one_step(_OnlyScale)).kinds())
+assert _kinds == ["no_grad", "numpy_roundtrip", "unused_parameter"], _kinds
+torch.manual_seed(0)
+_only_scale = train(_OnlyScale(), x, y)
+assert _only_scale[-1] > 5 * fixed_run.losses[-1]
+
+
+class _DetachClamp(_OnlyScale):
+    def forward(self, x):
+        h = torch.tanh(self.encoder(x))
+        h = torch.relu(self.hidden(h))
+        h = torch.clamp(h.detach(), 0.0, 3.0)
+        return self.scale * self.head(h)
+
+
+_report = gl.diagnose(lambda: _one_step(_DetachClamp))
+assert "detach" in _report.kinds(), _report.kinds()
+assert _one_step(_DetachClamp)["model"].hidden.weight.grad is None
+
+# %% [markdown]
+# ## Optional · The checklist
+#
+# *My gradient is `None`*
 # - [ ] Is the tensor a leaf? `t.is_leaf`; if not, `retain_grad()` or `autograd.grad` (lesson 07).
 # - [ ] Does it require grad? An `nn.Parameter` on the module, not a plain tensor (lesson 02).
-# - [ ] Is there a `no_grad`, `inference_mode` or `@torch.no_grad()` on the path (lesson 03)?
+# - [ ] A `no_grad`, `inference_mode` or `@torch.no_grad()` on the path (lesson 03)?
 # - [ ] `.detach()`, `.data`, `.numpy()`, `.item()`, `torch.tensor(...)` on the path (lesson 04)?
-# - [ ] Did backward run at all, on the loss that uses it?
 #
-# **My loss does not move**
+# *My loss does not move*
 # - [ ] `list(model.parameters())` has every layer: no Python lists of layers (lesson 02).
-# - [ ] The optimizer was built after the model was complete, from `model.parameters()`.
-# - [ ] `optimizer.zero_grad()`, `loss.backward()`, `optimizer.step()` each run every step.
-# - [ ] The gradient norms are not all zero (`gl.diagnose(step).grads`).
+# - [ ] The optimizer was built after the model was complete; `zero_grad`, `backward`, `step`
+#   each run every step (lesson 09).
+# - [ ] The gradient norms are not all zero or `nan` (lesson 08).
 #
-# **It raises**
-# - [ ] `modified by an inplace operation`: lesson 05. `backward through the graph a second
-#   time`: lesson 06. Any other message: `gl.explain(error)` explains the ones this course teaches
-#   and returns `None` for the rest.
+# *It raises*
+# - [ ] `gl.explain(message)` explains the messages this course teaches and names the lesson;
+#   for any other message (a shape mismatch, say) it returns `None`.
 #
 # ## Next
 #
-# [Lesson 11 · Fact check](11_fact_check.ipynb): what is often written about gradients, tested.
-
-# %% [markdown]
-# ## Solution (peek if stuck)
-#
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/10_debug_your_own.py`
-# loads it (type that line in a cell to load it yourself), and the grader on it:
-
-# %%
-# %load solutions/10_debug_your_own.py
-
-# %%
-gl.grade("10", globals())
+# [11 · Fact check](11_fact_check.ipynb): what is often written about gradients, tested.

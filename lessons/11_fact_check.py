@@ -1,20 +1,21 @@
 # %% [markdown]
 # # Lesson 11 · Fact check: what is often written about gradients
 #
-# Forum answers, blog posts and even good books repeat claims about autograd that torch does not
-# do. Every claim below is tested in the cell under it, and the cell **asserts** the verdict: if a
-# future torch changes its behaviour, this notebook fails in CI instead of quietly teaching
-# something wrong.
+# **What you will learn**
+# - to test a claim about autograd in four lines;
+# - which common claims are false, or only half-true;
+# - which lesson showed why.
 #
-# Verdicts: **false** (torch does not do this), **half-true** (part of it holds), **true**.
+# *Prerequisites:* lessons [01](01_how_backward_works.ipynb) to
+# [10](10_debug_your_own.ipynb): every claim here quotes one of them. *Time:* {time}.
 #
-# *Prerequisites:* lessons [02](02_missing_requires_grad.ipynb) to [07](07_non_leaf_grad.ipynb);
-# claims 12 to 16 belong to lessons [08](08_silent_gradients.ipynb) and [09](09_training_loop.ipynb).
-# *Time:* about 15 minutes.
+# Each claim below is tested in the cell under it, which **asserts** the verdict: **false**,
+# **half-true** or **true** (if torch changes, this notebook fails in CI). Predict first.
 
 # %%
+import warnings
+
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import gradlab as gl
@@ -25,7 +26,97 @@ print("checked on torch", torch.__version__.split("+")[0])
 # %% [markdown]
 # `gl.error_of(fn)` runs `fn` and returns what it raised (`Type: first line`), or `""` when it ran.
 #
-# ## 1 · "Slicing a parameter makes a tensor outside the graph, so the parameter gets no gradient"
+# ## 1 · "`torch.round` (or `argmax`) in the loss makes `backward()` raise"
+
+# %%
+gl.predict("True, false or half-true?", ["true", "false", "half-true"], "half-true",
+           why="argmax has no derivative (an integer leaf, no grad_fn): a loss from it alone "
+               "raises. round's derivative is 0: backward runs, the gradient is silently 0.")
+
+# %%
+w = torch.tensor([0.4, 1.6], requires_grad=True)
+by_round = gl.error_of(lambda: (w * 3).round().sum().backward())
+by_argmax = gl.error_of(lambda: (w * 3).argmax().float().backward())
+assert by_round == "" and not w.grad.any()
+assert by_argmax.startswith("RuntimeError: element 0 of tensors does not require grad")
+print("round:  raised", repr(by_round), "| w.grad:", w.grad.tolist())
+print("argmax: grad_fn", (w * 3).argmax().grad_fn, "| raised:", by_argmax)
+print("verdict: half-true")
+
+# %% [markdown]
+# → lesson [08](08_silent_gradients.ipynb): ops with no derivative, and ops whose derivative
+# is zero.
+#
+# ## 2 · "`nn.Parameter(t).to(torch.float64)` is still a parameter"
+
+# %%
+gl.predict("True, false or half-true?", ["true", "false", "half-true"], "false",
+           why="To a new dtype, .to() returns a new plain Tensor: a non-leaf (ToCopyBackward0) "
+               "whose .grad stays None; the parameter itself is the leaf that collects.")
+
+# %%
+p = nn.Parameter(torch.ones(2))
+converted = p.to(torch.float64)
+assert not isinstance(converted, nn.Parameter) and not converted.is_leaf
+assert p.to(torch.float32) is p and p.to(torch.float32, copy=True) is not p
+frozen = nn.Parameter(torch.ones(2), requires_grad=False).to(torch.float64)
+assert frozen.is_leaf and not isinstance(frozen, nn.Parameter)
+print("to(float64):", type(converted).__name__, "| is_leaf:", converted.is_leaf)
+print("to(float32) is p:", p.to(torch.float32) is p,
+      "| to(float32, copy=True) is p:", p.to(torch.float32, copy=True) is p)
+print("frozen parameter .to(float64): is_leaf:", frozen.is_leaf)
+print("verdict: false")
+
+# %% [markdown]
+# `.to()` returns the parameter itself only when nothing changes and `copy=False`; otherwise a
+# plain `Tensor`, a leaf if the parameter was frozen. → lesson [09](09_training_loop.ipynb).
+#
+# ## 3 · Which lesson said why?
+#
+# "After `with torch.no_grad(): out = model(x)`, `out.sum().backward()` runs and `.grad` stays
+# `None`." What does `backward()` do, and which lesson showed it?
+#
+# <details><summary>Check your answer</summary>
+#
+# It raises `element 0 of tensors does not require grad and does not have a grad_fn`: nothing
+# in the loss requires grad ([lesson 03](03_no_grad_block.ipynb)). Only when another leaf keeps
+# the loss in the graph does backward run, leaving the cut parameters' `.grad` `None`.
+#
+# </details>
+
+# %% tags=["remove-cell"]
+_layer = nn.Linear(3, 1)
+with torch.no_grad():
+    _out = _layer(torch.randn(4, 3))
+assert gl.error_of(lambda: _out.pow(2).mean().backward()).startswith(
+    "RuntimeError: element 0 of tensors does not require grad")
+_x = torch.randn(3, requires_grad=True)
+_z = (_x * 2).detach()
+_bias = torch.zeros(1, requires_grad=True)
+(_z.sum() + _bias).sum().backward()
+assert _x.grad is None and _bias.grad is not None
+
+# %% [markdown]
+# ## Check any claim yourself
+#
+# Build the smallest tensor that shows the claim, run it, and look at three things: what it
+# **raised**, the **`grad_fn`** of the result, and the **`.grad`** of the leaf.
+
+# %%
+w = torch.randn(3, requires_grad=True)                       # 1. the smallest leaf
+out = torch.clamp(w, -0.5, 0.5)                              # 2. the claim's operation
+print("raised:", gl.error_of(lambda: out.sum().backward()) or "nothing")   # 3. run backward
+print("grad_fn:", type(out.grad_fn).__name__, "| w.grad:", w.grad)         # 4. look
+
+# %% [markdown]
+# For a whole program, `gl.diagnose(step)` says where gradient flow is cut and why.
+#
+# ## Optional · More claims
+#
+# Predict each verdict before you run its cell.
+#
+# %% [markdown]
+# ### 4 · "Slicing a parameter makes a tensor outside the graph, so the parameter gets no gradient"
 #
 # Slicing is an op like any other (`SliceBackward0`); the parameter gets a gradient, zero
 # outside the slice. → lesson [04](04_detach_and_numpy.ipynb) lists what really cuts.
@@ -40,7 +131,7 @@ print(w.grad)
 print("verdict: false")
 
 # %% [markdown]
-# ## 2 · "`self.w = torch.randn(..., requires_grad=True)` in a module fixes a missing gradient"
+# ### 5 · "`self.w = torch.randn(..., requires_grad=True)` in a module fixes a missing gradient"
 #
 # Half of it: the gradient is computed, but `w` is not a parameter, so the optimizer never
 # updates it (or, with no other parameter, refuses to be built). → lesson [02](02_missing_requires_grad.ipynb).
@@ -65,7 +156,7 @@ print("optimizer:", error)
 print("verdict: half-true")
 
 # %% [markdown]
-# ## 3 · "`out = h * 2.0` makes a detached copy of `h`"
+# ### 6 · "`out = h * 2.0` makes a detached copy of `h`"
 #
 # Multiplying by a constant is a differentiable op; the gradient flows through it.
 # → lesson [04](04_detach_and_numpy.ipynb).
@@ -80,7 +171,7 @@ print("out.grad_fn:", type(out.grad_fn).__name__, "| w.grad:", w.grad)
 print("verdict: false")
 
 # %% [markdown]
-# ## 4 · "`h *= 2.0` on the output of `nn.Linear` breaks backward"
+# ### 7 · "`h *= 2.0` on the output of `nn.Linear` breaks backward"
 #
 # Nothing that backward needs was changed: `Linear` saves its input, and `mul` by a constant saves
 # the constant (`_saved_other`), not `h` (`_saved_self` is `None`). It fails only when the changed
@@ -105,7 +196,7 @@ print("after sigmoid:", after_sigmoid[:80], "...")
 print("verdict: false")
 
 # %% [markdown]
-# ## 5 · "`y = x * 2; y += 1; y.sum().backward()` may fail"
+# ### 8 · "`y = x * 2; y += 1; y.sum().backward()` may fail"
 #
 # → lesson [05](05_in_place.ipynb).
 
@@ -119,46 +210,12 @@ print("x.grad:", x.grad)
 print("verdict: false")
 
 # %% [markdown]
-# ## 6 · "Backward through a detached chain raises *Trying to backward through the graph a second time*"
-#
-# It raises a different error: the loss has no history at all. → lesson [04](04_detach_and_numpy.ipynb).
-
-# %%
-x = torch.randn(3, requires_grad=True)
-z = (x * 2).detach()
-error = gl.error_of(lambda: z.sum().backward())
-assert error.startswith("RuntimeError: element 0 of tensors does not require grad")
-assert "second time" not in error
-print(error)
-print("verdict: false")
-
-# %% [markdown]
-# ## 7 · "`y.backward()` on a tensor that never required grad raises *One of the differentiated Tensors does not require grad*"
-#
-# That message belongs to `torch.autograd.grad`, when asked for the gradient of a tensor that
-# does not require grad; `backward()` says something else.
-# → lesson [03](03_no_grad_block.ipynb).
-
-# %%
-y = torch.randn(3).sum()
-by_backward = gl.error_of(lambda: y.backward())
-w, x = torch.randn(3, requires_grad=True), torch.randn(3)
-by_grad = gl.error_of(lambda: torch.autograd.grad((w * x).sum(), x))  # x does not require grad
-assert by_backward.startswith("RuntimeError: element 0 of tensors does not require grad")
-assert by_grad.startswith("RuntimeError: One of the differentiated Tensors does not require grad")
-print("backward():         ", by_backward)
-print("torch.autograd.grad:", by_grad)
-print("verdict: false")
-
-# %% [markdown]
-# ## 8 · "`output.grad` is `None` because an input lacked `requires_grad`"
+# ### 9 · "`output.grad` is `None` because an input lacked `requires_grad`"
 #
 # In the usual case `output` is a non-leaf, and non-leaf `.grad` is never filled unless
 # `retain_grad()` was called. → lesson [07](07_non_leaf_grad.ipynb).
 
 # %%
-import warnings
-
 layer = nn.Linear(3, 1)
 output = layer(torch.randn(4, 3))
 output.sum().backward()
@@ -172,52 +229,20 @@ print("warning:", str(caught[0].message).split(". ")[0])
 print("verdict: false")
 
 # %% [markdown]
-# ## 9 · "After `with torch.no_grad(): out = ...`, `loss.backward()` runs and `.grad` stays `None`"
+# ### 10 · "Gradients add up over `backward()` calls until you zero them"
 #
-# When nothing in the loss requires grad, `backward()` raises. → lesson [03](03_no_grad_block.ipynb).
+# → lesson [01](01_how_backward_works.ipynb).
 
 # %%
-layer = nn.Linear(3, 1)
-with torch.no_grad():
-    out = layer(torch.randn(4, 3))
-loss = out.pow(2).mean()
-error = gl.error_of(lambda: loss.backward())
-assert error.startswith("RuntimeError: element 0 of tensors does not require grad")
-print(error)
-print("verdict: false")
+w = torch.ones(2, requires_grad=True)
+(w * 3).sum().backward()
+(w * 3).sum().backward()
+assert torch.equal(w.grad, torch.full((2,), 6.0))
+print("w.grad after two backward calls:", w.grad.tolist())
+print("verdict: true")
 
 # %% [markdown]
-# ## 10 · "After `z = y.detach()` and a loss built from `z`, `x.grad` is still computed"
-#
-# If nothing else requires grad, backward raises; if another leaf (a bias) keeps the loss in the
-# graph, backward runs and `x.grad` stays `None`. → lesson [04](04_detach_and_numpy.ipynb).
-
-# %%
-x = torch.randn(3, requires_grad=True)
-z = (x * 2).detach()
-alone = gl.error_of(lambda: z.sum().backward())
-bias = torch.zeros(1, requires_grad=True)
-(z.sum() + bias).sum().backward()
-assert alone.startswith("RuntimeError: element 0") and x.grad is None and bias.grad is not None
-print("loss from z alone:", alone)
-print("with a bias: x.grad =", x.grad, "| bias.grad =", bias.grad)
-print("verdict: false")
-
-# %% [markdown]
-# ## 11 · "`torch.mm` works on 1-D vectors"
-#
-# `torch.mm` multiplies matrices only; for vectors use `torch.dot` or `@`.
-
-# %%
-a, b = torch.randn(3), torch.randn(3)
-error = gl.error_of(lambda: torch.mm(a, b))
-assert error == "RuntimeError: self must be a matrix"
-assert torch.allclose(a @ b, torch.dot(a, b))
-print("torch.mm:", error, "| a @ b == torch.dot(a, b):", True)
-print("verdict: false")
-
-# %% [markdown]
-# ## 12 · "`optimizer.zero_grad()` fills the gradients with zeros"
+# ### 11 · "`optimizer.zero_grad()` fills the gradients with zeros"
 #
 # Its default is `set_to_none=True`: `.grad` becomes `None`; zeros only with
 # `set_to_none=False`. → lesson [09](09_training_loop.ipynb).
@@ -232,7 +257,7 @@ print("after zero_grad():", layer.weight.grad)
 print("verdict: false")
 
 # %% [markdown]
-# ## 13 · "`torch.where(x > 0, torch.sqrt(x), 0)` keeps the gradient safe at 0"
+# ### 12 · "`torch.where(x > 0, torch.sqrt(x), 0)` keeps the gradient safe at 0"
 #
 # Backward differentiates both branches: the unused `sqrt` branch gives `0 · inf = nan`. Make the
 # input safe instead. → lesson [08](08_silent_gradients.ipynb).
@@ -245,36 +270,7 @@ print("gradient:", x.grad.tolist())
 print("verdict: false")
 
 # %% [markdown]
-# ## 14 · "`torch.round` (or `argmax`) in the loss makes `backward()` raise"
-#
-# `round` has a gradient: exactly zero, silently. `argmax` returns integers that do not require
-# grad, so only a loss built from it alone raises. → lesson [08](08_silent_gradients.ipynb).
-
-# %%
-w = torch.tensor([0.4, 1.6], requires_grad=True)
-raised = gl.error_of(lambda: (w * 3).round().sum().backward())
-assert raised == "" and not w.grad.any()
-print("round: raised", repr(raised), "| w.grad:", w.grad.tolist())
-print("argmax requires_grad:", w.argmax().requires_grad)
-print("verdict: false")
-
-# %% [markdown]
-# ## 15 · "`nn.Parameter(t).to(torch.float64)` is still a parameter"
-#
-# With a real change of dtype or device, `.to()` returns a plain non-leaf `Tensor`; only when
-# nothing changes does it return the parameter itself. → lesson [09](09_training_loop.ipynb).
-
-# %%
-p = nn.Parameter(torch.ones(2))
-converted = p.to(torch.float64)
-assert not isinstance(converted, nn.Parameter) and not converted.is_leaf
-assert p.to(torch.float32) is p
-print("to(float64):", type(converted).__name__, "| is_leaf:", converted.is_leaf,
-      "| to(float32) is p:", p.to(torch.float32) is p)
-print("verdict: false")
-
-# %% [markdown]
-# ## 16 · "AMP's `GradScaler` needs a GPU"
+# ### 13 · "AMP's `GradScaler` needs a GPU"
 #
 # `torch.amp.GradScaler("cpu")` exists and is enabled on the CPU. → lesson
 # [09](09_training_loop.ipynb).
@@ -286,20 +282,7 @@ enabled, scale = scaler.is_enabled(), scaler.get_scale()
 print(f"GradScaler('cpu') enabled: {enabled} | scale: {scale}\nverdict: false")
 
 # %% [markdown]
-# ## Check any claim yourself
-#
-# A four-line recipe: build the smallest tensor that shows the claim, run it, and look at three
-# things — what it **raised**, the **`grad_fn`** of the result, and the **`.grad`** of the leaf.
-
-# %%
-w = torch.randn(3, requires_grad=True)                       # 1. the smallest leaf
-out = torch.clamp(w, -0.5, 0.5)                              # 2. the claim's operation
-print("raised:", gl.error_of(lambda: out.sum().backward()) or "nothing")   # 3. run backward
-print("grad_fn:", type(out.grad_fn).__name__, "| w.grad:", w.grad)         # 4. look
-
-# %% [markdown]
-# Then, for a whole program, `gl.diagnose(step)` says where gradient flow is cut and why.
-#
 # ## Next
 #
-# Back to the [start page](00_start_here.ipynb).
+# [12 · Capstone](12_capstone.ipynb): unlabelled bugs in real scripts. Previous:
+# [10 · Debug your own model](10_debug_your_own.ipynb).

@@ -1,69 +1,72 @@
-"""Exercise 10 · debug your own model (lesson 10_debug_your_own)."""
+"""Exercise 10 · debug your own model (lesson 10_debug_your_own): a gated regressor with three
+bugs of three families, none of them the lesson's script: layers kept in a Python list (lesson
+02), a `.detach()` on a skip connection (lesson 04), an in-place product on a sigmoid's output
+(lesson 05)."""
 
 from gradlab.course.exercise import Edit, Exercise
 
 STARTER = """\
-class Net(nn.Module):
+class Gated(nn.Module):
     def __init__(self):
         super().__init__()
-        self.encoder = nn.Linear(4, 32)
-        self.hidden = nn.Linear(32, 32)
-        self.head = nn.Linear(32, 1)
-        self.aux = nn.Linear(32, 1)            # left over from an old experiment
-        self.scale = torch.ones(1)             # meant to be learned
+        self.blocks = [nn.Linear(5, 16), nn.Linear(16, 16)]
+        self.gate = nn.Linear(5, 16)
+        self.skip = nn.Linear(5, 16)
+        self.out = nn.Linear(16, 1)
 
     def forward(self, x):
-        with torch.no_grad():                  # "the encoder is cheap, save memory"
-            h = torch.tanh(self.encoder(x))
-        h = torch.relu(self.hidden(h))
-        h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))   # keep activations small
-        return self.scale * self.head(h)
+        h = torch.tanh(self.blocks[0](x))
+        h = torch.tanh(self.blocks[1](h))
+        g = torch.sigmoid(self.gate(x))
+        g *= h                                     # gate the features
+        g = g + self.skip(x).detach()              # "keep the skip path stable"
+        return self.out(g)
 """
 
 SOLUTION = """\
-class Net(nn.Module):
+class Gated(nn.Module):
     def __init__(self):
         super().__init__()
-        self.encoder = nn.Linear(4, 32)
-        self.hidden = nn.Linear(32, 32)
-        self.head = nn.Linear(32, 1)
-        self.scale = nn.Parameter(torch.ones(1))
+        self.blocks = nn.ModuleList([nn.Linear(5, 16), nn.Linear(16, 16)])
+        self.gate = nn.Linear(5, 16)
+        self.skip = nn.Linear(5, 16)
+        self.out = nn.Linear(16, 1)
 
     def forward(self, x):
-        h = torch.tanh(self.encoder(x))
-        h = torch.relu(self.hidden(h))
-        h = torch.clamp(h, 0.0, 3.0)
-        return self.scale * self.head(h)
+        h = torch.tanh(self.blocks[0](x))
+        h = torch.tanh(self.blocks[1](h))
+        g = torch.sigmoid(self.gate(x))
+        g = g * h                                  # gate the features
+        g = g + self.skip(x)
+        return self.out(g)
 """
 
 EXERCISE = Exercise(
-    name="Net",
+    name="Gated",
     lesson="10_debug_your_own",
-    goal="`Net` keeps its layers' names and order, has exactly the parameters its forward uses "
-         "(`encoder`, `hidden`, `head` and a learned `scale` starting at 1), and after one MSE "
-         "loss on `x`, `y` every one of them gets the reference's gradient; the output is "
-         "unchanged.",
+    goal="`Gated` trains every layer it defines: `blocks.0`, `blocks.1`, `gate`, `skip` and "
+         "`out` are parameters of the model (under those names, so the optimizer updates "
+         "them), one MSE step on `x`, `y` runs without an error, and every parameter gets the "
+         "reference's gradient; the output is unchanged.",
     starter=STARTER,
     solution=SOLUTION,
-    features=4,
-    hints=("Four things keep parts of `Net` from training: only `head` gets a gradient, one "
-           "layer is never used, and `scale` is not trained at all.",
-           "Look at `self.aux`, `self.scale = torch.ones(1)`, the `with torch.no_grad():` block "
-           "around the encoder, and the numpy round-trip of the clip.",
-           "Delete `self.aux`; `self.scale = nn.Parameter(torch.ones(1))`; compute the encoder "
-           "outside `no_grad`; clip in torch: `h = torch.clamp(h, 0.0, 3.0)`."),
-    right=(Edit("h = torch.clamp(h, 0.0, 3.0)", "h = h.clamp(max=3.0)"),
-           Edit("h = torch.clamp(h, 0.0, 3.0)", "h = torch.clamp(h, min=0.0, max=3.0)")),
-    wrong=(Edit("self.scale = nn.Parameter(torch.ones(1))", "self.scale = torch.ones(1)",
-                "`scale` is a plain tensor"),
-           Edit("        h = torch.tanh(self.encoder(x))\n",
-                "        with torch.no_grad():\n            h = torch.tanh(self.encoder(x))\n",
-                "no_grad"),
-           Edit("h = torch.clamp(h, 0.0, 3.0)",
-                "h = torch.from_numpy(np.clip(h.detach().numpy(), 0.0, 3.0))", "numpy"),
-           Edit("self.head = nn.Linear(32, 1)",
-                "self.head = nn.Linear(32, 1)\n        self.aux = nn.Linear(32, 1)",
-                "parameters the reference does not: `aux.weight`, `aux.bias`"),
-           Edit("h = torch.clamp(h, 0.0, 3.0)", "h = h.detach().clamp(0.0, 3.0)",
-                ".detach() cut hidden.weight")),
+    features=5,
+    hints=("Three things: backward raises about an in-place change; the two `blocks` never "
+           "reach the optimizer; and `skip` gets no gradient.",
+           "Look at `self.blocks = [...]` (a Python list), `g *= h` right after "
+           "`torch.sigmoid` (sigmoid saved `g` for its backward), and `.detach()` on "
+           "`self.skip(x)`.",
+           "`self.blocks = nn.ModuleList([...])`; `g = g * h` (out of place); "
+           "`g = g + self.skip(x)` without `.detach()`."),
+    right=(Edit("nn.ModuleList([nn.Linear(5, 16), nn.Linear(16, 16)])",
+                "nn.Sequential(nn.Linear(5, 16), nn.Linear(16, 16))"),
+           Edit("g = g * h ", "g = torch.mul(g, h) "),
+           Edit("        g = g * h                                  # gate the features\n"
+                "        g = g + self.skip(x)\n",
+                "        g = g * h + self.skip(x)\n")),
+    wrong=(Edit("nn.ModuleList([nn.Linear(5, 16), nn.Linear(16, 16)])",
+                "[nn.Linear(5, 16), nn.Linear(16, 16)]", "blocks"),
+           Edit("g = g * h ", "g *= h ", "modified by an inplace operation"),
+           Edit("g = g + self.skip(x)", "g = g + self.skip(x).detach()", "skip.weight"),
+           Edit("g = g + self.skip(x)", "g = g.detach() + self.skip(x)", "gate.weight")),
 )
