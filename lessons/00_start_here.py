@@ -36,12 +36,14 @@ print(report(verbose=False))
 # | [09 · The training loop](09_training_loop.ipynb) | {time:09} |
 # | [10 · Debug your own model](10_debug_your_own.ipynb) | {time:10} |
 # | [11 · Fact check](11_fact_check.ipynb) | {time:11} |
-# | [12 · Capstone](12_capstone.ipynb) | 8 exercises |
+# | [12 · Capstone](12_capstone.ipynb) | {time:12} |
 # | [13 · Cheat sheet](13_cheat_sheet.ipynb) | {time:13} |
 # | [14 · What next](14_what_next.ipynb) | {time:14} |
 #
-# **Core path** (all but *Optional* parts): about {core_total} minutes. Teachers: the
-# [instructor notes](instructor_notes.ipynb).
+# **The core path** is lessons 00 to 09 without their *Optional* parts: about {core_total}
+# minutes, and it teaches every failure family. Lessons 10 to 14 come after it: debugging a
+# script of your own, the fact check, the capstone's real bugs, the cheat sheet and what to read
+# next. Teachers: the [instructor notes](instructor_notes.ipynb).
 
 # %% [markdown]
 # ## How to read a gradlab graph

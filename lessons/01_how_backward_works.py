@@ -348,6 +348,8 @@ else:
 # backward needs, changed or already freed (lessons 05 and 06, rule 2); a `.grad` read on a
 # tensor that is not a leaf (lesson 07, rule 3); a local derivative that is 0 or `nan`
 # (lesson 08, rule 2); a `.grad` never zeroed (lesson 09, rule 3).
+#
+# ### Optional · Check yourself
 
 # %% [markdown]
 # **Three questions**

@@ -26,7 +26,12 @@ exercise's time there instead of writing the fix.
 Run: python scripts/lesson_time.py [NAME ...]   (per lesson core/optional/total, course core).
 The build fills placeholders with `fill_time`: `{time}` in a lesson's markdown becomes e.g.
 "about 12 minutes (core 9, optional 3)"; `{time:NN}` is lesson NN's phrase and `{core_total}`
-the course's core minutes, numbered lessons only (both computed from lessons/*.py).
+the core path's minutes (both computed from lessons/*.py).
+
+The core path is the core of lessons 00-09 (`CORE_PATH`): the start page, the foundation, every
+failure family and the training loop. Lessons 10-14 come after it (debugging a script of your
+own, the fact check, the capstone, the cheat sheet, what next) and the instructor notes are for
+teachers: lesson 00's map says so, and their times are shown but not added to the path.
 """
 
 from __future__ import annotations
@@ -158,9 +163,12 @@ def times(names: list[str] | None = None) -> dict[str, Time]:
     return found
 
 
+CORE_PATH = tuple(f"{n:02d}" for n in range(10))  # lessons 00-09
+
+
 def course_core(found: dict[str, Time]) -> int:
-    """The course's core minutes: the numbered lessons (not the instructor notes)."""
-    return sum(t.core for stem, t in found.items() if stem[:2].isdigit())
+    """The core path's minutes: the core of lessons 00-09 (see the module docstring)."""
+    return sum(t.core for stem, t in found.items() if stem[:2] in CORE_PATH)
 
 
 def fill_time(notebook: Any) -> Any:
@@ -191,7 +199,7 @@ def main(names: list[str]) -> None:
     print(f"{'lesson':<28}{'core':>6}{'optional':>10}{'total':>7}")
     for name, time in found.items():
         print(f"{name:<28}{time.core:>6}{time.optional:>10}{time.total:>7}")
-    print(f"{'course core (numbered lessons)':<34}{course_core(found):>6}")
+    print(f"{'core path (lessons 00-09)':<34}{course_core(found):>6}")
 
 
 if __name__ == "__main__":

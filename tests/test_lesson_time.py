@@ -15,6 +15,7 @@ from lesson_time import (
     EXERCISE_SECONDS,
     TOGGLE_SECONDS,
     Time,
+    course_core,
     fill_time,
     lesson_time,
     read_source,
@@ -83,7 +84,7 @@ def test_fill_time_replaces_the_placeholders_in_markdown_only() -> None:
     course = times()
     assert notebook.cells[0].source == (
         f"*Time:* about 3 minutes. Lesson 03: {course['03_no_grad_block'].phrase()}. "
-        f"Course: {sum(t.core for s, t in course.items() if s[:2].isdigit())} minutes.")
+        f"Course: {sum(t.core for s, t in course.items() if s[:2] <= '09')} minutes.")
     assert notebook.cells[2].source == "print('{time}')"
 
 
@@ -93,3 +94,9 @@ def test_read_source_reads_markdown_code_and_tags() -> None:
     assert [c["cell_type"] for c in cells] == ["markdown", "code"]
     assert cells[0]["source"] == "## Optional\nwords\n"
     assert cells[1]["metadata"]["tags"] == ["remove-cell"]
+
+
+def test_the_core_path_adds_the_core_of_lessons_00_to_09_only() -> None:
+    found = {"00_a": Time(5, 1), "09_b": Time(8, 20), "10_c": Time(7, 3), "13_d": Time(16, 0),
+             "instructor_notes": Time(6, 0)}
+    assert course_core(found) == 13
