@@ -4,8 +4,9 @@ Record a forward pass, find every place where gradient flow to the loss was cut 
 draw the autograd graph with the severed edges, and flip between a broken and a fixed program.
 """
 
-from gradlab.analyse import Context, analyse
+from gradlab.analyse import analyse
 from gradlab.compare import Comparison, Result
+from gradlab.context import Context
 from gradlab.diagnose import diagnose
 from gradlab.exercise import error_of
 from gradlab.explain import Explanation, explain

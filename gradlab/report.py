@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from gradlab.explain import LESSONS
@@ -30,22 +30,23 @@ class Finding:
     where: str
     message: str
     fix: str
+    place: tuple[str, int] = ("", 0)  # the real file and line: two notebook cells differ here
 
     @property
     def lesson(self) -> str:
         """The notebook that teaches this failure mode."""
         return LESSONS[self.kind]
 
-    def sort_key(self) -> tuple[int, int, str, tuple[str, ...]]:
+    def sort_key(self) -> tuple[int, int, str, tuple[str, ...], tuple[str, int]]:
         """Errors first, then the fixed order of kinds, then place and names."""
-        return (SEVERITIES.index(self.severity), KINDS.index(self.kind), self.where, self.names)
+        return (SEVERITIES.index(self.severity), KINDS.index(self.kind), self.where, self.names,
+                self.place)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as JSON-ready data (the CLI's `--json`)."""
-        data = asdict(self)
-        data["names"] = list(self.names)
-        data["lesson"] = self.lesson
-        return data
+        return {"kind": self.kind, "severity": self.severity, "names": list(self.names),
+                "where": self.where, "message": self.message, "fix": self.fix,
+                "lesson": self.lesson}
 
     def __str__(self) -> str:
         where = f" at {self.where}" if self.where else ""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from gradlab.facts import Facts
 from gradlab.report import Finding
+from gradlab.rules.severing import history_free, sever
 
 __all__ = ["at_joins", "behind_cuts", "numpy_not_joined"]
 
@@ -38,8 +39,8 @@ def at_joins(facts: Facts) -> list[Finding]:
     for node, node_id in facts.joined:
         for event in facts.rec.node_events(node):
             if event.cuts:
-                found += facts.sever(event.cuts, node_id)
-            found += facts.history_free(event.leaves, node_id)
+                found += sever(facts, event.cuts, node_id)
+            found += history_free(facts, event.leaves, node_id)
     return found
 
 
@@ -58,7 +59,7 @@ def numpy_not_joined(facts: Facts) -> list[Finding]:
         sources = [t for i in chain for ref in facts.rec.events[i].source_leaves
                    if (t := ref()) is not None]
         if any(id(t) not in facts.reached for t in sources):
-            found += facts.sever(chain, into)
+            found += sever(facts, chain, into)
     return found
 
 
@@ -76,6 +77,6 @@ def behind_cuts(facts: Facts) -> list[Finding]:
                 and t.requires_grad and id(t) in facts.names.params
                 and id(t) not in facts.reached and id(t) not in facts.lost_reported]
         if lost:
-            found += facts.sever(frozenset({event.index}),
+            found += sever(facts, frozenset({event.index}),
                                  facts.graph.add("used behind another cut", "op"))
     return found

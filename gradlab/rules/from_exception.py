@@ -22,9 +22,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gradlab.explain import explain
-from gradlab.facts import Facts, all_frozen
+from gradlab.facts import Facts
 from gradlab.record import exception_where
 from gradlab.report import Finding
+from gradlab.rules.severing import sever
 
 __all__ = ["check"]
 
@@ -35,7 +36,7 @@ def check(facts: Facts) -> list[Finding]:
     if exc is None:
         return []
     explanation = explain(exc)
-    frozen = all_frozen(facts)
+    frozen = facts.all_frozen
     if explanation is not None and explanation.kind == "not_in_optimizer" and frozen:
         return [Finding(  # 'optimizer got an empty parameter list' after freezing everything
             "frozen_parameter", "error", tuple(frozen[0]), frozen[1],
@@ -51,7 +52,7 @@ def check(facts: Facts) -> list[Finding]:
     cuts = [e for e in facts.events("cut") if e.cause == explanation.kind]
     if cuts:
         severed = [replace(f, severity="error") if f.kind == explanation.kind else f
-                   for f in facts.sever(frozenset({cuts[-1].index}),
+                   for f in sever(facts, frozenset({cuts[-1].index}),
                                         facts.graph.add("where it failed", "output"))]
         if any(f.kind == explanation.kind for f in severed):
             return severed

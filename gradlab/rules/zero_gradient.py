@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradlab.facts import Facts, graph_nodes, node_event, trainable, where, written_grads
+from gradlab.facts import Facts, where
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -44,8 +44,8 @@ def predicted(facts: Facts) -> list[Finding]:
     """Trainable tensors that reach the loss only through round, floor, sign..."""
     if not facts.events("zero_derivative"):
         return []
-    nodes = graph_nodes(facts)
-    zero = {id(n): e for n in nodes if (e := node_event(facts, n, "zero")) is not None}
+    nodes = facts.graph_nodes
+    zero = {id(n): e for n in nodes if (e := facts.node_event(n, "zero")) is not None}
     if not zero:
         return []
     live: set[int] = set()
@@ -70,14 +70,14 @@ def predicted(facts: Facts) -> list[Finding]:
     found: list[Finding] = []
     by_event: dict[int, list[str]] = {}
     events: dict[int, Event] = {}
-    for key, (name, _) in trainable(facts).items():
+    for key, (name, _) in facts.trainable.items():
         event = blocked.get(key)
         if event is not None and key not in live:
             by_event.setdefault(event.index, []).append(name)
             events[event.index] = event
     for index, names in sorted(by_event.items()):
         event = events[index]
-        facts.lost_reported.update(k for k, (n, _) in trainable(facts).items() if n in names)
+        facts.lost_reported.update(k for k, (n, _) in facts.trainable.items() if n in names)
         found.append(Finding(
             "non_differentiable", "error", tuple(sorted(names)), where(event),
             f"{', '.join(sorted(names))} reach the loss only through {event.op}(), whose "
@@ -90,13 +90,13 @@ def predicted(facts: Facts) -> list[Finding]:
 
 def after_backward(facts: Facts) -> list[Finding]:
     """Trainable tensors whose `.grad`, written by the last backward, is all zero."""
-    states = written_grads(facts)
+    states = facts.written_grads
     zero = [(name, facts.names.tensors[key]) for key, (name, state) in
             sorted(states.items(), key=lambda kv: kv[1][0])
             if state == "zero" and key not in facts.lost_reported]
     if not zero:
         return []
-    nodes = graph_nodes(facts)
+    nodes = facts.graph_nodes
     parents = _parents(nodes)
     found = []
     for name, t in zero:
@@ -153,6 +153,6 @@ def _first_gate(facts: Facts, t: Any, nodes: list[Any],
         if name.startswith(_PASS_NOTHING):
             module = facts.rec.node_module(node) if facts.rec is not None else None
             inside = f" in {facts.names.module_label(module)}" if module is not None else ""
-            return f"{name}{inside}", node_event(facts, node, "times_zero")
+            return f"{name}{inside}", facts.node_event(node, "times_zero")
         queue.extend(parents.get(id(node), []))
     return "", None
