@@ -8,31 +8,32 @@ from dataclasses import dataclass
 __all__ = ["LESSONS", "Explanation", "explain"]
 
 LESSONS = {
-    "missing_requires_grad": "01_missing_requires_grad",
-    "plain_tensor_attribute": "01_missing_requires_grad",
-    "not_in_optimizer": "01_missing_requires_grad",
-    "frozen_parameter": "01_missing_requires_grad",
-    "unused_parameter": "01_missing_requires_grad",
-    "integer_dtype": "01_missing_requires_grad",
-    "no_grad": "02_no_grad_block",
-    "inference_mode": "02_no_grad_block",
-    "detach": "03_detach_and_numpy",
-    "data_attribute": "03_detach_and_numpy",
-    "numpy_roundtrip": "03_detach_and_numpy",
-    "rewrap": "03_detach_and_numpy",
-    "non_differentiable": "03_detach_and_numpy",
-    "in_place": "04_in_place",
-    "double_backward": "05_double_backward",
-    "non_leaf_grad": "06_non_leaf_grad",
-    "broadcast_loss": "07_debug_your_own",
-    "non_scalar_loss": "01_missing_requires_grad",
-    "zero_gradient": "09_silent_gradients",
-    "nan_gradient": "09_silent_gradients",
-    "constant_loss_term": "09_silent_gradients",
-    "rebound_parameter": "10_training_loop",
-    "unregistered_module": "10_training_loop",
-    "accumulated_gradient": "10_training_loop",
+    "missing_requires_grad": "02_missing_requires_grad",
+    "plain_tensor_attribute": "02_missing_requires_grad",
+    "not_in_optimizer": "02_missing_requires_grad",
+    "frozen_parameter": "02_missing_requires_grad",
+    "unused_parameter": "02_missing_requires_grad",
+    "integer_dtype": "02_missing_requires_grad",
+    "non_scalar_loss": "02_missing_requires_grad",
+    "no_grad": "03_no_grad_block",
+    "inference_mode": "03_no_grad_block",
+    "detach": "04_detach_and_numpy",
+    "data_attribute": "04_detach_and_numpy",
+    "numpy_roundtrip": "04_detach_and_numpy",
+    "rewrap": "04_detach_and_numpy",
+    "in_place": "05_in_place",
+    "double_backward": "06_double_backward",
+    "non_leaf_grad": "07_non_leaf_grad",
+    "non_differentiable": "08_silent_gradients",
+    "zero_gradient": "08_silent_gradients",
+    "nan_gradient": "08_silent_gradients",
+    "constant_loss_term": "08_silent_gradients",
+    "rebound_parameter": "09_training_loop",
+    "unregistered_module": "09_training_loop",
+    "accumulated_gradient": "09_training_loop",
+    "broadcast_loss": "10_debug_your_own",
 }
+TRAINING_LOOP = "09_training_loop"  # DDP, checkpointing, an optimizer built too early
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,12 @@ class Explanation:
     kind: str
     explanation: str
     fix: str
+    taught_in: str = ""  # the lesson that teaches this message, when not its kind's lesson
 
     @property
     def lesson(self) -> str:
-        """The notebook that teaches this failure mode."""
-        return LESSONS[self.kind]
+        """The notebook that teaches this message: its own, or its kind's."""
+        return self.taught_in or LESSONS[self.kind]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.explanation}\nFix: {self.fix}\nLesson: {self.lesson}"
@@ -129,7 +131,16 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "DistributedDataParallel waited for a gradient of every parameter, but some "
                  "parameters were not used to compute the loss in the last iteration.",
                  "use every parameter in forward (gl.diagnose names the unused ones), freeze "
-                 "them with requires_grad_(False), or pass find_unused_parameters=True.")),
+                 "them with requires_grad_(False), or pass find_unused_parameters=True.",
+                 TRAINING_LOOP)),
+    (re.compile(r"None of the inputs have requires_grad=True\. Gradients will be None"),
+     Explanation("missing_requires_grad",
+                 "torch.utils.checkpoint with use_reentrant=True recomputes the forward during "
+                 "backward and connects only through its tensor inputs; none of them requires "
+                 "grad, so the checkpointed layers' parameters get no gradient.",
+                 "pass use_reentrant=False (then gradients reach the parameters), or give the "
+                 "first checkpointed input requires_grad=True.",
+                 TRAINING_LOOP)),
     (re.compile(r"cannot register a hook on a tensor that doesn't require gradient"),
      Explanation("missing_requires_grad",
                  "a hook runs when a gradient arrives; this tensor does not require grad, so no "

@@ -31,11 +31,12 @@ class Finding:
     message: str
     fix: str
     place: tuple[str, int] = ("", 0)  # the real file and line: two notebook cells differ here
+    taught_in: str = ""  # the lesson that teaches this case, when not its kind's lesson
 
     @property
     def lesson(self) -> str:
-        """The notebook that teaches this failure mode."""
-        return LESSONS[self.kind]
+        """The notebook that teaches this failure mode: the case's own, or its kind's."""
+        return self.taught_in or LESSONS[self.kind]
 
     def sort_key(self) -> tuple[int, int, str, tuple[str, ...], tuple[str, int]]:
         """Errors first, then the fixed order of kinds, then place and names."""

@@ -44,7 +44,7 @@ def test_a_forgotten_zero_grad_is_found_with_both_lines() -> None:
     assert f"optimizer.step() at {line_of('optimizer.step()', no_zero_grad)}" in finding.message
     assert "silent: no error will be raised" in finding.message
     assert "zero_grad()" in finding.fix
-    assert finding.lesson == LESSONS["accumulated_gradient"] == "10_training_loop"
+    assert finding.lesson == LESSONS["accumulated_gradient"] == "09_training_loop"
 
 
 def one_step_without_zero_grad() -> dict[str, Any]:

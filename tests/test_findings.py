@@ -58,7 +58,7 @@ def test_no_grad_names_the_cut_parameters_and_line() -> None:
     (finding,) = report.findings
     assert finding.names == ("fc1.weight", "fc1.bias")
     assert finding.where == line_of("h = h * 2")
-    assert finding.lesson == "02_no_grad_block"
+    assert finding.lesson == "03_no_grad_block"
     (edge,) = report.graph.severed
     assert report.graph.node(edge.src).label == "ReluBackward0"
     assert report.graph.node(edge.dst).label == "AddmmBackward0"

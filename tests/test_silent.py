@@ -49,9 +49,9 @@ def test_silent_failure_found_in_broken_and_absent_from_fixed(
 
 def test_silent_kinds_have_their_lessons() -> None:
     for kind in ("zero_gradient", "nan_gradient", "constant_loss_term"):
-        assert LESSONS[kind] == "09_silent_gradients"
+        assert LESSONS[kind] == "08_silent_gradients"
     for kind in ("rebound_parameter", "unregistered_module"):
-        assert LESSONS[kind] == "10_training_loop"
+        assert LESSONS[kind] == "09_training_loop"
 
 
 def test_round_names_the_op_and_line() -> None:

@@ -22,6 +22,7 @@ Use instead:
 
 from __future__ import annotations
 
+from gradlab.explain import TRAINING_LOOP
 from gradlab.facts import Facts, group, where
 from gradlab.report import Finding
 
@@ -118,7 +119,7 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
         found.append(Finding(
             "not_in_optimizer", "warning", tuple(group(left_out)), "",
             f"{', '.join(group(left_out))} get a gradient but no optimizer updates them: "
-            f"{why}.", fix))
+            f"{why}.", fix, taught_in="" if "left out" in why else TRAINING_LOOP))
     return found
 
 

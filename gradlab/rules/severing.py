@@ -248,7 +248,7 @@ def lost_numbers(facts: Facts, fresh: bool, how: str) -> list[Finding]:
     `requires_grad=True` (`fresh`), or as Python numbers (`.item()`, `float()`,
     `torch.Tensor([a, b])`) from which the loss was built."""
     train = facts.trainable
-    by_line: dict[tuple[str, int], tuple[Event, set[str]]] = {}
+    by_line: dict[tuple[str, str, int], tuple[Event, set[str]]] = {}
     for event in facts.events("cut"):
         if event.cause != "rewrap" or (event.detail == "fresh leaf") != fresh:
             continue
