@@ -14,7 +14,7 @@ from dataclasses import replace
 from gradlab.facts import Facts
 from gradlab.report import Finding
 
-__all__ = ["CLAIMS", "arbitrate", "contradicted"]
+__all__ = ["CAUSED_BY", "CLAIMS", "arbitrate", "contradicted"]
 
 _PATH = frozenset({"no_grad", "inference_mode", "detach", "data_attribute", "numpy_roundtrip",
                    "rewrap", "non_differentiable", "integer_dtype"})
@@ -31,6 +31,16 @@ CLAIMS: dict[str, frozenset[str]] = {
     "zero_gradient": frozenset({"non_differentiable", "zero_gradient"}),
     "rebound_parameter": frozenset({"rebound_parameter"}),
     "parameters": frozenset({"unused_parameter", "plain_tensor_attribute"}),
+}
+
+# The precedence between rules, declared once: a finding (rule, kind) that only repeats the
+# exception takes its cause and fix from the finding (rule, kind) that names the cause, when
+# one was made. The text says how that cause lost the history.
+CAUSED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("from_exception", "missing_requires_grad"): (
+        "rebound_parameter", "rebound_parameter",
+        "its history was lost where {names} was rebound at {where}, not for want of "
+        "requires_grad=True"),
 }
 
 
@@ -75,4 +85,21 @@ def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:
                        f"through {facts.trains_through}: "
                        f"{finding.message.split(' get no gradient: ', 1)[-1]}")
             kept.append(replace(finding, severity="info", message=message))
-    return kept
+    return _worded_by_cause(found, kept)
+
+
+def _worded_by_cause(found: list[tuple[str, Finding]], kept: list[Finding]) -> list[Finding]:
+    """The kept findings, each that only repeats the exception worded by the finding that
+    names its cause (CAUSED_BY)."""
+    rule_of = {id(finding): rule for rule, finding in found}
+    worded = []
+    for finding in kept:
+        said = CAUSED_BY.get((rule_of.get(id(finding), ""), finding.kind))
+        cause = next((f for f in kept if said is not None and f.kind == said[1]
+                      and rule_of.get(id(f)) == said[0]), None)
+        if said is not None and cause is not None:
+            how = said[2].format(names=", ".join(cause.names), where=cause.where)
+            finding = replace(finding, message=f"{finding.message.split(':')[0]}: {how}.",
+                              fix=cause.fix)
+        worded.append(finding)
+    return worded

@@ -128,10 +128,12 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "zeros).")),
     (re.compile(r"Expected to have finished reduction in the prior iteration"),
      Explanation("unused_parameter",
-                 "DistributedDataParallel waited for a gradient of every parameter, but some "
-                 "parameters were not used to compute the loss in the last iteration.",
+                 "DistributedDataParallel reduces the gradient of every parameter it wraps at "
+                 "each backward; some parameters were not used to compute the loss in the last "
+                 "iteration, so that reduction never finished and the next forward raises.",
                  "use every parameter in forward (gl.diagnose names the unused ones), freeze "
-                 "them with requires_grad_(False), or pass find_unused_parameters=True.",
+                 "them with requires_grad_(False) before wrapping the model in DDP, or pass "
+                 "find_unused_parameters=True.",
                  TRAINING_LOOP)),
     (re.compile(r"None of the inputs have requires_grad=True\. Gradients will be None"),
      Explanation("missing_requires_grad",
@@ -171,9 +173,12 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "module.to(...), which keeps parameters as leaves.")),
     (re.compile(r"optimizer got an empty parameter list"),
      Explanation("not_in_optimizer",
-                 "model.parameters() is empty: the weights are plain tensor attributes or live "
-                 "in a Python list, so nn.Module does not know them.",
-                 "wrap weights in nn.Parameter and keep layers in nn.ModuleList.")),
+                 "the optimizer was given no parameters: the model had none registered when the "
+                 "optimizer was built (built before its layers were created, or weights kept as "
+                 "plain tensor attributes or in a Python list, which nn.Module does not "
+                 "register).",
+                 "build the optimizer after the model is complete, from model.parameters(); "
+                 "gl.diagnose tells which of the two it is.")),
     (re.compile(r"Converting a tensor with requires_grad=True to a scalar"),
      Explanation("rewrap",
                  "the tensor was turned into a Python number; anything built from that number "

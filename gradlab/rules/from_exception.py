@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gradlab.explain import explain
+from gradlab.explain import TRAINING_LOOP, Explanation, explain
 from gradlab.facts import Facts
 from gradlab.record import exception_where
 from gradlab.report import Finding
@@ -44,6 +44,8 @@ def check(facts: Facts) -> list[Finding]:
             "requires_grad=False (frozen), and the optimizer was built from those that require "
             "grad.", "unfreeze what should train before building the optimizer: "
             "requires_grad_(True) on it (model.head.requires_grad_(True))")]
+    if explanation is not None and explanation.kind == "not_in_optimizer":
+        explanation = _empty_optimizer(facts, explanation)
     if explanation is None or explanation.kind in {f.kind for f in facts.found}:
         return []
     if explanation.kind == "missing_requires_grad" and facts.found:
@@ -57,4 +59,24 @@ def check(facts: Facts) -> list[Finding]:
         if any(f.kind == explanation.kind for f in severed):
             return severed
     return [*severed, Finding(explanation.kind, "error", (), str(exception_where(exc) or ""),
-                    explanation.explanation, explanation.fix)]
+                              explanation.explanation, explanation.fix,
+                              taught_in=explanation.taught_in)]
+
+
+def _empty_optimizer(facts: Facts, said: Explanation) -> Explanation:
+    """'optimizer got an empty parameter list', worded for its case: weights the modules do
+    not register, or an optimizer built before the model had its layers."""
+    names = facts.names
+    unregistered = sorted({n for k, n in names.plain.items() if names.tensors[k].requires_grad}
+                          | {n for k, n in names.params.items() if k not in names.registered})
+    if unregistered:
+        return replace(said, explanation=(
+            "the optimizer was given no parameters: nn.Module does not register "
+            f"{', '.join(unregistered)} (plain tensor attributes, or layers in a Python list), "
+            "so model.parameters() is empty."),
+            fix="wrap weights in nn.Parameter and keep layers in nn.ModuleList")
+    return replace(said, explanation=(
+        "the optimizer was built from a model that had no parameters yet: model.parameters() "
+        "was empty then, and layers created afterwards are not in it."),
+        fix="build the optimizer after the model is complete (after every layer is created)",
+        taught_in=TRAINING_LOOP)

@@ -109,7 +109,10 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
             "layers live in a Python list, which nn.Module does not register.", fix))
     if left_out:
         why = late[next(k for n, k, _ in rest if n == left_out[0])]
-        if "left out" in why:
+        if why.startswith("created"):
+            fix = ("build the optimizer after the model is complete, or give it the new layer: "
+                   "optimizer.add_param_group({'params': layer.parameters()})")
+        elif "left out" in why:
             fix = ("pass them to the optimizer: model.parameters(), or a parameter group of "
                    "their own in the list given to it")
         elif why.startswith("unfrozen"):
@@ -176,4 +179,5 @@ def _unused(facts: Facts) -> list[Finding]:
         f"{', '.join(sorted(unused))} never reached the loss: the forward does not use "
         f"{'it' if len(unused) == 1 else 'them'} (DistributedDataParallel would stop with an "
         "'unused parameters' error).",
-        "use them in forward, delete them, or freeze them with requires_grad_(False)")]
+        "use them in forward, delete them, or freeze them with requires_grad_(False) (under "
+        "DistributedDataParallel: freeze before wrapping the model in DDP)")]

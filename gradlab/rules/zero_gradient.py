@@ -37,6 +37,8 @@ __all__ = ["after_backward", "predicted"]
 
 _PASS_NOTHING = ("Relu", "Threshold", "Clamp", "Hardtanh", "MaskedFill", "Where", "Index",
                  "Mul", "Max", "Min", "Gelu", "Silu")
+_RESHAPE = ("TBackward", "ViewBackward", "PermuteBackward", "TransposeBackward",
+            "ExpandBackward", "UnsqueezeBackward", "ReshapeAliasBackward")
 _NORMALIZE = ("NativeBatchNorm", "CudnnBatchNorm", "NativeLayerNorm", "NativeGroupNorm")
 
 
@@ -98,9 +100,13 @@ def after_backward(facts: Facts) -> list[Finding]:
         return []
     nodes = facts.graph_nodes
     parents = _parents(nodes)
+    gates = {name: _first_gate(facts, t, nodes, parents) for name, t in zero}
+    dead = {id(gate): label for gate, label, on_purpose in gates.values()
+            if gate is not None and on_purpose is None}
     found = []
     for name, t in zero:
-        culprit, on_purpose = _first_gate(facts, t, nodes, parents)
+        gate, culprit, on_purpose = gates[name]
+        fed = _fed_by(t, nodes, parents, dead) if gate is None else ""
         if on_purpose is not None:
             severity = "info"
             why = (f"may be intended: {on_purpose.op}() by the constant 0 at "
@@ -110,6 +116,11 @@ def after_backward(facts: Facts) -> list[Finding]:
             severity = "warning"
             why = (f"on its way to the loss, {culprit} passed no gradient for the whole batch. "
                    "It does not train (no error is raised).")
+        elif fed:
+            severity = "warning"
+            why = (f"its input, the output of {fed}, is all zero for the whole batch (the same "
+                   "op passes no gradient to the layers before it), so the gradient of a weight "
+                   "that multiplies it is zero. It does not train (no error is raised).")
         else:  # no op stopped it: its contributions cancel (a bias before BatchNorm, say)
             severity = "info"
             why = ("may be intended: no op on its way to the loss stopped the gradient, its "
@@ -135,10 +146,10 @@ def _parents(nodes: list[Any]) -> dict[int, list[Any]]:
     return parents
 
 
-def _first_gate(facts: Facts, t: Any, nodes: list[Any],
-                parents: dict[int, list[Any]]) -> tuple[str, Event | None]:
+def _first_gate(facts: Facts, t: Any, nodes: list[Any], parents: dict[int, list[Any]],
+                ) -> tuple[Any, str, Event | None]:
     """The first op between `t` and the loss that can pass no gradient (ReLU, clamp, mask),
-    and its event when it multiplied by the constant 0 on purpose."""
+    its label, and its event when it multiplied by the constant 0 on purpose."""
     leaf = next((n for n in nodes if getattr(n, "variable", None) is t), None)
     queue = list(parents.get(id(leaf), [])) if leaf is not None else []
     seen: set[int] = set()
@@ -149,10 +160,31 @@ def _first_gate(facts: Facts, t: Any, nodes: list[Any],
         seen.add(id(node))
         name = node.name()
         if name.startswith(_NORMALIZE):  # a constant shift is normalized away: not a gate
-            return "", None
+            return None, "", None
         if name.startswith(_PASS_NOTHING):
             module = facts.rec.node_module(node) if facts.rec is not None else None
             inside = f" in {facts.names.module_label(module)}" if module is not None else ""
-            return f"{name}{inside}", facts.node_event(node, "times_zero")
+            return node, f"{name}{inside}", facts.node_event(node, "times_zero")
         queue.extend(parents.get(id(node), []))
-    return "", None
+    return None, "", None
+
+
+def _fed_by(t: Any, nodes: list[Any], parents: dict[int, list[Any]],
+            dead: dict[int, str]) -> str:
+    """The gate that stopped the gradient of the layers before `t`'s op, when it also feeds
+    that op: a weight after a dead ReLU multiplies an all-zero input."""
+    leaf = next((n for n in nodes if getattr(n, "variable", None) is t), None)
+    below = {id(leaf)}
+    consumers = list(parents.get(id(leaf), [])) if leaf is not None else []
+    while consumers and all(c.name().startswith(_RESHAPE) for c in consumers):
+        below |= {id(c) for c in consumers}
+        consumers = [p for c in consumers for p in parents.get(id(c), [])]
+    inputs = [child for op in consumers for child, _ in op.next_functions
+              if child is not None and id(child) not in below]
+    while inputs:
+        node = inputs.pop()
+        if id(node) in dead:
+            return dead[id(node)]
+        if node.name().startswith(_RESHAPE):
+            inputs.extend(child for child, _ in node.next_functions if child is not None)
+    return ""
