@@ -5,35 +5,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LESSONS", "Explanation", "explain"]
+__all__ = ["LESSONS",  # noqa: F822 (a module __getattr__: see below)
+           "Explanation", "explain", "lessons"]
 
-LESSONS = {
-    "missing_requires_grad": "02_missing_requires_grad",
-    "plain_tensor_attribute": "02_missing_requires_grad",
-    "not_in_optimizer": "02_missing_requires_grad",
-    "frozen_parameter": "02_missing_requires_grad",
-    "unused_parameter": "02_missing_requires_grad",
-    "integer_dtype": "02_missing_requires_grad",
-    "non_scalar_loss": "02_missing_requires_grad",
-    "no_grad": "03_no_grad_block",
-    "inference_mode": "03_no_grad_block",
-    "detach": "04_detach_and_numpy",
-    "data_attribute": "04_detach_and_numpy",
-    "numpy_roundtrip": "04_detach_and_numpy",
-    "rewrap": "04_detach_and_numpy",
-    "in_place": "05_in_place",
-    "double_backward": "06_double_backward",
-    "non_leaf_grad": "07_non_leaf_grad",
-    "non_differentiable": "08_silent_gradients",
-    "zero_gradient": "08_silent_gradients",
-    "nan_gradient": "08_silent_gradients",
-    "constant_loss_term": "08_silent_gradients",
-    "rebound_parameter": "09_training_loop",
-    "unregistered_module": "09_training_loop",
-    "accumulated_gradient": "09_training_loop",
-    "broadcast_loss": "10_debug_your_own",
-}
 TRAINING_LOOP = "09_training_loop"  # DDP, checkpointing, an optimizer built too early
+
+
+def lessons() -> dict[str, str]:
+    """The lesson of each finding kind, as the rule modules declare it (gradlab.rules)."""
+    from gradlab.rules import KINDS  # imported when first needed: the rules import this module
+    return {name: kind.lesson for name, kind in KINDS.items()}
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    """`LESSONS`: the lesson of each finding kind (see `lessons`)."""
+    if name == "LESSONS":
+        return lessons()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +36,7 @@ class Explanation:
     @property
     def lesson(self) -> str:
         """The notebook that teaches this message: its own, or its kind's."""
-        return self.taught_in or LESSONS[self.kind]
+        return self.taught_in or lessons()[self.kind]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.explanation}\nFix: {self.fix}\nLesson: {self.lesson}"

@@ -34,9 +34,16 @@ import torch
 
 from gradlab.facts import Facts, group, place, where
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("accumulated_gradient", "09_training_loop",
+         severity="error",
+         explanation="gradients of one step were still in .grad at the next backward (no "
+                     "zero_grad())"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

@@ -20,9 +20,15 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts, place, where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("constant_loss_term", "08_silent_gradients",
+         severity="warning",
+         explanation="a term of the summed loss carries no gradient: it is a constant"),
+)
 
 _ADDS = {"add", "__add__", "__radd__", "sub", "__sub__", "__rsub__", "__iadd__", "__isub__",
          "add_", "sub_"}

@@ -25,10 +25,32 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts
-from gradlab.report import Finding
-from gradlab.rules.severing import history_free, sever
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import CUT_SEVERITY, history_free, sever
 
-__all__ = ["at_joins", "behind_cuts", "numpy_not_joined"]
+__all__ = ["METADATA", "at_joins", "behind_cuts", "numpy_not_joined"]
+
+METADATA = (
+    Kind("no_grad", "03_no_grad_block",
+         severity=CUT_SEVERITY,
+         explanation="a value the loss uses was computed under torch.no_grad(): no history"),
+    Kind("inference_mode", "03_no_grad_block",
+         severity=CUT_SEVERITY,
+         explanation="a value the loss uses was computed under torch.inference_mode()"),
+    Kind("detach", "04_detach_and_numpy",
+         severity=CUT_SEVERITY,
+         explanation=".detach() cut the value the loss uses from the tensors it came from"),
+    Kind("data_attribute", "04_detach_and_numpy",
+         severity=CUT_SEVERITY + "; error when .data changed a value autograd saved",
+         explanation=".data gave a view without history, or changed a saved value behind "
+                     "autograd's back"),
+    Kind("numpy_roundtrip", "04_detach_and_numpy",
+         severity=CUT_SEVERITY,
+         explanation="a trip through numpy dropped the value's autograd history"),
+    Kind("integer_dtype", "02_missing_requires_grad",
+         severity=CUT_SEVERITY,
+         explanation="an integer or bool tensor cannot carry a gradient"),
+)
 
 
 def at_joins(facts: Facts) -> list[Finding]:

@@ -24,10 +24,17 @@ from dataclasses import replace
 from gradlab.explain import TRAINING_LOOP, Explanation, explain
 from gradlab.facts import Facts
 from gradlab.record import exception_where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 from gradlab.rules.severing import sever
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("non_scalar_loss", "02_missing_requires_grad",
+         severity="error: backward() raises",
+         explanation="backward() without an argument was called on a tensor of more than one "
+                     "element"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

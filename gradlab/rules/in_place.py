@@ -27,9 +27,16 @@ import re
 from gradlab.facts import Facts, place, where
 from gradlab.graph import Edge, Probe
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("in_place", "05_in_place",
+         severity="error: backward raises, or will",
+         explanation="a tensor autograd saved was changed in place afterwards (or a leaf that "
+                     "requires grad was)"),
+)
 
 _VERSION_ERROR = re.compile(r"\[torch\.\w+ \[([\d, ]*)\]\](?:, which is output \d+ of (\w+),)?"
                             r" is at version (\d+); expected version (\d+)")

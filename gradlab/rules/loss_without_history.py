@@ -20,10 +20,16 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 from gradlab.rules.severing import history_free, lost_numbers, sever
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("missing_requires_grad", "02_missing_requires_grad",
+         severity="error: backward() raises, or nothing the loss came from trains",
+         explanation="nothing the loss was computed from requires grad"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

@@ -22,9 +22,15 @@ from __future__ import annotations
 
 from gradlab.facts import Facts, place, where
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("nan_gradient", "08_silent_gradients",
+         severity="error when a .grad holds nan or inf; warning when it is only at risk",
+         explanation="a gradient is nan or inf (sqrt or log at 0, the where trap)"),
+)
 
 _FIX = {
     "sqrt": "add an eps inside (torch.sqrt(x + 1e-12)) or clamp(min=eps) before sqrt",

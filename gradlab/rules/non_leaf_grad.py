@@ -19,10 +19,16 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts, where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 from gradlab.rules.severing import mark_node_of
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("non_leaf_grad", "07_non_leaf_grad",
+         severity="warning: .grad of a non-leaf stays None; error when the program crashed on it",
+         explanation=".grad was read on a non-leaf tensor, where backward does not fill it"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

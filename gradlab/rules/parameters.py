@@ -24,9 +24,27 @@ from __future__ import annotations
 
 from gradlab.explain import TRAINING_LOOP
 from gradlab.facts import Facts, group, where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("plain_tensor_attribute", "02_missing_requires_grad",
+         severity="warning; error when an optimizer in sight misses it",
+         explanation="a tensor that requires grad is a plain attribute, not an nn.Parameter"),
+    Kind("not_in_optimizer", "02_missing_requires_grad",
+         severity="error when its layers live in a list or the optimizer holds another model; "
+                  "warning when created or unfrozen after the optimizer was built; info when "
+                  "trained elsewhere",
+         explanation="a parameter gets a gradient but no optimizer updates it"),
+    Kind("frozen_parameter", "02_missing_requires_grad",
+         severity="info (fine-tuning); error when every parameter is frozen and backward or the "
+                  "optimizer fails",
+         explanation="a parameter has requires_grad=False"),
+    Kind("unused_parameter", "02_missing_requires_grad",
+         severity="warning when an optimizer holds it; info otherwise",
+         explanation="a parameter of a training model never reached the loss"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

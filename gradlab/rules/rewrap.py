@@ -28,10 +28,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gradlab.facts import Facts
-from gradlab.report import Finding
-from gradlab.rules.severing import lost_numbers, sever
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import CUT_SEVERITY, lost_numbers, sever
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("rewrap", "04_detach_and_numpy",
+         severity=CUT_SEVERITY,
+         explanation="torch.tensor(...), .item() or float() re-wrapped values as new tensors "
+                     "without history"),
+)
 
 def check(facts: Facts) -> list[Finding]:
     """Fresh leaves made from trainable tensors, and losses that are leaves."""

@@ -16,9 +16,12 @@ from gradlab.graph import Edge, shape_text
 from gradlab.record import Event
 from gradlab.report import Finding
 
-__all__ = ["history_free", "leaf_node", "lost_numbers", "mark_node_of", "not_a_tensor_loss",
-           "sever"]
+__all__ = ["CUT_SEVERITY", "history_free", "leaf_node", "lost_numbers", "mark_node_of",
+           "not_a_tensor_loss", "sever"]
 
+# The severity policy of every cut kind (declared in the rule modules' METADATA).
+CUT_SEVERITY = ("error when a trained tensor loses every path to the loss; info for an intended "
+                "stop (another path trains it, a GAN's detached fake, a target network)")
 _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
                 "non_differentiable": "non-differentiable", "integer_dtype": "integer dtype"}

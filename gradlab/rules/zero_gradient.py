@@ -31,9 +31,21 @@ from typing import Any
 
 from gradlab.facts import Facts, where
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import CUT_SEVERITY
 
-__all__ = ["after_backward", "predicted"]
+__all__ = ["METADATA", "after_backward", "predicted"]
+
+METADATA = (
+    Kind("non_differentiable", "08_silent_gradients",
+         severity=CUT_SEVERITY,
+         explanation="a trainable tensor reaches the loss only through ops whose derivative is "
+                     "zero or missing (round, sign, argmax, comparisons)"),
+    Kind("zero_gradient", "08_silent_gradients",
+         severity="warning when an op on the way (or an all-zero input) passed nothing; info when "
+                  "a multiplication by 0 is on purpose or the contributions cancel",
+         explanation="a trainable tensor's .grad is all zero after backward"),
+)
 
 _PASS_NOTHING = ("Relu", "Threshold", "Clamp", "Hardtanh", "MaskedFill", "Where", "Index",
                  "Mul", "Max", "Min", "Gelu", "Silu")
