@@ -5,6 +5,7 @@ draw the autograd graph with the severed edges, and flip between a broken and a 
 """
 
 from gradlab.analyse import analyse
+from gradlab.api import draw
 from gradlab.compare import Comparison, Result
 from gradlab.context import Context
 from gradlab.diagnose import diagnose
@@ -14,7 +15,7 @@ from gradlab.grade import Feedback, grade
 from gradlab.graph import Edge, GradGraph, Node
 from gradlab.magic import load_ipython_extension
 from gradlab.record import Event, Recording, record
-from gradlab.render import LEGEND, GraphView, draw
+from gradlab.render import LEGEND, GraphView
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
 from gradlab.shows import ShowsError, shows_error

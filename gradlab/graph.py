@@ -20,9 +20,10 @@ import torch
 
 from gradlab.record import Recording
 
-__all__ = ["HOOKED", "Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
+__all__ = ["HOOKED", "LOST", "Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
 
 HOOKED = "saved-tensor hooks: not read"
+LOST = "gets no gradient"  # the mark of a leaf a cut left without gradient (drawn in red)
 
 
 class Node(NamedTuple):

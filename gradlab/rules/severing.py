@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from gradlab.facts import Facts, grad_mode_block, place, where
-from gradlab.graph import Edge, shape_text
+from gradlab.graph import LOST, Edge, shape_text
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -25,7 +25,6 @@ CUT_SEVERITY = ("error when a trained tensor loses every path to the loss; info 
 _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
                 "non_differentiable": "non-differentiable", "integer_dtype": "integer dtype"}
-LOST = "gets no gradient"  # the mark of a leaf a cut left without gradient
 _CUT_TEXT = {
     "no_grad": ("the value computed from {what} ran under torch.no_grad(), so it reached the "
                 "loss without autograd history.",
