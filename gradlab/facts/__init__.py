@@ -10,7 +10,6 @@ computed once, on first use.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
@@ -18,17 +17,25 @@ from typing import Any
 import torch
 
 from gradlab.context import Context
-from gradlab.facts.names import Names
+from gradlab.facts.names import Names, initialised
 from gradlab.facts.source import backward_on_numbers, grad_mode_block, source_tree
 from gradlab.facts.text import group, place, where
 from gradlab.graph import walk
-from gradlab.record import Event, storage_address
+from gradlab.record import Event
 from gradlab.report import Finding
 
 __all__ = ["Context", "Facts", "Names", "backward_on_numbers", "grad_mode_block", "group",
-           "place", "source_tree", "where"]
+           "initialised", "place", "source_tree", "where"]
 
-_WEIGHT_NAME = re.compile(r"^(w|b|W|B|weight|bias|theta|param|kernel|coef)(_?\w*)$")
+
+def _all_backwarded(ctx: Context) -> bool:
+    """True when every loss went through one backward that freed its graph and nothing
+    failed: no saved tensor is left to probe, and no backward is still to come."""
+    if ctx.recording is None or ctx.exception is not None or not ctx.losses:
+        return False
+    freed = {id(t) for e in ctx.recording.of_kind("backward") if e.detail != "raised"
+             and not e.retain_graph and e.tensor is not None and (t := e.tensor()) is not None}
+    return all(id(loss) in freed for _, loss in ctx.losses)
 
 
 class Facts:
@@ -38,7 +45,7 @@ class Facts:
         self.ctx = ctx
         self.rec = ctx.recording
         self.names = Names(ctx)
-        walked = walk(ctx.losses, self.names, self.rec, probe=not self._all_backwarded())
+        walked = walk(ctx.losses, self.names, self.rec, probe=not _all_backwarded(ctx))
         self.graph, self.probes, self.joined = walked.graph, walked.probes, walked.joined
         self.reached = walked.reached
         self._norms: dict[int, tuple[torch.Tensor, float]] = {}
@@ -48,15 +55,6 @@ class Facts:
         self.lost_reported: set[int] = set()
         self.found: list[Finding] = []  # what the rules run so far reported
         self.explains: Finding | None = None  # a rule's account of an exception explain() lacks
-
-    def _all_backwarded(self) -> bool:
-        """True when every loss went through one backward that freed its graph and nothing
-        failed: no saved tensor is left to probe, and no backward is still to come."""
-        if self.rec is None or self.ctx.exception is not None or not self.ctx.losses:
-            return False
-        freed = {id(t) for e in self.backwards() if not e.retain_graph
-                 and e.tensor is not None and (t := e.tensor()) is not None}
-        return all(id(loss) in freed for _, loss in self.ctx.losses)
 
     def events(self, kind: str) -> list[Event]:
         """The recorded events of one kind (none without a recording)."""
@@ -79,21 +77,6 @@ class Facts:
         if t is not None and id(t) in self.names.tensors:
             return self.names.name(t)
         return f"output of {event.producer}" if event.producer else "a tensor"
-
-    def initialised(self, t: torch.Tensor, name: str) -> bool:
-        """True when `t` came from randn, zeros... while recording: set up like a weight
-        (itself, or, for a weight's name, an alias of it: `self.W = Variable(torch.zeros(3))`)."""
-        if self.rec is None:
-            return False
-        ref = self.rec.initialised.get(id(t))
-        if ref is not None and ref() is t:
-            return True
-        return bool(_WEIGHT_NAME.match(name.split(".")[-1])) and storage_address(
-            t) in self.rec.initialised_storage
-
-    def looks_like_weight(self, key: int) -> bool:
-        """True for a variable named like a weight (`w`, `bias`, `theta`)."""
-        return bool(_WEIGHT_NAME.match(self.names.scope.get(key, "")))
 
     # --- derived queries, each computed once ----------------------------------------------
     @cached_property

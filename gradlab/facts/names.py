@@ -6,16 +6,31 @@ held by an optimizer) and the drawing protocol's labels for leaves and modules.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 import torch
 
 from gradlab.context import Context
 from gradlab.graph import Labels, shape_text
+from gradlab.record import Recording, storage_address
 
-__all__ = ["Names"]
+__all__ = ["Names", "initialised"]
 
 _NO_TENSORS = frozenset({OrderedDict, dict, bool, type(None), int, float, str, set})
+_WEIGHT_NAME = re.compile(r"^(w|b|W|B|weight|bias|theta|param|kernel|coef)(_?\w*)$")
+
+
+def initialised(rec: Recording | None, t: torch.Tensor, name: str) -> bool:
+    """True when `t` came from randn, zeros... while recording: set up like a weight
+    (itself, or, for a weight's name, an alias of it: `self.W = Variable(torch.zeros(3))`)."""
+    if rec is None:
+        return False
+    ref = rec.initialised.get(id(t))
+    if ref is not None and ref() is t:
+        return True
+    return bool(_WEIGHT_NAME.match(name.split(".")[-1])) and storage_address(
+        t) in rec.initialised_storage
 
 
 class Names(Labels):
@@ -71,6 +86,10 @@ class Names(Labels):
             if t is not None and event.detail == "False" and not t.requires_grad:
                 self.frozen.setdefault(id(t), self.name(t))  # frozen by the user's own line
                 self.tensors.setdefault(id(t), t)
+
+    def looks_like_weight(self, key: int) -> bool:
+        """True for a variable named like a weight (`w`, `bias`, `theta`)."""
+        return bool(_WEIGHT_NAME.match(self.scope.get(key, "")))
 
     def _param(self, name: str, p: torch.Tensor, registered: bool) -> None:
         if id(p) in self.params:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from gradlab.facts import Facts, grad_mode_block, place, where
+from gradlab.facts import Facts, grad_mode_block, initialised, place, where
 from gradlab.graph import LOST, Edge, shape_text
 from gradlab.record import Event
 from gradlab.report import Finding
@@ -193,7 +193,7 @@ def history_free(facts: Facts, keys: frozenset[int], into: str,
         if t is None:
             continue
         name = names.name(t)
-        if id(t) in names.plain and (t.dim() == 0 or not facts.initialised(t, name)):
+        if id(t) in names.plain and (t.dim() == 0 or not initialised(facts.rec, t, name)):
             continue  # a constant kept on the module (a noise level, a position table)
         if id(t) in names.plain:
             label, kind = "plain tensor, not a Parameter", "plain_tensor_attribute"
@@ -208,7 +208,7 @@ def history_free(facts: Facts, keys: frozenset[int], into: str,
             facts.drawn[id(t)] = src
             facts.graph.edges.append(Edge(src, into, "frozen", intended=True))
             continue
-        elif id(t) in names.optimized or (not names.optimized and facts.looks_like_weight(
+        elif id(t) in names.optimized or (not names.optimized and names.looks_like_weight(
                 id(t))):  # with optimizers, they say what trains
             label, kind = "requires_grad=False", "missing_requires_grad"
             message = (f"{name} feeds the loss but does not require grad, so it gets "
