@@ -9,13 +9,15 @@ needs none of the course's packages (`pip install "gradlab[course]"` adds them).
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from gradlab.analyse import Context, analyse
+from gradlab.analyse import analyse
+from gradlab.api import draw
 from gradlab.compare import Comparison, Result
+from gradlab.context import Context
 from gradlab.diagnose import diagnose
 from gradlab.explain import Explanation, explain
 from gradlab.graph import Edge, GradGraph, Node
 from gradlab.record import Event, Recording, record
-from gradlab.render import LEGEND, GraphView, draw
+from gradlab.render import LEGEND, GraphView
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.setup import setup
 from gradlab.shows import ShowsError, shows_error

@@ -10,13 +10,15 @@ import gc
 
 import torch
 
+from gradlab.arbitrate import arbitrate
+from gradlab.context import Context
 from gradlab.explain import explain
-from gradlab.facts import Context, Facts, grad_norms
+from gradlab.facts import Facts
 from gradlab.graph import shape_text
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
 from gradlab.rules import RULES
 
-__all__ = ["Context", "analyse"]
+__all__ = ["analyse"]
 
 
 def _exception_info(exc: BaseException | None,
@@ -57,7 +59,7 @@ def _grad_rows(facts: Facts) -> list[GradRow]:
         if grad is not None and grad.layout != torch.strided:  # sparse: no norm of its own
             grad = grad.to_dense()
         table.append((name, t, grad))
-    norms = iter(grad_norms(facts, [g for *_, g in table if g is not None]))
+    norms = iter(facts.grad_norms([g for *_, g in table if g is not None]))
     rows = []
     for name, t, grad in table:
         norm = None if grad is None else next(norms)
@@ -92,9 +94,12 @@ def analyse(ctx: Context) -> Report:
     gc.disable()
     try:
         facts = Facts(ctx)
+        found: list[tuple[str, Finding]] = []
         for rule in RULES:
-            facts.found += rule(facts)
-        return Report(facts.found, facts.graph, _grad_rows(facts),
+            made = rule(facts)
+            facts.found += made
+            found += [(rule.__module__.rsplit(".", 1)[-1], f) for f in made]
+        return Report(arbitrate(facts, found), facts.graph, _grad_rows(facts),
                       _exception_info(ctx.exception, facts.explains), list(ctx.warnings),
                       tuple(n for n, _ in ctx.losses), _notes(facts))
     finally:

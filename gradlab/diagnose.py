@@ -9,7 +9,8 @@ from typing import Any
 
 import torch
 
-from gradlab.analyse import Context, analyse
+from gradlab.analyse import analyse
+from gradlab.context import Context
 from gradlab.explain import explain
 from gradlab.facts import backward_on_numbers
 from gradlab.record import Recording, Warned, exception_where, is_internal, record

@@ -5,34 +5,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LESSONS", "Explanation", "explain"]
+__all__ = ["LESSONS",  # noqa: F822 (a module __getattr__: see below)
+           "Explanation", "explain", "lessons"]
 
-LESSONS = {
-    "missing_requires_grad": "01_missing_requires_grad",
-    "plain_tensor_attribute": "01_missing_requires_grad",
-    "not_in_optimizer": "01_missing_requires_grad",
-    "frozen_parameter": "01_missing_requires_grad",
-    "unused_parameter": "01_missing_requires_grad",
-    "integer_dtype": "01_missing_requires_grad",
-    "no_grad": "02_no_grad_block",
-    "inference_mode": "02_no_grad_block",
-    "detach": "03_detach_and_numpy",
-    "data_attribute": "03_detach_and_numpy",
-    "numpy_roundtrip": "03_detach_and_numpy",
-    "rewrap": "03_detach_and_numpy",
-    "non_differentiable": "03_detach_and_numpy",
-    "in_place": "04_in_place",
-    "double_backward": "05_double_backward",
-    "non_leaf_grad": "06_non_leaf_grad",
-    "broadcast_loss": "07_debug_your_own",
-    "non_scalar_loss": "01_missing_requires_grad",
-    "zero_gradient": "09_silent_gradients",
-    "nan_gradient": "09_silent_gradients",
-    "constant_loss_term": "09_silent_gradients",
-    "rebound_parameter": "10_training_loop",
-    "unregistered_module": "10_training_loop",
-    "accumulated_gradient": "10_training_loop",
-}
+TRAINING_LOOP = "09_training_loop"  # DDP, checkpointing, an optimizer built too early
+
+
+def lessons() -> dict[str, str]:
+    """The lesson of each finding kind, as the rule modules declare it (gradlab.rules)."""
+    from gradlab.rules import KINDS  # imported when first needed: the rules import this module
+    return {name: kind.lesson for name, kind in KINDS.items()}
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    """`LESSONS`: the lesson of each finding kind (see `lessons`)."""
+    if name == "LESSONS":
+        return lessons()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -42,11 +31,12 @@ class Explanation:
     kind: str
     explanation: str
     fix: str
+    taught_in: str = ""  # the lesson that teaches this message, when not its kind's lesson
 
     @property
     def lesson(self) -> str:
-        """The notebook that teaches this failure mode."""
-        return LESSONS[self.kind]
+        """The notebook that teaches this message: its own, or its kind's."""
+        return self.taught_in or lessons()[self.kind]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.explanation}\nFix: {self.fix}\nLesson: {self.lesson}"
@@ -126,10 +116,21 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "zeros).")),
     (re.compile(r"Expected to have finished reduction in the prior iteration"),
      Explanation("unused_parameter",
-                 "DistributedDataParallel waited for a gradient of every parameter, but some "
-                 "parameters were not used to compute the loss in the last iteration.",
+                 "DistributedDataParallel reduces the gradient of every parameter it wraps at "
+                 "each backward; some parameters were not used to compute the loss in the last "
+                 "iteration, so that reduction never finished and the next forward raises.",
                  "use every parameter in forward (gl.diagnose names the unused ones), freeze "
-                 "them with requires_grad_(False), or pass find_unused_parameters=True.")),
+                 "them with requires_grad_(False) before wrapping the model in DDP, or pass "
+                 "find_unused_parameters=True.",
+                 TRAINING_LOOP)),
+    (re.compile(r"None of the inputs have requires_grad=True\. Gradients will be None"),
+     Explanation("missing_requires_grad",
+                 "torch.utils.checkpoint with use_reentrant=True recomputes the forward during "
+                 "backward and connects only through its tensor inputs; none of them requires "
+                 "grad, so the checkpointed layers' parameters get no gradient.",
+                 "pass use_reentrant=False (then gradients reach the parameters), or give the "
+                 "first checkpointed input requires_grad=True.",
+                 TRAINING_LOOP)),
     (re.compile(r"cannot register a hook on a tensor that doesn't require gradient"),
      Explanation("missing_requires_grad",
                  "a hook runs when a gradient arrives; this tensor does not require grad, so no "
@@ -160,9 +161,12 @@ _PATTERNS: list[tuple[re.Pattern[str], Explanation]] = [
                  "module.to(...), which keeps parameters as leaves.")),
     (re.compile(r"optimizer got an empty parameter list"),
      Explanation("not_in_optimizer",
-                 "model.parameters() is empty: the weights are plain tensor attributes or live "
-                 "in a Python list, so nn.Module does not know them.",
-                 "wrap weights in nn.Parameter and keep layers in nn.ModuleList.")),
+                 "the optimizer was given no parameters: the model had none registered when the "
+                 "optimizer was built (built before its layers were created, or weights kept as "
+                 "plain tensor attributes or in a Python list, which nn.Module does not "
+                 "register).",
+                 "build the optimizer after the model is complete, from model.parameters(); "
+                 "gl.diagnose tells which of the two it is.")),
     (re.compile(r"Converting a tensor with requires_grad=True to a scalar"),
      Explanation("rewrap",
                  "the tensor was turned into a Python number; anything built from that number "

@@ -22,9 +22,10 @@ from gradlab._autograd import probe as _probe
 from gradlab._autograd import shape_text as shape_text
 from gradlab.record import Recording
 
-__all__ = ["HOOKED", "Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
+__all__ = ["HOOKED", "LOST", "Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
 
 HOOKED = "saved-tensor hooks: not read"
+LOST = "gets no gradient"  # the mark of a leaf a cut left without gradient (drawn in red)
 
 
 class Node(NamedTuple):

@@ -14,21 +14,17 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import graphviz
-import torch
 
 from gradlab.collapse import Folded, fold, unfolded
-from gradlab.diagnose import diagnose
-from gradlab.graph import Edge, GradGraph, Node
-from gradlab.record import Recording
+from gradlab.graph import LOST, Edge, GradGraph, Node
 from gradlab.report import Report
 
-__all__ = ["DOT_MISSING", "LEGEND", "GraphView", "draw"]
+__all__ = ["DOT_MISSING", "LEGEND", "GraphView", "check_options", "draw"]
 
 DOT_MISSING = ("Graphviz's `dot` program was not found on PATH, so gradlab shows the text "
                "summary instead of the picture (the analysis is unaffected). Install it with "
@@ -160,7 +156,7 @@ class GraphView:
             intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
             style = {} if intended else dict(_STYLE.get(node.kind, {}))
             if node.kind in ("op", "leaf") and _shows(node, self._show_freed):
-                lost = node.kind == "leaf" and "gets no gradient" in node.marks
+                lost = node.kind == "leaf" and LOST in node.marks
                 style = {**style, **(_LOST if lost else _MARKED)}
                 used.add("lost" if lost else "marked")
             elif node.kind == "cut_source" and not intended:
@@ -247,7 +243,7 @@ class GraphView:
         node = self.graph.node(node_id)
         if upstream and node.kind == "cut_source":
             behind = [n for n in self.graph.upstream(node_id) if n.kind == "leaf"]
-            lost = [n for n in behind if "gets no gradient" in n.marks]
+            lost = [n for n in behind if LOST in n.marks]
             if lost or behind:
                 return _shorten([n.label for n in lost or behind])
         if node.kind in ("op", "cut_source") and node.module:
@@ -367,27 +363,23 @@ def _shorten(names: list[str], keep: int = 6) -> str:
     return ", ".join(names[:keep]) + f", … ({len(names) - keep} more)"
 
 
-def draw(target: torch.Tensor | Callable[[], Any] | Report | None = None, *,
-         model: Any = None, recording: Recording | None = None, report: Report | None = None,
-         show_saved: bool = False, collapse: bool | str = "auto", max_nodes: int = 150,
-         legend: bool = True) -> GraphView:
-    """Draw the autograd graph of a loss with the severed edges drawn, named and explained.
-
-    `target` is what `gl.diagnose` takes (a loss, or a function returning `locals()`), or a
-    Report it gave. `collapse="auto"` folds modules into boxes above `max_nodes` nodes.
-    """
+def check_options(collapse: bool | str, max_nodes: int) -> None:
+    """Raise ValueError for a `collapse=` or `max_nodes=` that `draw` does not take."""
     if collapse not in (True, False, "auto"):
         raise ValueError(f"collapse= takes True, False or 'auto', not {collapse!r}")
     if not isinstance(max_nodes, int) or max_nodes < 10:
         raise ValueError(f"max_nodes= takes a whole number of at least 10, not {max_nodes!r}")
-    if isinstance(target, Report):
-        report, target = target, None
-    if report is None:
-        if target is None:
-            raise TypeError("gl.draw() needs a loss tensor, a function returning locals(), or "
-                            "report=gl.diagnose(...)")
-        report = diagnose(target, model=model, recording=recording)
-    elif not isinstance(report, Report):
+
+
+def draw(report: Report, *, show_saved: bool = False, collapse: bool | str = "auto",
+         max_nodes: int = 150, legend: bool = True) -> GraphView:
+    """Draw a Report's autograd graph with the severed edges drawn, named and explained.
+
+    `collapse="auto"` folds modules into boxes above `max_nodes` nodes. (`gl.draw` also takes
+    a loss or a function, and diagnoses it first.)
+    """
+    check_options(collapse, max_nodes)
+    if not isinstance(report, Report):
         raise TypeError(f"report= takes what gl.diagnose() returns, not {type(report).__name__}")
     graph = report.graph
     show_freed = show_saved or "double_backward" in report.kinds()

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from gradlab.explain import LESSONS
 from gradlab.graph import GradGraph
 
-__all__ = ["KINDS", "SEVERITIES", "ExceptionInfo", "Finding", "GradRow", "Report"]
+__all__ = ["KINDS",  # noqa: F822 (a module __getattr__: see below)
+           "SEVERITIES", "ExceptionInfo", "Finding", "GradRow", "Kind", "Report"]
 
-KINDS = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inference_mode",
-         "detach", "data_attribute", "numpy_roundtrip", "rewrap", "in_place", "double_backward",
-         "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "unused_parameter",
-         "non_differentiable", "integer_dtype", "broadcast_loss", "non_scalar_loss",
-         "zero_gradient", "nan_gradient", "constant_loss_term", "rebound_parameter",
-         "unregistered_module", "accumulated_gradient")
 SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a finding kind means, declared by the rule module that owns it (gradlab.rules
+    collects them): the lesson that teaches it and when it is an error, warning or info."""
+
+    name: str
+    lesson: str
+    severity: str
+    explanation: str
+
+
+def _registry() -> dict[str, Kind]:
+    """The kinds the rule modules declare, in report order (imported when first needed: the
+    rule modules import this one)."""
+    from gradlab.rules import KINDS as declared
+    return declared
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """`KINDS`: the names of all finding kinds, in the order a report lists them."""
+    if name == "KINDS":
+        return tuple(_registry())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -30,22 +49,24 @@ class Finding:
     where: str
     message: str
     fix: str
+    place: tuple[str, int] = ("", 0)  # the real file and line: two notebook cells differ here
+    taught_in: str = ""  # the lesson that teaches this case, when not its kind's lesson
 
     @property
     def lesson(self) -> str:
-        """The notebook that teaches this failure mode."""
-        return LESSONS[self.kind]
+        """The notebook that teaches this failure mode: the case's own, or its kind's."""
+        return self.taught_in or _registry()[self.kind].lesson
 
-    def sort_key(self) -> tuple[int, int, str, tuple[str, ...]]:
+    def sort_key(self) -> tuple[int, int, str, tuple[str, ...], tuple[str, int]]:
         """Errors first, then the fixed order of kinds, then place and names."""
-        return (SEVERITIES.index(self.severity), KINDS.index(self.kind), self.where, self.names)
+        return (SEVERITIES.index(self.severity), list(_registry()).index(self.kind), self.where,
+                self.names, self.place)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the finding as JSON-ready data (the CLI's `--json`)."""
-        data = asdict(self)
-        data["names"] = list(self.names)
-        data["lesson"] = self.lesson
-        return data
+        return {"kind": self.kind, "severity": self.severity, "names": list(self.names),
+                "where": self.where, "message": self.message, "fix": self.fix,
+                "lesson": self.lesson}
 
     def __str__(self) -> str:
         where = f" at {self.where}" if self.where else ""

@@ -11,9 +11,15 @@ from collections.abc import Iterable
 
 from gradlab.explain import explain
 from gradlab.record import Warned
-from gradlab.report import Finding, Report
+from gradlab.report import Finding, Kind, Report
 
-__all__ = ["add_findings", "findings", "shown"]
+__all__ = ["METADATA", "add_findings", "findings", "shown"]
+
+METADATA = (
+    Kind("broadcast_loss", "10_debug_your_own",
+         severity="error: the loss compares every output with every target",
+         explanation="the loss's target broadcasts against its input (torch only warns)"),
+)
 
 _BROADCAST = re.compile(r"target size \(torch\.Size\((?P<target>\[.*?\])\)\) that is different "
                         r"to the input size \(torch\.Size\((?P<input>\[.*?\])\)\)")

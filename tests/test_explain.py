@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 import gradlab as gl
 from gradlab.explain import LESSONS
@@ -208,3 +209,41 @@ def test_explain_knows_ddps_unused_parameter_error() -> None:
     assert "Expected to have finished reduction in the prior iteration" in str(raised.value)
     explanation = gl.explain(raised.value)
     assert explanation is not None and explanation.kind == "unused_parameter"
+    assert explanation.lesson == "09_training_loop"  # the lesson that teaches DDP
+
+
+def test_explain_knows_the_checkpoint_warning_and_its_lesson() -> None:
+    """A reentrant checkpoint whose inputs do not require grad warns; lesson 09 teaches it."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        checkpoint(nn.Linear(3, 1), torch.randn(2, 3), use_reentrant=True)
+    (warning,) = [w.message for w in said if "None of the inputs" in str(w.message)]
+    explanation = gl.explain(warning)
+    assert explanation is not None and explanation.kind == "missing_requires_grad"
+    assert explanation.lesson == "09_training_loop"
+    assert "use_reentrant=False" in explanation.fix
+
+
+@pytest.mark.parametrize(("message", "lesson"), [
+    ("element 0 of tensors does not require grad and does not have a grad_fn",
+     "02_missing_requires_grad"),
+    ("optimizer got an empty parameter list", "02_missing_requires_grad"),
+    ("Inference tensors cannot be saved for backward", "03_no_grad_block"),
+    ("Can't call numpy() on Tensor that requires grad", "04_detach_and_numpy"),
+    ("one of the variables needed for gradient computation has been modified by an inplace "
+     "operation", "05_in_place"),
+    ("Trying to backward through the graph a second time", "06_double_backward"),
+    ("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed",
+     "07_non_leaf_grad"),
+])
+def test_explain_points_each_message_at_the_lesson_that_teaches_it(message: str,
+                                                                   lesson: str) -> None:
+    explanation = gl.explain(message)
+    assert explanation is not None and explanation.lesson == lesson
+
+
+def test_a_message_the_course_does_not_teach_gives_none() -> None:
+    with pytest.raises(RuntimeError) as raised:
+        torch.randn(8, 3) @ torch.randn(4, 1)
+    assert "cannot be multiplied" in str(raised.value)
+    assert gl.explain(raised.value) is None

@@ -173,3 +173,18 @@ def test_the_gradient_table_lists_parameters_as_named_parameters_does(
 
     expected = [name for name, _ in model().named_parameters()]
     assert [row.name for row in gl.diagnose(step).grads] == expected
+
+
+def test_each_kind_is_declared_once_beside_the_rule_that_owns_it() -> None:
+    """report.KINDS and gl.explain's lessons come from the rule modules' METADATA."""
+    import importlib
+    import pkgutil
+
+    from gradlab import rules, warned
+    from gradlab.explain import LESSONS
+    modules = [importlib.import_module(f"gradlab.rules.{m.name}")
+               for m in pkgutil.iter_modules(rules.__path__)] + [warned]
+    declared = [kind for m in modules for kind in getattr(m, "METADATA", ())]
+    assert sorted(k.name for k in declared) == sorted(gl.report.KINDS)
+    for kind in declared:
+        assert LESSONS[kind.name] == kind.lesson and kind.severity and kind.explanation

@@ -63,11 +63,14 @@ def test_round_names_the_op_and_line() -> None:
 def test_dead_relu_is_traced_to_the_relu() -> None:
     report = diagnose_quietly(S.zero_gradient_broken)
     zero = [f for f in report.problems if f.kind == "zero_gradient"]
-    assert {n for f in zero for n in f.names} == {"model.0.weight", "model.0.bias"}
-    # the next layer's weight, whose input is all zero: no op on its own path stopped it
-    (after,) = [f for f in report.findings if f.kind == "zero_gradient" and f.severity == "info"]
-    assert after.names == ("model.2.weight",)
+    assert {n for f in zero for n in f.names} == {"model.0.weight", "model.0.bias",
+                                                  "model.2.weight"}
     assert all("ReluBackward0" in f.message for f in zero if f.names[0].startswith("model.0"))
+    # the next layer's weight: no op on its own path stopped it, its input is all zero
+    (after,) = [f for f in zero if f.names == ("model.2.weight",)]
+    assert after.severity == "warning"
+    assert "its input, the output of ReluBackward0" in after.message
+    assert "cancel" not in after.message and "may be intended" not in after.message
 
 
 def test_tiny_gradients_are_not_called_zero() -> None:

@@ -38,6 +38,7 @@ class Where:
     file: str
     line: int
     function: str
+    path: str = field(default="", compare=False)  # the real file: two cells differ here
 
     def __str__(self) -> str:
         return f"line {self.line}" if self.file == "cell" else f"{self.file}:{self.line}"

@@ -51,7 +51,7 @@ def user_where(frame: FrameType | None) -> Where:
     if frame is None:
         return NOWHERE
     code = frame.f_code
-    return Where(describe_file(code.co_filename), frame.f_lineno, code.co_name)
+    return Where(describe_file(code.co_filename), frame.f_lineno, code.co_name, code.co_filename)
 
 
 def exception_where(exc: BaseException) -> Where | None:
@@ -61,7 +61,7 @@ def exception_where(exc: BaseException) -> Where | None:
     while tb is not None:
         here = user_where(tb.tb_frame)
         if here.line and here.function == tb.tb_frame.f_code.co_name:
-            found = Where(here.file, tb.tb_lineno, here.function)
+            found = Where(here.file, tb.tb_lineno, here.function, here.path)
         tb = tb.tb_next
     return found
 

@@ -3,14 +3,18 @@
 A rule may read what the rules before it found (`Facts.found`): the cuts drawn at the joins come
 first, the exception's own finding only when nothing before named its kind, the parameter
 inventory last (it skips what a cut already reported).
+
+Each rule module declares the kinds it owns beside its check (`METADATA`: lesson, severity
+policy, explanation); `KINDS` collects them, and the report and `gl.explain` read them here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from gradlab import warned
 from gradlab.facts import Facts
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 from gradlab.rules import (
     accumulated_gradient,
     behind_autograd,
@@ -31,7 +35,7 @@ from gradlab.rules import (
     zero_gradient,
 )
 
-__all__ = ["RULES", "Rule"]
+__all__ = ["KINDS", "ORDER", "RULES", "Rule"]
 
 Rule = Callable[[Facts], list[Finding]]
 
@@ -58,3 +62,21 @@ RULES: tuple[Rule, ...] = (
     registration.check,
     accumulated_gradient.check,
 )
+
+# The order a report lists kinds of one severity in: a presentation choice across rules, kept
+# in one place; each kind's meaning is declared by the module that owns it.
+ORDER = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inference_mode",
+         "detach", "data_attribute", "numpy_roundtrip", "rewrap", "in_place", "double_backward",
+         "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "unused_parameter",
+         "non_differentiable", "integer_dtype", "broadcast_loss", "non_scalar_loss",
+         "zero_gradient", "nan_gradient", "constant_loss_term", "rebound_parameter",
+         "unregistered_module", "accumulated_gradient")
+
+_DECLARED = {kind.name: kind for module in (
+    cuts, rewrap, loss_without_history, in_place, double_backward, non_leaf_grad, parameters,
+    zero_gradient, nan_gradient, constant_loss_term, rebound_parameter, registration,
+    accumulated_gradient, from_exception, warned) for kind in module.METADATA}
+if set(_DECLARED) != set(ORDER):
+    raise RuntimeError(f"gradlab.rules: kinds declared {sorted(_DECLARED)} "
+                       f"differ from the report order {sorted(ORDER)}")
+KINDS: dict[str, Kind] = {name: _DECLARED[name] for name in ORDER}

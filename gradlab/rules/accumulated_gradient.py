@@ -32,11 +32,18 @@ from __future__ import annotations
 
 import torch
 
-from gradlab.facts import Facts, group, where
+from gradlab.facts import Facts, group, place, where
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("accumulated_gradient", "09_training_loop",
+         severity="error",
+         explanation="gradients of one step were still in .grad at the next backward (no "
+                     "zero_grad())"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:
@@ -59,9 +66,10 @@ def check(facts: Facts) -> list[Finding]:
               and event.tensor is not None and (p := event.tensor()) is not None
               and id(p) in kept and id(p) not in applied):
             applied[id(p)] = (p, kept[id(p)][1], event)
-    by_lines: dict[tuple[str, str], list[str]] = {}
+    by_lines: dict[tuple[str, str, tuple[str, int], tuple[str, int]], list[str]] = {}
     for p, backward, step in applied.values():
-        by_lines.setdefault((where(backward), where(step)), []).append(facts.names.name(p))
+        key = (where(backward), where(step), place(backward.where), place(step.where))
+        by_lines.setdefault(key, []).append(facts.names.name(p))
     return [Finding(
         "accumulated_gradient", "error", tuple(group(sorted(names))), backward,
         f"silent: no error will be raised: the .grad of {', '.join(group(sorted(names)))} was "
@@ -70,5 +78,5 @@ def check(facts: Facts) -> list[Finding]:
         "(backward() adds to .grad). Every step pushes with all the gradients so far.",
         "call optimizer.zero_grad() once per step, before backward() (or set p.grad = None); "
         "to accumulate over k batches on purpose, call step() and zero_grad() once every k "
-        "backward passes")
-        for (backward, step), names in by_lines.items()]
+        "backward passes", at)
+        for (backward, step, at, _), names in by_lines.items()]

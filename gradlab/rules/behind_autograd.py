@@ -30,9 +30,10 @@ Use instead:
 
 from __future__ import annotations
 
-import ast
+from dataclasses import replace
 
-from gradlab.facts import Facts, source_tree, where
+from gradlab.facts import Facts, place, where
+from gradlab.facts.source import data_written
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -45,18 +46,20 @@ def check(facts: Facts) -> list[Finding]:
     if facts.rec is None:
         return []
     events = facts.rec.events
-    by_line: dict[str, tuple[dict[int, Event], list[Event]]] = {}
+    by_line: dict[tuple[str, int], tuple[dict[int, Event], list[Event]]] = {}
     for use in facts.events("stale_use"):
         change = events[min(use.cuts)]
-        changes, uses = by_line.setdefault(where(change), ({}, []))
+        changes, uses = by_line.setdefault(place(change.where), ({}, []))
         changes[change.index] = change
         uses.append(use)
-    found = [_stale(facts, list(changes.values()), uses) for changes, uses in by_line.values()]
-    dropped: dict[str, list[Event]] = {}
+    found = [replace(_stale(facts, list(changes.values()), uses), place=at)
+             for at, (changes, uses) in by_line.items()]
+    dropped: dict[tuple[str, int], list[Event]] = {}
     for change in facts.events("behind_autograd"):
         if change.detail == "history":
-            dropped.setdefault(where(change), []).append(change)
-    found += [_history_dropped(facts, changes) for changes in dropped.values()]
+            dropped.setdefault(place(change.where), []).append(change)
+    found += [replace(_history_dropped(facts, changes), place=at)
+              for at, changes in dropped.items()]
     return found
 
 
@@ -122,23 +125,9 @@ def _names(facts: Facts, changes: list[Event]) -> tuple[str, ...]:
     weights = {names.name(t) for t in alive if id(t) in names.params or id(t) in names.plain}
     if weights:  # changed in a loop over parameters: one line, each by its own name
         return tuple(sorted(weights))
-    written = _written(changes[0])
+    written = data_written(changes[0])
     if written:
         return (written,)
     known = {names.name(t) for t in alive if id(t) in names.tensors}
     return tuple(sorted(known)) or (f"output of {changes[0].producer}" if changes[0].producer
                                     else "a tensor",)
-
-
-def _written(change: Event) -> str:
-    """What stands before the first `.data` on the change's line (`g` in `g.data.clamp_()`)."""
-    if not change.stack:
-        return ""
-    file, line = change.stack[0]
-    tree = source_tree(file)
-    if tree is None:
-        return ""
-    found = [node for node in ast.walk(tree)
-             if isinstance(node, ast.Attribute) and node.attr == "data" and node.lineno == line]
-    first = min(found, key=lambda node: node.col_offset, default=None)
-    return "" if first is None else ast.unparse(first.value)

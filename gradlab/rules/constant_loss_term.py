@@ -19,10 +19,16 @@ Use instead:
 
 from __future__ import annotations
 
-from gradlab.facts import Facts, where
-from gradlab.report import Finding
+from gradlab.facts import Facts, place, where
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("constant_loss_term", "08_silent_gradients",
+         severity="warning",
+         explanation="a term of the summed loss carries no gradient: it is a constant"),
+)
 
 _ADDS = {"add", "__add__", "__radd__", "sub", "__sub__", "__rsub__", "__iadd__", "__isub__",
          "add_", "sub_"}
@@ -33,7 +39,7 @@ def check(facts: Facts) -> list[Finding]:
     found: list[Finding] = []
     if facts.rec is None:
         return found
-    seen: set[str] = set()
+    seen: set[tuple[str, int]] = set()
     terms = _sum_nodes(facts)
     for node, _ in facts.joined:
         if id(node) not in terms:
@@ -43,9 +49,10 @@ def check(facts: Facts) -> list[Finding]:
                     event.shape and event.shape[0] != 1):
                 continue
             cuts = [facts.rec.events[i] for i in sorted(event.cuts)]
-            if not any(c.source_leaves for c in cuts) or where(event) in seen:
+            at = place(event.where)
+            if not any(c.source_leaves for c in cuts) or at in seen:
                 continue
-            seen.add(where(event))
+            seen.add(at)
             causes = ", ".join(dict.fromkeys(f"{c.op} at {where(c)}" if where(c) else c.op
                                              for c in cuts))
             found.append(Finding(
@@ -54,7 +61,7 @@ def check(facts: Facts) -> list[Finding]:
                 f"lost its history ({causes}): it changes the loss value, but contributes no "
                 "gradient, so nothing trains on it.",
                 "compute the term with differentiable ops (softmax instead of argmax, a sigmoid "
-                "instead of a comparison, torch ops instead of numpy or .item()), or drop it"))
+                "instead of a comparison, torch ops instead of numpy or .item()), or drop it", at))
     return found
 
 

@@ -32,14 +32,14 @@ import torch
 from gradlab.facts import Facts, where
 from gradlab.record import Event, Where, is_internal, user_where
 from gradlab.report import Finding
+from gradlab.rules.severing import not_a_tensor_loss
 
-__all__ = ["check", "not_a_tensor_loss"]
+__all__ = ["check"]
 
 _NONE = re.compile(r"'NoneType' object (has no attribute|is not subscriptable)|"
                    r"unsupported operand type\(s\) for .*'NoneType'")
 _NOT_A_TENSOR = re.compile(r"'(numpy\.\w+|float|int)' object has no attribute 'backward'")
 _GRAD_READ = re.compile(r"((?:[A-Za-z_]\w*)(?:\.[A-Za-z_]\w*)*)\.grad\b")
-_LOSS_CUTS = ("numpy_roundtrip", "rewrap", "detach", "data_attribute")
 _UNDER = {"no_grad": " under torch.no_grad()", "inference_mode": " under torch.inference_mode()"}
 
 
@@ -150,25 +150,3 @@ def _last_cut(facts: Facts, cuts: frozenset[int]) -> Event | None:
     if facts.rec is None or not cuts:
         return None
     return facts.rec.events[max(cuts)]
-
-
-def not_a_tensor_loss(facts: Facts, type_name: str) -> Finding | None:
-    """The cut that made the loss a `type_name` (numpy or Python number), if one was recorded."""
-    cuts = [e for e in facts.events("cut") if e.cause in _LOSS_CUTS]
-    if type_name.startswith("numpy"):
-        cuts = [e for e in cuts if e.cause == "numpy_roundtrip"] or cuts
-    if not cuts:
-        return None
-    cut = cuts[-1]
-    chain = [cut] + [facts.rec.events[i] for i in sorted(cut.cuts)] if facts.rec else [cut]
-    leaves = {id(t): t for e in chain for ref in e.source_leaves if (t := ref()) is not None}
-    names = tuple(facts.names.name(t) for t in leaves.values())
-    lost = f"; {', '.join(names)} get no gradient" if names else ""
-    kind = "numpy_roundtrip" if cut.cause == "numpy_roundtrip" else "rewrap"
-    made = "numpy values" if kind == "numpy_roundtrip" else "Python numbers"
-    return Finding(
-        kind, "error", names, where(cut),
-        f"the loss is a {type_name}, not a tensor: .{cut.op}() at {where(cut)} turned it into "
-        f"{made} without autograd history, so it has no backward(){lost}.",
-        "compute the loss with torch ops on the tensors (torch.mean((pred - y) ** 2)); keep "
-        ".item() and .numpy() for logging")

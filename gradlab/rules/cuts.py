@@ -25,9 +25,32 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import CUT_SEVERITY, history_free, sever
 
-__all__ = ["at_joins", "behind_cuts", "numpy_not_joined"]
+__all__ = ["METADATA", "at_joins", "behind_cuts", "numpy_not_joined"]
+
+METADATA = (
+    Kind("no_grad", "03_no_grad_block",
+         severity=CUT_SEVERITY,
+         explanation="a value the loss uses was computed under torch.no_grad(): no history"),
+    Kind("inference_mode", "03_no_grad_block",
+         severity=CUT_SEVERITY,
+         explanation="a value the loss uses was computed under torch.inference_mode()"),
+    Kind("detach", "04_detach_and_numpy",
+         severity=CUT_SEVERITY,
+         explanation=".detach() cut the value the loss uses from the tensors it came from"),
+    Kind("data_attribute", "04_detach_and_numpy",
+         severity=CUT_SEVERITY + "; error when .data changed a value autograd saved",
+         explanation=".data gave a view without history, or changed a saved value behind "
+                     "autograd's back"),
+    Kind("numpy_roundtrip", "04_detach_and_numpy",
+         severity=CUT_SEVERITY,
+         explanation="a trip through numpy dropped the value's autograd history"),
+    Kind("integer_dtype", "02_missing_requires_grad",
+         severity=CUT_SEVERITY,
+         explanation="an integer or bool tensor cannot carry a gradient"),
+)
 
 
 def at_joins(facts: Facts) -> list[Finding]:
@@ -38,8 +61,8 @@ def at_joins(facts: Facts) -> list[Finding]:
     for node, node_id in facts.joined:
         for event in facts.rec.node_events(node):
             if event.cuts:
-                found += facts.sever(event.cuts, node_id)
-            found += facts.history_free(event.leaves, node_id)
+                found += sever(facts, event.cuts, node_id)
+            found += history_free(facts, event.leaves, node_id)
     return found
 
 
@@ -58,7 +81,7 @@ def numpy_not_joined(facts: Facts) -> list[Finding]:
         sources = [t for i in chain for ref in facts.rec.events[i].source_leaves
                    if (t := ref()) is not None]
         if any(id(t) not in facts.reached for t in sources):
-            found += facts.sever(chain, into)
+            found += sever(facts, chain, into)
     return found
 
 
@@ -76,6 +99,6 @@ def behind_cuts(facts: Facts) -> list[Finding]:
                 and t.requires_grad and id(t) in facts.names.params
                 and id(t) not in facts.reached and id(t) not in facts.lost_reported]
         if lost:
-            found += facts.sever(frozenset({event.index}),
+            found += sever(facts, frozenset({event.index}),
                                  facts.graph.add("used behind another cut", "op"))
     return found

@@ -23,9 +23,15 @@ import torch
 
 from gradlab.facts import Facts, where
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("double_backward", "06_double_backward",
+         severity="error: backward raises, or will",
+         explanation="a second backward runs through a graph whose saved tensors were freed"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

@@ -21,12 +21,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gradlab.explain import explain
-from gradlab.facts import Facts, all_frozen
+from gradlab.explain import TRAINING_LOOP, Explanation, explain
+from gradlab.facts import Facts
 from gradlab.record import exception_where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import sever
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("non_scalar_loss", "02_missing_requires_grad",
+         severity="error: backward() raises",
+         explanation="backward() without an argument was called on a tensor of more than one "
+                     "element"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:
@@ -35,7 +43,7 @@ def check(facts: Facts) -> list[Finding]:
     if exc is None:
         return []
     explanation = explain(exc)
-    frozen = all_frozen(facts)
+    frozen = facts.all_frozen
     if explanation is not None and explanation.kind == "not_in_optimizer" and frozen:
         return [Finding(  # 'optimizer got an empty parameter list' after freezing everything
             "frozen_parameter", "error", tuple(frozen[0]), frozen[1],
@@ -43,6 +51,8 @@ def check(facts: Facts) -> list[Finding]:
             "requires_grad=False (frozen), and the optimizer was built from those that require "
             "grad.", "unfreeze what should train before building the optimizer: "
             "requires_grad_(True) on it (model.head.requires_grad_(True))")]
+    if explanation is not None and explanation.kind == "not_in_optimizer":
+        explanation = _empty_optimizer(facts, explanation)
     if explanation is None or explanation.kind in {f.kind for f in facts.found}:
         return []
     if explanation.kind == "missing_requires_grad" and facts.found:
@@ -51,9 +61,29 @@ def check(facts: Facts) -> list[Finding]:
     cuts = [e for e in facts.events("cut") if e.cause == explanation.kind]
     if cuts:
         severed = [replace(f, severity="error") if f.kind == explanation.kind else f
-                   for f in facts.sever(frozenset({cuts[-1].index}),
+                   for f in sever(facts, frozenset({cuts[-1].index}),
                                         facts.graph.add("where it failed", "output"))]
         if any(f.kind == explanation.kind for f in severed):
             return severed
     return [*severed, Finding(explanation.kind, "error", (), str(exception_where(exc) or ""),
-                    explanation.explanation, explanation.fix)]
+                              explanation.explanation, explanation.fix,
+                              taught_in=explanation.taught_in)]
+
+
+def _empty_optimizer(facts: Facts, said: Explanation) -> Explanation:
+    """'optimizer got an empty parameter list', worded for its case: weights the modules do
+    not register, or an optimizer built before the model had its layers."""
+    names = facts.names
+    unregistered = sorted({n for k, n in names.plain.items() if names.tensors[k].requires_grad}
+                          | {n for k, n in names.params.items() if k not in names.registered})
+    if unregistered:
+        return replace(said, explanation=(
+            "the optimizer was given no parameters: nn.Module does not register "
+            f"{', '.join(unregistered)} (plain tensor attributes, or layers in a Python list), "
+            "so model.parameters() is empty."),
+            fix="wrap weights in nn.Parameter and keep layers in nn.ModuleList")
+    return replace(said, explanation=(
+        "the optimizer was built from a model that had no parameters yet: model.parameters() "
+        "was empty then, and layers created afterwards are not in it."),
+        fix="build the optimizer after the model is complete (after every layer is created)",
+        taught_in=TRAINING_LOOP)

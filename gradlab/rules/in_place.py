@@ -24,12 +24,19 @@ from __future__ import annotations
 import math
 import re
 
-from gradlab.facts import Facts, where
+from gradlab.facts import Facts, place, where
 from gradlab.graph import Edge, Probe
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("in_place", "05_in_place",
+         severity="error: backward raises, or will",
+         explanation="a tensor autograd saved was changed in place afterwards (or a leaf that "
+                     "requires grad was)"),
+)
 
 _VERSION_ERROR = re.compile(r"\[torch\.\w+ \[([\d, ]*)\]\](?:, which is output \d+ of (\w+),)?"
                             r" is at version (\d+); expected version (\d+)")
@@ -39,7 +46,8 @@ def check(facts: Facts) -> list[Finding]:
     """In-place ops on leaves that require grad, and saved tensors changed in place."""
     found = [Finding("in_place", "error", (name,), where(event),
                      f"in-place {event.op} on {name}, a leaf that requires grad.",
-                     "update weights under torch.no_grad(), or use an out-of-place op.")
+                     "update weights under torch.no_grad(), or use an out-of-place op.",
+                     place(event.where))
              for event in facts.events("in_place") if event.detail == "leaf"
              for name in (facts.tensor_name(event),)]
     pending = _pending_nodes(facts)

@@ -19,11 +19,17 @@ Use instead:
 
 from __future__ import annotations
 
-from gradlab.facts import Facts, all_frozen
-from gradlab.report import Finding
-from gradlab.rules import rewrap
+from gradlab.facts import Facts
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import history_free, lost_numbers, sever
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("missing_requires_grad", "02_missing_requires_grad",
+         severity="error: backward() raises, or nothing the loss came from trains",
+         explanation="nothing the loss was computed from requires grad"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:
@@ -34,13 +40,13 @@ def check(facts: Facts) -> list[Finding]:
             continue
         cuts, leaves = facts.rec.origin(loss) if facts.rec else (frozenset(), frozenset())
         if cuts:
-            found += facts.sever(cuts, node.id, quiet_if_reached=True)
+            found += sever(facts, cuts, node.id, quiet_if_reached=True)
             continue
-        history_free = facts.history_free(leaves, node.id, "error")
-        if history_free:
-            found += history_free
+        free = history_free(facts, leaves, node.id, "error")
+        if free:
+            found += free
             continue
-        frozen = all_frozen(facts)
+        frozen = facts.all_frozen
         if frozen is not None:
             found.append(Finding(
                 "frozen_parameter", "error", tuple(frozen[0]), frozen[1],
@@ -50,7 +56,9 @@ def check(facts: Facts) -> list[Finding]:
                 "unfreeze what should train: requires_grad_(True) on it (on a module, e.g. "
                 "model.head.requires_grad_(True), it unfreezes every parameter)"))
             continue
-        numbers = rewrap.numbers(facts)
+        numbers = lost_numbers(facts, False, "into Python numbers (.item(), float(), "
+                               "torch.Tensor([a, b]) calls float() on each), so what is built "
+                               "from them has no history.")
         if numbers:
             found += numbers
             continue

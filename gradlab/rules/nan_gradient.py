@@ -20,11 +20,17 @@ Use instead:
 
 from __future__ import annotations
 
-from gradlab.facts import Facts, backwarded, graph_nodes, node_event, where, written_grads
+from gradlab.facts import Facts, place, where
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("nan_gradient", "08_silent_gradients",
+         severity="error when a .grad holds nan or inf; warning when it is only at risk",
+         explanation="a gradient is nan or inf (sqrt or log at 0, the where trap)"),
+)
 
 _FIX = {
     "sqrt": "add an eps inside (torch.sqrt(x + 1e-12)) or clamp(min=eps) before sqrt",
@@ -47,13 +53,13 @@ _FAMILY = {"rsqrt": "sqrt", "log2": "log", "log10": "log", "log1p": "log", "asin
 
 def check(facts: Facts) -> list[Finding]:
     """Non-finite gradients after backward, or predicted ones before it, with the op."""
-    first: dict[tuple[str, str], Event] = {}
+    first: dict[tuple[str, str, tuple[str, int]], Event] = {}
     for event in facts.events("nan_risk"):
-        first.setdefault((event.op, where(event)), event)
+        first.setdefault((event.op, where(event), place(event.where)), event)
     # an op that made the NaN/Inf comes before the where or clamp that hid it
     risks = [e for e in first.values() if _FAMILY.get(e.op) != "mask"] or list(first.values())
-    _, done = backwarded(facts)
-    bad = sorted(name for name, state in written_grads(facts).values() if state == "not finite")
+    _, done = facts.backwarded
+    bad = sorted(name for name, state in facts.written_grads.values() if state == "not finite")
     if bad:
         if not risks:
             return [Finding(
@@ -66,8 +72,8 @@ def check(facts: Facts) -> list[Finding]:
     pending = [loss for _, loss in facts.ctx.losses if id(loss) not in done]
     if not pending or not risks:
         return []
-    on_path = {e.index for n in graph_nodes(facts)
-               if (e := node_event(facts, n, "nan")) is not None}
+    on_path = {e.index for n in facts.graph_nodes
+               if (e := facts.node_event(n, "nan")) is not None}
     return [_finding(e, (), "warning") for e in risks if e.index in on_path][:3]
 
 
@@ -77,4 +83,4 @@ def _finding(event: Event, names: tuple[str, ...], severity: str) -> Finding:
     fix = _FIX.get(_FAMILY.get(event.op, event.op), "add an eps or clamp the input of this op")
     return Finding("nan_gradient", severity, names, where(event),
                    f"{what}: {event.op}() at {where(event)}: {event.detail} (no error is raised; "
-                   "one optimizer step writes NaN into the weights).", fix)
+                   "one optimizer step writes NaN into the weights).", fix, place(event.where))

@@ -19,9 +19,16 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts, where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import mark_node_of
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("non_leaf_grad", "07_non_leaf_grad",
+         severity="warning: .grad of a non-leaf stays None; error when the program crashed on it",
+         explanation=".grad was read on a non-leaf tensor, where backward does not fill it"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:
@@ -54,7 +61,7 @@ def check(facts: Facts) -> list[Finding]:
             fix = f"call {name}.retain_grad() before backward(), or use a hook"
         found.append(Finding("non_leaf_grad", "warning", (name,), where(event), message, fix))
         if t is not None and t.grad_fn is not None:
-            facts.mark_node_of(t, "non-leaf: .grad is None, use retain_grad()")
+            mark_node_of(facts, t, "non-leaf: .grad is None, use retain_grad()")
     for key, convert in conversions.items():
         converted = facts.names.scope.get(key)
         if key in reported or converted is None:

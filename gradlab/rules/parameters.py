@@ -22,10 +22,29 @@ Use instead:
 
 from __future__ import annotations
 
+from gradlab.explain import TRAINING_LOOP
 from gradlab.facts import Facts, group, where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("plain_tensor_attribute", "02_missing_requires_grad",
+         severity="warning; error when an optimizer in sight misses it",
+         explanation="a tensor that requires grad is a plain attribute, not an nn.Parameter"),
+    Kind("not_in_optimizer", "02_missing_requires_grad",
+         severity="error when its layers live in a list or the optimizer holds another model; "
+                  "warning when created or unfrozen after the optimizer was built; info when "
+                  "trained elsewhere",
+         explanation="a parameter gets a gradient but no optimizer updates it"),
+    Kind("frozen_parameter", "02_missing_requires_grad",
+         severity="info (fine-tuning); error when every parameter is frozen and backward or the "
+                  "optimizer fails",
+         explanation="a parameter has requires_grad=False"),
+    Kind("unused_parameter", "02_missing_requires_grad",
+         severity="warning when an optimizer holds it; info otherwise",
+         explanation="a parameter of a training model never reached the loss"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:
@@ -108,7 +127,10 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
             "layers live in a Python list, which nn.Module does not register.", fix))
     if left_out:
         why = late[next(k for n, k, _ in rest if n == left_out[0])]
-        if "left out" in why:
+        if why.startswith("created"):
+            fix = ("build the optimizer after the model is complete, or give it the new layer: "
+                   "optimizer.add_param_group({'params': layer.parameters()})")
+        elif "left out" in why:
             fix = ("pass them to the optimizer: model.parameters(), or a parameter group of "
                    "their own in the list given to it")
         elif why.startswith("unfrozen"):
@@ -118,7 +140,7 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
         found.append(Finding(
             "not_in_optimizer", "warning", tuple(group(left_out)), "",
             f"{', '.join(group(left_out))} get a gradient but no optimizer updates them: "
-            f"{why}.", fix))
+            f"{why}.", fix, taught_in="" if "left out" in why else TRAINING_LOOP))
     return found
 
 
@@ -175,4 +197,5 @@ def _unused(facts: Facts) -> list[Finding]:
         f"{', '.join(sorted(unused))} never reached the loss: the forward does not use "
         f"{'it' if len(unused) == 1 else 'them'} (DistributedDataParallel would stop with an "
         "'unused parameters' error).",
-        "use them in forward, delete them, or freeze them with requires_grad_(False)")]
+        "use them in forward, delete them, or freeze them with requires_grad_(False) (under "
+        "DistributedDataParallel: freeze before wrapping the model in DDP)")]

@@ -24,9 +24,16 @@ from __future__ import annotations
 import torch
 
 from gradlab.facts import Facts, where
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("rebound_parameter", "09_training_loop",
+         severity="error",
+         explanation="the name of a trainable tensor now holds another tensor (w = w - lr * "
+                     "w.grad, Parameter.to(float64))"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

@@ -23,9 +23,16 @@ from __future__ import annotations
 import torch
 
 from gradlab.facts import Facts, group
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
 
-__all__ = ["check"]
+__all__ = ["METADATA", "check"]
+
+METADATA = (
+    Kind("unregistered_module", "09_training_loop",
+         severity="error",
+         explanation="a model keeps layers in a plain Python list or dict, which nn.Module does "
+                     "not register"),
+)
 
 
 def check(facts: Facts) -> list[Finding]:

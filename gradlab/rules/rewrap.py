@@ -27,64 +27,30 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gradlab.facts import Facts, trainable, where
-from gradlab.report import Finding
+from gradlab.facts import Facts
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import CUT_SEVERITY, lost_numbers, sever
 
-__all__ = ["check", "numbers"]
+__all__ = ["METADATA", "check"]
 
-_FIX = ("use torch.stack / torch.cat / ops on the tensors themselves, keep tensors instead of "
-        ".item() numbers, and do not set requires_grad=True on the result")
-
-
-def numbers(facts: Facts) -> list[Finding]:
-    """Trainable tensors turned into Python numbers (`.item()`, `float()`, `torch.Tensor([a,
-    b])`) that no loss reached: what the loss was built from has no history."""
-    return _report(facts, _lost(facts, fresh=False), "into Python numbers (.item(), float(), "
-                   "torch.Tensor([a, b]) calls float() on each), so what is built from them has "
-                   "no history.")
-
-
-def _lost(facts: Facts, fresh: bool) -> dict[str, tuple[str, set[str]]]:
-    """The trainable tensors no loss reached, by the line of the re-wrap that took them in."""
-    train = trainable(facts)
-    by_line: dict[str, tuple[str, set[str]]] = {}
-    for event in facts.events("cut"):
-        if event.cause != "rewrap" or (event.detail == "fresh leaf") != fresh:
-            continue
-        sources = {id(t) for ref in event.source_leaves if (t := ref()) is not None}
-        for i in event.cuts:  # .item() values that went in
-            sources |= {id(t) for ref in facts.rec.events[i].source_leaves  # type: ignore[union-attr]
-                        if (t := ref()) is not None}
-        lost = {train[k][0] for k in sources if k in train and k not in facts.reached}
-        if lost:
-            by_line.setdefault(where(event), (event.op, set()))[1].update(lost)
-    return by_line
-
-
-def _report(facts: Facts, by_line: dict[str, tuple[str, set[str]]], how: str) -> list[Finding]:
-    found = []
-    train = trainable(facts)
-    for line, (op, lost) in sorted(by_line.items()):
-        names = sorted(lost)
-        facts.lost_reported.update(k for k, (n, _) in train.items() if n in lost)
-        found.append(Finding(
-            "rewrap", "error", tuple(names), line,
-            f"{', '.join(names)} get no gradient: {op}(...) at {line} copies their values {how}",
-            _FIX))
-    return found
-
+METADATA = (
+    Kind("rewrap", "04_detach_and_numpy",
+         severity=CUT_SEVERITY,
+         explanation="torch.tensor(...), .item() or float() re-wrapped values as new tensors "
+                     "without history"),
+)
 
 def check(facts: Facts) -> list[Finding]:
     """Fresh leaves made from trainable tensors, and losses that are leaves."""
-    found = _report(facts, _lost(facts, fresh=True), "into a new tensor without their history, "
-                    "and requires_grad=True makes it a fresh leaf.")
+    found = lost_numbers(facts, True, "into a new tensor without their history, and "
+                         "requires_grad=True makes it a fresh leaf.")
     for name, loss in facts.ctx.losses:
         if not (loss.is_leaf and loss.requires_grad):
             continue
         cuts, _ = facts.rec.origin(loss) if facts.rec is not None else (frozenset(), frozenset())
         if cuts:
             node = facts.graph.find(name)
-            severed = facts.sever(cuts, node[0].id) if node else []
+            severed = sever(facts, cuts, node[0].id) if node else []
             found += [replace(f, severity="error") for f in severed]
             if severed:
                 continue

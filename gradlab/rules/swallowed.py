@@ -26,22 +26,19 @@ Use instead:
 
 from __future__ import annotations
 
-import ast
 from dataclasses import replace
 
 from gradlab.explain import explain
-from gradlab.facts import Facts, backward_on_numbers, source_tree, where
+from gradlab.facts import Facts, backward_on_numbers, place, where
+from gradlab.facts.source import handler_line
 from gradlab.report import Finding
-from gradlab.rules.crash import not_a_tensor_loss
+from gradlab.rules.severing import not_a_tensor_loss
 
 __all__ = ["check", "numbers_given_backward"]
 
-_CATCH_ALL = {"Exception", "BaseException", "RuntimeError"}
-
-
 def check(facts: Facts) -> list[Finding]:
     """One finding per autograd error caught in the user's code, at the line that raised."""
-    found: dict[tuple[str, str], Finding] = {}
+    found: dict[tuple[str, str, tuple[str, int]], Finding] = {}
     stopped = facts.ctx.exception
     for event in facts.events("torch_error"):
         if stopped is not None and str(stopped) == event.detail:
@@ -52,7 +49,7 @@ def check(facts: Facts) -> list[Finding]:
             continue
         at = where(event)
         catcher = next((handler for file, line in event.stack
-                        if (handler := _handler_line(file, line, event.op)) is not None), None)
+                        if (handler := handler_line(file, line, event.op)) is not None), None)
         caught = (f"the except at {_place(at, catcher)} caught it" if catcher is not None
                   else "it was caught")
         first_line = event.detail.split("\n")[0].split(" Hint:")[0]
@@ -63,10 +60,10 @@ def check(facts: Facts) -> list[Finding]:
             why = f"its history was cut by {cut.cause} ({cut.op} at {where(cut)})."
             fix = (f"keep the {cut.cause} cut ({cut.op} at {where(cut)}) off the path from the "
                    "weights to the loss")
-        found.setdefault((kind, at), Finding(
+        found.setdefault((kind, at, place(event.where)), Finding(
             kind, "error", (), at,
             f"{event.op}: {first_line} -- {caught}, so the code went on as if the step had "
-            f"worked: {why}", fix))
+            f"worked: {why}", fix, place(event.where)))
     return list(found.values())
 
 
@@ -91,33 +88,3 @@ def _place(raised_at: str, line: int) -> str:
     if raised_at.startswith("line "):
         return f"line {line}"
     return f"{raised_at.rsplit(':', 1)[0]}:{line}" if raised_at else f"line {line}"
-
-
-def _handler_line(file: str, line: int, error_type: str) -> int | None:
-    """The line of the `except` that catches `error_type` raised at `line` of `file`: the
-    innermost `try` whose body holds the line, with a handler for that type."""
-    tree = source_tree(file)
-    if tree is None:
-        return None
-    best: tuple[int, int] | None = None  # (start of the try, handler line): innermost wins
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Try, ast.TryStar)) or not node.body:
-            continue
-        if not node.body[0].lineno <= line <= (node.body[-1].end_lineno or 0):
-            continue
-        handler = next((h for h in node.handlers if _catches(h, error_type)), None)
-        if handler is not None and (best is None or node.lineno > best[0]):
-            best = (node.lineno, handler.lineno)
-    return best[1] if best else None
-
-
-def _catches(handler: ast.ExceptHandler, error_type: str) -> bool:
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    for caught in types:
-        if caught is None:
-            return True
-        name = caught.attr if isinstance(caught, ast.Attribute) else (
-            caught.id if isinstance(caught, ast.Name) else "")
-        if name in _CATCH_ALL or name == error_type:
-            return True
-    return False

@@ -29,14 +29,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradlab.facts import Facts, graph_nodes, node_event, trainable, where, written_grads
+from gradlab.facts import Facts, where
 from gradlab.record import Event
-from gradlab.report import Finding
+from gradlab.report import Finding, Kind
+from gradlab.rules.severing import CUT_SEVERITY
 
-__all__ = ["after_backward", "predicted"]
+__all__ = ["METADATA", "after_backward", "predicted"]
+
+METADATA = (
+    Kind("non_differentiable", "08_silent_gradients",
+         severity=CUT_SEVERITY,
+         explanation="a trainable tensor reaches the loss only through ops whose derivative is "
+                     "zero or missing (round, sign, argmax, comparisons)"),
+    Kind("zero_gradient", "08_silent_gradients",
+         severity="warning when an op on the way (or an all-zero input) passed nothing; info when "
+                  "a multiplication by 0 is on purpose or the contributions cancel",
+         explanation="a trainable tensor's .grad is all zero after backward"),
+)
 
 _PASS_NOTHING = ("Relu", "Threshold", "Clamp", "Hardtanh", "MaskedFill", "Where", "Index",
                  "Mul", "Max", "Min", "Gelu", "Silu")
+_RESHAPE = ("TBackward", "ViewBackward", "PermuteBackward", "TransposeBackward",
+            "ExpandBackward", "UnsqueezeBackward", "ReshapeAliasBackward")
 _NORMALIZE = ("NativeBatchNorm", "CudnnBatchNorm", "NativeLayerNorm", "NativeGroupNorm")
 
 
@@ -44,8 +58,8 @@ def predicted(facts: Facts) -> list[Finding]:
     """Trainable tensors that reach the loss only through round, floor, sign..."""
     if not facts.events("zero_derivative"):
         return []
-    nodes = graph_nodes(facts)
-    zero = {id(n): e for n in nodes if (e := node_event(facts, n, "zero")) is not None}
+    nodes = facts.graph_nodes
+    zero = {id(n): e for n in nodes if (e := facts.node_event(n, "zero")) is not None}
     if not zero:
         return []
     live: set[int] = set()
@@ -70,14 +84,14 @@ def predicted(facts: Facts) -> list[Finding]:
     found: list[Finding] = []
     by_event: dict[int, list[str]] = {}
     events: dict[int, Event] = {}
-    for key, (name, _) in trainable(facts).items():
+    for key, (name, _) in facts.trainable.items():
         event = blocked.get(key)
         if event is not None and key not in live:
             by_event.setdefault(event.index, []).append(name)
             events[event.index] = event
     for index, names in sorted(by_event.items()):
         event = events[index]
-        facts.lost_reported.update(k for k, (n, _) in trainable(facts).items() if n in names)
+        facts.lost_reported.update(k for k, (n, _) in facts.trainable.items() if n in names)
         found.append(Finding(
             "non_differentiable", "error", tuple(sorted(names)), where(event),
             f"{', '.join(sorted(names))} reach the loss only through {event.op}(), whose "
@@ -90,17 +104,21 @@ def predicted(facts: Facts) -> list[Finding]:
 
 def after_backward(facts: Facts) -> list[Finding]:
     """Trainable tensors whose `.grad`, written by the last backward, is all zero."""
-    states = written_grads(facts)
+    states = facts.written_grads
     zero = [(name, facts.names.tensors[key]) for key, (name, state) in
             sorted(states.items(), key=lambda kv: kv[1][0])
             if state == "zero" and key not in facts.lost_reported]
     if not zero:
         return []
-    nodes = graph_nodes(facts)
+    nodes = facts.graph_nodes
     parents = _parents(nodes)
+    gates = {name: _first_gate(facts, t, nodes, parents) for name, t in zero}
+    dead = {id(gate): label for gate, label, on_purpose in gates.values()
+            if gate is not None and on_purpose is None}
     found = []
     for name, t in zero:
-        culprit, on_purpose = _first_gate(facts, t, nodes, parents)
+        gate, culprit, on_purpose = gates[name]
+        fed = _fed_by(t, nodes, parents, dead) if gate is None else ""
         if on_purpose is not None:
             severity = "info"
             why = (f"may be intended: {on_purpose.op}() by the constant 0 at "
@@ -110,6 +128,11 @@ def after_backward(facts: Facts) -> list[Finding]:
             severity = "warning"
             why = (f"on its way to the loss, {culprit} passed no gradient for the whole batch. "
                    "It does not train (no error is raised).")
+        elif fed:
+            severity = "warning"
+            why = (f"its input, the output of {fed}, is all zero for the whole batch (the same "
+                   "op passes no gradient to the layers before it), so the gradient of a weight "
+                   "that multiplies it is zero. It does not train (no error is raised).")
         else:  # no op stopped it: its contributions cancel (a bias before BatchNorm, say)
             severity = "info"
             why = ("may be intended: no op on its way to the loss stopped the gradient, its "
@@ -135,10 +158,10 @@ def _parents(nodes: list[Any]) -> dict[int, list[Any]]:
     return parents
 
 
-def _first_gate(facts: Facts, t: Any, nodes: list[Any],
-                parents: dict[int, list[Any]]) -> tuple[str, Event | None]:
+def _first_gate(facts: Facts, t: Any, nodes: list[Any], parents: dict[int, list[Any]],
+                ) -> tuple[Any, str, Event | None]:
     """The first op between `t` and the loss that can pass no gradient (ReLU, clamp, mask),
-    and its event when it multiplied by the constant 0 on purpose."""
+    its label, and its event when it multiplied by the constant 0 on purpose."""
     leaf = next((n for n in nodes if getattr(n, "variable", None) is t), None)
     queue = list(parents.get(id(leaf), [])) if leaf is not None else []
     seen: set[int] = set()
@@ -149,10 +172,31 @@ def _first_gate(facts: Facts, t: Any, nodes: list[Any],
         seen.add(id(node))
         name = node.name()
         if name.startswith(_NORMALIZE):  # a constant shift is normalized away: not a gate
-            return "", None
+            return None, "", None
         if name.startswith(_PASS_NOTHING):
             module = facts.rec.node_module(node) if facts.rec is not None else None
             inside = f" in {facts.names.module_label(module)}" if module is not None else ""
-            return f"{name}{inside}", node_event(facts, node, "times_zero")
+            return node, f"{name}{inside}", facts.node_event(node, "times_zero")
         queue.extend(parents.get(id(node), []))
-    return "", None
+    return None, "", None
+
+
+def _fed_by(t: Any, nodes: list[Any], parents: dict[int, list[Any]],
+            dead: dict[int, str]) -> str:
+    """The gate that stopped the gradient of the layers before `t`'s op, when it also feeds
+    that op: a weight after a dead ReLU multiplies an all-zero input."""
+    leaf = next((n for n in nodes if getattr(n, "variable", None) is t), None)
+    below = {id(leaf)}
+    consumers = list(parents.get(id(leaf), [])) if leaf is not None else []
+    while consumers and all(c.name().startswith(_RESHAPE) for c in consumers):
+        below |= {id(c) for c in consumers}
+        consumers = [p for c in consumers for p in parents.get(id(c), [])]
+    inputs = [child for op in consumers for child, _ in op.next_functions
+              if child is not None and id(child) not in below]
+    while inputs:
+        node = inputs.pop()
+        if id(node) in dead:
+            return dead[id(node)]
+        if node.name().startswith(_RESHAPE):
+            inputs.extend(child for child, _ in node.next_functions if child is not None)
+    return ""

@@ -1,0 +1,105 @@
+"""Arbitration: what the rules found, checked against what the run itself observed.
+
+The invariant (one place, every rule): after the recorded backward passes and steps, no finding
+of severity error or warning may say that a tensor gets no gradient, is cut off, never reached
+the loss or never trains while the run shows that it did: its `.grad` is non-zero. Such a
+finding is either about one *path* while another path trains the tensor (it becomes `info`:
+"this path carries no gradient, by design"), or wrong (it is dropped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gradlab.facts import Facts
+from gradlab.report import Finding
+
+__all__ = ["CAUSED_BY", "CLAIMS", "arbitrate", "contradicted"]
+
+_PATH = frozenset({"no_grad", "inference_mode", "detach", "data_attribute", "numpy_roundtrip",
+                   "rewrap", "non_differentiable", "integer_dtype"})
+# The precedence of the run's evidence, declared once: for each rule, the kinds of its findings
+# that claim the tensors they name get no gradient. A finding of a path kind that the run
+# contradicts becomes info; any other is dropped. (behind_autograd's data_attribute is about
+# stale values, not a lost gradient, and is not listed.)
+CLAIMS: dict[str, frozenset[str]] = {
+    "cuts": _PATH | {"missing_requires_grad", "plain_tensor_attribute"},
+    "loss_without_history": _PATH | {"missing_requires_grad", "plain_tensor_attribute"},
+    "rewrap": _PATH,
+    "from_exception": _PATH,
+    "swallowed": _PATH,
+    "zero_gradient": frozenset({"non_differentiable", "zero_gradient"}),
+    "rebound_parameter": frozenset({"rebound_parameter"}),
+    "parameters": frozenset({"unused_parameter", "plain_tensor_attribute"}),
+}
+
+# The precedence between rules, declared once: a finding (rule, kind) that only repeats the
+# exception takes its cause and fix from the finding (rule, kind) that names the cause, when
+# one was made. The text says how that cause lost the history.
+CAUSED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("from_exception", "missing_requires_grad"): (
+        "rebound_parameter", "rebound_parameter",
+        "its history was lost where {names} was rebound at {where}, not for want of "
+        "requires_grad=True"),
+}
+
+
+def _keys(facts: Facts, name: str) -> list[int]:
+    """The tensors a finding's name stands for: one named tensor, or every parameter of a
+    group (`backbone (12 tensors)`, a layer path); none when the name is not a tensor's."""
+    names = facts.names
+    for table in (names.params, names.plain, names.scope):
+        found = [key for key, known in table.items() if known == name]
+        if found:
+            return found[:1]
+    prefix = name.split(" (")[0]
+    return [key for key, known in names.params.items() if known.startswith(prefix + ".")]
+
+
+def contradicted(facts: Facts, rule: str, finding: Finding) -> bool:
+    """True when the finding says its tensors get no gradient, and the run shows that every
+    one of them got one (a loss itself is not such a tensor)."""
+    if finding.kind not in CLAIMS.get(rule, ()) or finding.severity == "info":
+        return False
+    losses = {name for name, _ in facts.ctx.losses}
+    subjects = [name for name in finding.names if name not in losses]
+    for name in subjects:
+        keys = _keys(facts, name)
+        if not keys or not all(key in facts.trained_by_run for key in keys):
+            return False
+    return bool(subjects)
+
+
+def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:
+    """The findings with the invariant enforced: a finding the run contradicts is dropped, or
+    becomes `info` when it is about one path (or one way of training) of tensors that still
+    trained through another."""
+    kept = []
+    for rule, finding in found:
+        if not contradicted(facts, rule, finding):
+            kept.append(finding)
+        elif finding.kind in _PATH:
+            names = ", ".join(finding.names)
+            trains = "trains" if len(finding.names) == 1 else "train"
+            message = (f"this path carries no gradient, by design; {names} still {trains} "
+                       f"through {facts.trains_through}: "
+                       f"{finding.message.split(' get no gradient: ', 1)[-1]}")
+            kept.append(replace(finding, severity="info", message=message))
+    return _worded_by_cause(found, kept)
+
+
+def _worded_by_cause(found: list[tuple[str, Finding]], kept: list[Finding]) -> list[Finding]:
+    """The kept findings, each that only repeats the exception worded by the finding that
+    names its cause (CAUSED_BY)."""
+    rule_of = {id(finding): rule for rule, finding in found}
+    worded = []
+    for finding in kept:
+        said = CAUSED_BY.get((rule_of.get(id(finding), ""), finding.kind))
+        cause = next((f for f in kept if said is not None and f.kind == said[1]
+                      and rule_of.get(id(f)) == said[0]), None)
+        if said is not None and cause is not None:
+            how = said[2].format(names=", ".join(cause.names), where=cause.where)
+            finding = replace(finding, message=f"{finding.message.split(':')[0]}: {how}.",
+                              fix=cause.fix)
+        worded.append(finding)
+    return worded
