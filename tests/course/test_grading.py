@@ -116,12 +116,12 @@ def test_an_edit_of_a_correct_idiom_that_changes_gradients_is_wrong() -> None:
 def test_grade_names_what_the_notebook_has_not_defined() -> None:
     feedback = gl.grade("05", {})
     assert not feedback.solved
-    assert "define `Gate` first" in str(feedback)
+    assert "define `GatedResidual` first" in str(feedback)
 
 
 def test_grade_takes_ids_as_numbers_and_names_unknown_ones() -> None:
     assert _grade("5", load("05")[1].solution).solved
-    assert gl.grade(5, {}).lines[1] == "  - define `Gate` first (run the exercise cell)."
+    assert gl.grade(5, {}).lines[1] == "  - define `GatedResidual` first (run the exercise cell)."
     with pytest.raises(ValueError, match="no exercise '99': the exercises are 02, 03"):
         gl.grade("99", {})
     with pytest.raises(TypeError, match="the namespace that holds your answer"):
