@@ -101,8 +101,9 @@ def test_a_gradient_of_the_wrong_tensor_names_the_goal_part_it_misses() -> None:
 
 
 def test_a_missing_gradient_without_backward_says_so_and_no_cause() -> None:
-    text = _assert_not_yet("06", _grade("06", _edited("06", Edit("    loss.backward()\n", ""))))
-    assert "`body.weight.grad` is None after your version ran; the reference's is a gradient " \
+    text = _assert_not_yet("06", _grade("06", _edited("06", Edit("        loss.backward()\n",
+                                                                  ""))))
+    assert "`actor.weight.grad` is None after your version ran; the reference's is a gradient " \
            "(your version never calls backward)" in text
     assert "cut" not in text
 
@@ -130,7 +131,7 @@ def test_grade_takes_ids_as_numbers_and_names_unknown_ones() -> None:
 
 def test_a_tip_on_a_right_answer_that_backwards_twice() -> None:
     source = _edited("06", load("06")[1].right[0])
-    assert "tip: `(loss_a + loss_b).backward()`" in str(_grade("06", source))
+    assert "tip: once the advantages are detached, `retain_graph=True`" in str(_grade("06", source))
 
 
 def test_grading_leaves_the_callers_random_state_alone() -> None:

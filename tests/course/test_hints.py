@@ -105,7 +105,8 @@ def test_command_line_tips_on_a_right_answer_that_backwards_twice(tmp_path: Path
     answer.write_text(load("06")[1].right[0].apply(load("06")[1].solution))
     result = _cli("grade", "06", str(answer))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "tip: `(loss_a + loss_b).backward()` gives the same gradients" in result.stdout
+    assert "tip: once the advantages are detached, `retain_graph=True` is not needed" \
+        in result.stdout
 
 
 @pytest.mark.parametrize(("source", "message"), [
