@@ -80,23 +80,20 @@ def test_a_wrong_answer_fails_naming_what_differs(key: str, edit: Edit) -> None:
 def test_autograd_grad_alone_is_right_for_the_non_leaf_gradient() -> None:
     # lesson 07 recommends it "when you want the gradient as a value and nothing else": no
     # parameter gets a .grad, and the grader must not call that a cut
-    source = _edited("07", Edit("    h.retain_grad()\n    loss = F.mse_loss(head(h), y)\n"
-                                "    loss.backward()\n    hidden_grad = h.grad\n",
-                                "    loss = F.mse_loss(head(h), y)\n"
-                                "    hidden_grad = torch.autograd.grad(loss, h)[0]\n"))
+    solution = load("07")[1].solution
+    start, end = solution.index("    inputs.retain_grad()"), solution.index("    return")
+    source = (solution[:start] + "    scores = net(inputs)\n    top = scores.max(1).values.sum()\n"
+              "    (input_grad,) = torch.autograd.grad(top, inputs)\n" + solution[end:])
     feedback = _grade("07", source)
     assert feedback.solved, str(feedback)
     assert "cut" not in str(feedback)
 
 
 def test_a_gradient_of_the_wrong_tensor_names_the_goal_part_it_misses() -> None:
-    source = _edited("07", Edit("    h.retain_grad()\n    loss = F.mse_loss(head(h), y)\n"
-                                "    loss.backward()\n    hidden_grad = h.grad\n",
-                                "    loss = F.mse_loss(head(h), y)\n"
-                                "    hidden_grad = torch.autograd.grad(loss, model[0].weight)[0]"
-                                "\n"))
+    source = _edited("07", Edit("    top.backward()\n    input_grad = inputs.grad",
+                                "    (input_grad,) = torch.autograd.grad(top, net[0].weight)"))
     text = _assert_not_yet("07", _grade("07", source))
-    assert "`hidden_grad` (the gradient of the loss with respect to `h`) has shape (8, 3)" in text
+    assert "`input_grad` (the gradient of `top` with respect to `inputs`) has shape (8, 3)" in text
     assert "cut" not in text and "backward" not in text.split("goal:")[0]
 
 
