@@ -2,17 +2,14 @@
 # # Lesson 06 · Backward twice
 #
 # **What you will learn**
-# - why a second `backward()` through the same graph raises, and what "freed" means;
-# - `retain_graph=True`, gradient accumulation, and the better fixes (one backward on the summed
-#   losses, or a fresh forward);
-# - the two classic traps, a GAN reusing `fake` and an RNN carrying its hidden state, and higher
-#   derivatives with `create_graph=True`.
+# - that `backward()` frees the values the graph saved, so a second one through it raises;
+# - the fixes: one backward on the summed losses, a fresh forward, `retain_graph=True`;
+# - the classic traps: a GAN reusing `fake`, an RNN carrying its hidden state.
 #
-# *Prerequisites:* [lesson 05](05_in_place.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 05](05_in_place.ipynb). *Time:* {time}.
 
 # %%
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import gradlab as gl
@@ -21,60 +18,41 @@ gl.setup()
 x, y = torch.randn(16, 3), torch.randn(16, 1)
 
 # %% [markdown]
-# ## The symptom
+# ## Predict
 #
-# Two losses computed from the same hidden layer, each with its own `backward()`:
-
-# %%
-model = nn.Linear(3, 1)
-h = torch.tanh(model(x))
-F.mse_loss(h, y).backward()
-with gl.shows_error(RuntimeError):
-    h.pow(2).mean().backward()
-
-# %% [markdown]
-# The error comes from a *saved tensor*, a value a node keeps for its backward (tanh keeps its
-# output). A graph that saved nothing does not raise at all: `backward()` twice on the same
-# `(w + 1).sum()` runs and silently doubles `w.grad`, the more dangerous case. `(w * 2).sum()`
-# raises, because `MulBackward0` saved the constant `2`:
-
-# %%
-w = torch.randn(3, requires_grad=True)
-total = (w + 1).sum()
-total.backward()
-total.backward()
-print("(w + 1).sum(), twice: no error, w.grad =", w.grad)
-
-w = torch.randn(3, requires_grad=True)
-total = (w * 2).sum()
-print("MulBackward0 saved:", total.grad_fn.next_functions[0][0]._saved_other)
-total.backward()
-with gl.shows_error(RuntimeError):
-    total.backward()
-
-# %% [markdown]
-# ## The smallest broken program
-#
-# gradlab can say it before the second `backward()` runs: after the first one, the nodes the second
-# loss goes through have already given back their saved tensors.
+# Two losses computed from the same hidden layer `h`, each with its own `backward()`:
 
 # %%
 def broken():
     model = nn.Linear(3, 1)
     h = torch.tanh(model(x))
-    fit = F.mse_loss(h, y)
+    fit = (h - y).pow(2).mean()
     fit.backward()
-    loss = h.pow(2).mean()        # the second loss, not yet backwarded
+    small = h.pow(2).mean()
+    small.backward()
     return locals()
 
 
-print(gl.diagnose(broken))
+gl.predict("What does the second backward(), small.backward(), do?", ["it raises an error",
+           "it runs and adds to model.weight.grad", "it runs and replaces model.weight.grad"],
+           answer="it raises an error", why="both losses go back through tanh, whose backward "
+           "needs tanh's output. The first backward used it, then freed it to save memory.")
+
+# %% [markdown]
+# ## The symptom
+
+# %%
+with gl.shows_error(RuntimeError) as shown:
+    broken()
+
+# %% tags=["remove-cell"]
+assert str(shown.error).startswith("Trying to backward through the graph a second time")
 
 # %% [markdown]
 # ## Look at the graph
 #
-# The nodes whose buffers the first backward freed are marked *freed*; the second loss reaches
-# `TanhBackward0` and `AddmmBackward0` through them.
+# The nodes the first backward went through are marked *freed*: their saved tensors are gone.
+# The second loss reaches `TanhBackward0` and `AddmmBackward0` through them.
 
 # %%
 gl.draw(broken)
@@ -82,30 +60,25 @@ gl.draw(broken)
 # %% [markdown]
 # ## Flip it
 #
-# The better fix: add the losses and call `backward()` once. Autograd walks the shared part once
-# and each parameter gets the sum of both gradients.
+# One change: add the losses and call `backward()` once.
 
 # %%
-def broken_with_backward():
-    model = nn.Linear(3, 1)
-    h = torch.tanh(model(x))
-    fit = F.mse_loss(h, y)
-    fit.backward()
-    loss = h.pow(2).mean()
-    loss.backward()
-    return locals()
+gl.predict("With one (fit + small).backward(), model.weight.grad is…",
+           ["the gradient of fit only", "the sum of both losses' gradients"],
+           answer="the sum of both losses' gradients", why="the derivative of a sum is the sum "
+           "of the derivatives: one backward walks the shared part once and each weight gets "
+           "both contributions, what two working backwards would have added up.")
 
-
+# %%
 def fixed():
     model = nn.Linear(3, 1)
     h = torch.tanh(model(x))
-    fit = F.mse_loss(h, y)
-    loss = fit + h.pow(2).mean()
-    loss.backward()
+    fit, small = (h - y).pow(2).mean(), h.pow(2).mean()
+    (fit + small).backward()
     return locals()
 
 
-toggle = gl.compare(broken_with_backward, fixed, title="two backward() calls vs one on the sum")
+toggle = gl.compare(broken, fixed, title="two backward() calls vs one on the sum")
 toggle
 
 # %% tags=["remove-cell"]
@@ -117,101 +90,94 @@ _ = toggle.show("broken")
 # %% [markdown]
 # ## Why
 #
-# **Backward frees what it used.** To save memory, each node drops its saved tensors once backward
-# has used them. Reading one afterwards raises the same error:
+# **Backward frees what it used.** Saved tensors (lesson 05) are most of a step's memory, and a
+# loop runs one backward per forward (each forward builds a new graph), so each node drops them
+# once used. Fixes: one backward on the sum; a fresh forward per loss; or
+# `backward(retain_graph=True)` first, which keeps them for a second backward (`.grad` adds up).
+# PyTorch's documentation: [`Tensor.backward`](https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html)
+# (`retain_graph`).
+#
+# ### Optional · One pass or two
+#
+# The sum goes back through the shared part once; two backwards go through it twice. A hook on
+# `h` (a function autograd calls with `h`'s gradient) counts the passes:
 
 # %%
-w = torch.randn(3, requires_grad=True)
-e = w.exp()
-e.sum().backward()
-try:
-    e.grad_fn._saved_result
-except RuntimeError as error:
-    print(str(error).split(" (")[0])
-
-# %% [markdown]
-# **`retain_graph=True` keeps them**, so a second backward runs. Gradients **accumulate** in `.grad`:
-
-# %%
-w = torch.randn(3, requires_grad=True)
-total = (w * 2).sum()
-total.backward(retain_graph=True)
-print("after one backward: ", w.grad)
-total.backward()
-print("after two backwards:", w.grad)
-
-# %% [markdown]
-# `retain_graph=True` is right when you really need the same graph twice; it keeps every saved
-# tensor alive meanwhile. One backward on the summed losses gives the same gradients with one pass:
-
-# %%
-def grads(two_backwards):
+def passes(two_backwards):
     torch.manual_seed(0)
     model = nn.Linear(3, 1)
     h = torch.tanh(model(x))
-    first, second = F.mse_loss(h, y), h.pow(2).mean()
+    calls = []
+    h.register_hook(lambda grad: calls.append(1))
+    fit, small = (h - y).pow(2).mean(), h.pow(2).mean()
     if two_backwards:
-        first.backward(retain_graph=True)
-        second.backward()
+        fit.backward(retain_graph=True)
+        small.backward()
     else:
-        (first + second).backward()
-    return model.weight.grad
+        (fit + small).backward()
+    return len(calls), model.weight.grad
 
 
-print("same gradients:", torch.allclose(grads(True), grads(False)))
+(one, grad_one), (two, grad_two) = passes(False), passes(True)
+print("hook calls:", one, "vs", two, "| same gradient:", torch.allclose(grad_one, grad_two))
 
-# %% [markdown]
-# The third fix is a fresh forward for each loss: no graph is shared.
-#
-# PyTorch's documentation: [`Tensor.backward`](https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html)
-# (`retain_graph`, `create_graph`) and [`torch.autograd.grad`](https://pytorch.org/docs/stable/generated/torch.autograd.grad.html).
+# %% tags=["remove-cell"]
+assert (one, two) == (1, 2) and torch.allclose(grad_one, grad_two)
 
 # %% [markdown]
-# ## In the wild
+# ### Optional · When backward twice does not raise
 #
-# **A GAN that reuses `fake`.** The discriminator loss backwards through the generator's graph and
-# frees it; the generator loss then needs it again. The fix is `fake.detach()` in the
-# discriminator loss: the discriminator step does not need the generator's gradients.
+# Only a node that saved something can find it freed. `(w + 1).sum()` saves nothing, so a second
+# backward runs and silently doubles `w.grad`; `(w * 2).sum()` raises, since `MulBackward0`
+# saved the `2`. Do not rely on either: one backward per forward.
 
 # %%
-def gan_fake_reused():
+w = torch.randn(3, requires_grad=True)
+total = (w + 1).sum()
+total.backward()
+total.backward()
+print("(w + 1).sum() twice: w.grad =", w.grad)
+total = (w * 2).sum()
+total.backward()
+with gl.shows_error(RuntimeError):
+    total.backward()
+
+# %% [markdown]
+# ## Optional · In the wild
+#
+# **A GAN that reuses `fake`.** The discriminator's loss backwards through the generator's graph
+# and frees it; the generator's loss then needs it again. The fix is `fake.detach()` in the
+# discriminator's loss: that step trains D only and needs no gradient for G. The generator's
+# loss must not detach: G learns only through D's judgement of `fake`.
+
+# %%
+def gan_step(detach_for_d):
     torch.manual_seed(0)
     G, D = nn.Linear(2, 3), nn.Linear(3, 1)
     opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
     opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
-    real, z = torch.randn(8, 3), torch.randn(8, 2)
-    fake = G(z)
-    loss_d = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+    real, fake = torch.randn(8, 3), G(torch.randn(8, 2))
+    seen = fake.detach() if detach_for_d else fake
+    loss_d = nn.functional.softplus(-D(real)).mean() + nn.functional.softplus(D(seen)).mean()
     opt_d.zero_grad()
     loss_d.backward()
     opt_d.step()
-    loss_g = F.softplus(-D(fake)).mean()
+    loss_g = nn.functional.softplus(-D(fake)).mean()
     opt_g.zero_grad()
     loss_g.backward()
     opt_g.step()
     return locals()
+
+
+def gan_fake_reused():
+    return gan_step(detach_for_d=False)
 
 
 def gan_fake_detached():
-    torch.manual_seed(0)
-    G, D = nn.Linear(2, 3), nn.Linear(3, 1)
-    opt_g = torch.optim.SGD(G.parameters(), lr=0.1)
-    opt_d = torch.optim.SGD(D.parameters(), lr=0.1)
-    real, z = torch.randn(8, 3), torch.randn(8, 2)
-    fake = G(z)
-    loss_d = F.softplus(-D(real)).mean() + F.softplus(D(fake.detach())).mean()
-    opt_d.zero_grad()
-    loss_d.backward()
-    opt_d.step()
-    loss_g = F.softplus(-D(fake)).mean()
-    opt_g.zero_grad()
-    loss_g.backward()
-    opt_g.step()
-    return locals()
+    return gan_step(detach_for_d=True)
 
 
-gan = gl.compare(gan_fake_reused, gan_fake_detached,
-                 title="GAN: fake reused vs fake.detach() for D")
+gan = gl.compare(gan_fake_reused, gan_fake_detached, title="GAN: fake reused vs fake.detach() for D")
 gan
 
 # %% tags=["remove-cell"]
@@ -220,9 +186,9 @@ assert gan.show("fixed").exception_kind is None and gan.result.report.ok
 _ = gan.show("broken")
 
 # %% [markdown]
-# **An RNN that carries its hidden state** from one step to the next: the second step's backward
-# runs back into the first step's graph, already freed. Detaching the state between steps
-# (truncated backpropagation through time) fixes it.
+# **An RNN that carries its hidden state** from one step to the next: step 2's backward runs
+# back into step 1's graph, already freed. Detaching the state between steps (*truncated
+# backpropagation through time*) ends the history there:
 
 # %%
 def rnn_training(detach_state):
@@ -241,15 +207,27 @@ def rnn_training(detach_state):
     return locals()
 
 
-print("carried:  ", gl.diagnose(lambda: rnn_training(False)).kinds())
-print("detached: ", gl.diagnose(lambda: rnn_training(True)))
+def rnn_carried():
+    return rnn_training(detach_state=False)
+
+
+def rnn_detached():
+    return rnn_training(detach_state=True)
+
+
+carried, detached = gl.diagnose(rnn_carried), gl.diagnose(rnn_detached)
+print("carried: ", carried.kinds("error"), "| detached:", detached.kinds("error"))
+
+# %% tags=["remove-cell"]
+assert carried.kinds("error") == ["double_backward"] and detached.kinds("error") == []
 
 # %% [markdown]
-# ## Higher order: `create_graph=True`
+# ### Optional · Gradients of gradients: `create_graph=True`
 #
 # `torch.autograd.grad` returns a gradient instead of adding it to `.grad`. With
-# `create_graph=True` that gradient has a graph of its own and can be differentiated again. For
-# `x ** 3` at 2, the first derivative is `3 * 2**2 = 12` and the second `6 * 2 = 12`:
+# `create_graph=True` that gradient has a graph of its own and can be differentiated again: for
+# `t ** 3` at 2, the first derivative is `3 · 2² = 12`, the second `6 · 2 = 12`. A gradient
+# penalty (a loss built from a gradient) uses the same mechanism.
 
 # %%
 t = torch.tensor(2.0, requires_grad=True)
@@ -258,122 +236,111 @@ t = torch.tensor(2.0, requires_grad=True)
 print("first:", first.item(), "| second:", second.item(), "| t.grad:", t.grad)
 
 # %% [markdown]
-# The same mechanism gives a gradient penalty: a loss built from a gradient. gradlab stays quiet
-# on it:
-
-# %%
-def gradient_penalty():
-    critic = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
-    optimizer = torch.optim.SGD(critic.parameters(), lr=0.1)
-    inputs = torch.randn(8, 3, requires_grad=True)
-    scores = critic(inputs)
-    (grad_inputs,) = torch.autograd.grad(scores.sum(), inputs, create_graph=True)
-    penalty = (grad_inputs.norm(dim=1) - 1).pow(2).mean()
-    loss = scores.mean() + 10 * penalty
-    loss.backward()
-    return locals()
-
-
-print(gl.diagnose(gradient_penalty))
-
-# %% [markdown]
-# ## Your turn
+# PyTorch's documentation: [`torch.autograd.grad`](https://pytorch.org/docs/stable/generated/torch.autograd.grad.html).
 #
-# `two_heads` trains one body with two heads and backwards each head's loss separately. Make it
-# run with a single backward, then run the feedback cell under it.
+# ## Optional · Your turn
+#
+# Unseen code: a PPO update (reinforcement learning). An actor picks actions, a critic estimates
+# their value; the *advantages* (reward minus the critic's estimate) weigh the actor's update for
+# two mini-epochs. It stops in the second mini-epoch. Fix it so that the critic learns from
+# `critic_loss` only, and run the feedback cell.
 
 # %%
-def two_heads():
-    body, head_a, head_b = nn.Linear(3, 8), nn.Linear(8, 1), nn.Linear(8, 1)
-    optimizer = torch.optim.SGD([*body.parameters(), *head_a.parameters(),
-                                 *head_b.parameters()], lr=0.1)
-    features = torch.relu(body(x))
-    loss_a = F.mse_loss(head_a(features), y)
-    loss_b = F.mse_loss(head_b(features), -y)
-    loss_a.backward()
-    loss_b.backward()
+def ppo_update():
+    actor, critic = nn.Linear(3, 2), nn.Linear(3, 1)
+    optimizer = torch.optim.SGD([*actor.parameters(), *critic.parameters()], lr=0.1)
+    obs, rewards, actions = x, y.squeeze(1), (y.squeeze(1) > 0).long()
+    old_log_pi = actor(obs).log_softmax(-1).gather(1, actions[:, None]).squeeze(1).detach()
+    advantages = rewards - critic(obs).squeeze(-1)
+    for epoch in range(2):
+        log_pi = actor(obs).log_softmax(-1).gather(1, actions[:, None]).squeeze(1)
+        ratios = torch.exp(log_pi - old_log_pi)
+        policy_loss = -torch.min(ratios * advantages,
+                                 ratios.clamp(0.8, 1.2) * advantages).mean()
+        critic_loss = (rewards - critic(obs).squeeze(-1)).pow(2).mean()
+        loss = policy_loss + 0.5 * critic_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
     return locals()
 
 # %% [markdown]
-# **Feedback.** `gl.grade` runs your `two_heads` and the reference solution's on the same seed and
-# the exercise's own `x`, `y`, and compares `features`, `loss_a`, `loss_b`, every parameter's
-# gradient and what gradlab finds. In a terminal, `python -m gradlab grade 05 my_answer.py` does
-# the same for a file that defines `two_heads`. Stuck? A solution waits at the end of this
-# notebook, after the recap.
+# **Feedback.** `gl.grade` runs your `ppo_update` and the reference on the same seed and data and
+# compares every parameter's gradient after the last mini-epoch.
 
 # %%
 gl.grade("06", globals())
 
 # %% [markdown]
-# ## Recap
+# Stuck? Each call gives the next hint (what, where, the fix):
+
+# %%
+gl.hint("06")
+
+# %% [markdown]
+# `gl.solution("06")` shows the reference solution. Solved it? The update is reduced from a real
+# report, [hijkzzz/pymarl2 issue 46](https://github.com/hijkzzz/pymarl2/issues/46).
 #
-# - [ ] One `backward()` per graph: add the losses first.
-# - [ ] A tensor reused across steps or networks is detached where its history should end
-#   (`fake.detach()` for the discriminator, `hidden.detach()` between RNN chunks).
-# - [ ] `retain_graph=True` only when the same graph is really needed twice; gradients accumulate.
-# - [ ] `torch.autograd.grad(..., create_graph=True)` for gradients of gradients.
+# ## Recap
 #
 # | when you see | think |
 # |---|---|
-# | `Trying to backward through the graph a second time` | a second backward reaches nodes the first one freed |
-# | the error appears at step 2 of a loop | state carried from step 1 (hidden state, a cached tensor) |
-# | gradients twice as large as expected | two backwards accumulated into `.grad` |
+# | `Trying to backward through the graph a second time` | a second backward reaches nodes the first one freed: sum the losses, or recompute |
+# | the error at step 2 of a loop | a tensor from step 1 carries its graph (hidden state, `fake`, a cached target): `.detach()` it |
+
+# %% [markdown]
+# ### Optional · Check yourself
 
 # %% [markdown]
 # **Three questions**
 
 # %% [markdown]
-# 1. Why does autograd free saved tensors after backward?
+# 1. A loop computes `hidden = cell(x_t, hidden)` and `loss.backward()` at each step. Which step
+#    raises, and what one line fixes it?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# To save memory: the saved tensors (the activations) are most of a training step's memory, and the
-# usual loop runs one backward per forward, so each node drops them once backward has used them.
-# After that, a second backward through the node, or reading a saved tensor, raises *Trying to
-# backward through the graph a second time (or directly access saved tensors after they have
-# already been freed)*. *Why* shows it under **Backward frees what it used**.
+# Step 2: its backward goes through `hidden` back into step 1's graph, which step 1's backward
+# freed. `hidden = hidden.detach()` at the start of each step ends the history there (truncated
+# backpropagation through time). *Optional · In the wild* shows it.
 #
 # </details>
 
 # %% [markdown]
-# 2. Why is `(loss_a + loss_b).backward()` better than `retain_graph=True`?
+# 2. What happens if you fix the first program with `fit.backward(retain_graph=True)` and keep
+#    `small.backward()`: same gradients as the sum?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# Both give the same gradients, since `.grad` adds them up. But the sum goes back through the shared
-# body once, the two calls twice (a hook on `features` fires once against twice), and it needs no
-# graph kept alive between two calls. The feedback cell of *Your turn* accepts both, with a tip.
+# Yes: `.grad` adds the two backwards' gradients, the same numbers as one backward on
+# `fit + small`. But the shared part is walked twice (a hook on `h` fires twice) and the saved
+# tensors stay in memory between the two calls. *Optional · One pass or two* shows both.
 #
 # </details>
 
 # %% [markdown]
-# 3. In a GAN, which loss needs `fake.detach()`, and why not the other?
+# 3. In a GAN, which loss needs `fake.detach()`, and what goes wrong if the other one gets it?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# The discriminator's: `D(fake.detach())` trains only D, gives the generator no `.grad`, and leaves
-# the generator's graph for its own backward. The generator's loss must not detach: G learns only
-# through D's judgement of `fake`; with `fake.detach()` its `.grad` stays `None`. *In the wild*
-# shows the GAN.
+# The discriminator's: `D(fake.detach())` trains D only and leaves the generator's graph for the
+# generator's own backward. Detached in the generator's loss, `fake` has no history: G gets no
+# gradient (its `.grad` stays `None`), and the loss may not require grad at all.
 #
 # </details>
+
+# %% tags=["remove-cell"]
+_G, _D = nn.Linear(2, 3), nn.Linear(3, 1)
+_fake = _G(torch.randn(4, 2))
+_loss_g = nn.functional.softplus(-_D(_fake.detach())).mean()
+_loss_g.backward()
+assert _G.weight.grad is None and _D.weight.grad is not None
 
 # %% [markdown]
 # ## Next
 #
-# [Lesson 07 · `.grad` on a non-leaf](07_non_leaf_grad.ipynb): the gradient that was computed and not kept.
-
-# %% [markdown]
-# ## Solution (peek if stuck)
-#
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/06_double_backward.py`
-# loads it (type that line in a cell to load it yourself), and the grader on it:
-
-# %%
-# %load solutions/06_double_backward.py
-
-# %%
-gl.grade("06", globals())
+# [Lesson 07 · `.grad` on a non-leaf](07_non_leaf_grad.ipynb): the gradient that was computed and
+# not kept.

@@ -2,19 +2,16 @@
 # # Lesson 07 · `.grad` on a non-leaf
 #
 # **What you will learn**
-# - what a leaf is (`is_leaf`, `grad_fn`), and why `output.grad` is `None` even when everything
-#   requires grad;
-# - three ways to get an intermediate gradient: `retain_grad()`, `register_hook`,
-#   `torch.autograd.grad`;
-# - the dtype/device trap: `torch.randn(3, requires_grad=True).double()` is not the tensor you think.
+# - what a leaf is, and why `output.grad` is `None` after backward;
+# - `retain_grad()`: keep the gradient of a tensor in the middle of the graph;
+# - two other ways: a hook, `torch.autograd.grad`.
 #
-# *Prerequisites:* [lesson 06](06_double_backward.ipynb). *Time:* about 15 minutes.
+# *Prerequisites:* [lesson 06](06_double_backward.ipynb). *Time:* {time}.
 
 # %%
 import warnings
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import gradlab as gl
@@ -22,54 +19,44 @@ import gradlab as gl
 gl.setup()
 x, y = torch.randn(16, 3), torch.randn(16, 1)
 
-
-def first_warning(caught):
-    """The first line of the first warning caught: what torch says, without the file path."""
-    return str(caught[0].message).split(". ")[0] if caught else "no warning"
-
 # %% [markdown]
-# ## The symptom
+# ## Predict
 #
-# You want to look at the gradient of a model's output. Backward runs, yet `.grad` is `None`, and
-# torch warns:
-
-# %%
-model = nn.Linear(3, 1)
-output = model(x)
-F.mse_loss(output, y).backward()
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    print("output.grad:", output.grad)
-print("warning:", first_warning(caught))
-
-# %% [markdown]
-# The cause is **not** that an input lacked `requires_grad`: `output` requires grad and
-# `model.weight` got its gradient. `output` is a *non-leaf*.
-
-# %%
-print("output.requires_grad:", output.requires_grad)
-print("model.weight.grad is None:", model.weight.grad is None)
-
-# %% [markdown]
-# ## The smallest broken program
+# You want the gradient of the loss with respect to a model's output:
 
 # %%
 def broken():
     model = nn.Linear(3, 1)
     output = model(x)
-    loss = F.mse_loss(output, y)
+    loss = (output - y).pow(2).mean()
     loss.backward()
     seen = output.grad
     return locals()
 
 
-print(gl.diagnose(broken))
+gl.predict("After backward(), output.grad is…", ["a tensor of shape (16, 1)", "None", "an error"],
+           answer="None", why="output was made by an op (the Linear layer): not a leaf. backward "
+           "passes its gradient on to the weights and keeps it only where asked.")
+
+# %% [markdown]
+# ## The symptom
+#
+# `output.grad` is `None`, with a warning (shown once here):
+
+# %%
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    run = broken()
+print("output.grad:", run["seen"], "| warning:", str(caught[0].message).split(" (Triggered")[0])
+warnings.filterwarnings("ignore", message="The .grad attribute of a Tensor that is not a leaf")
+
+# %% tags=["remove-cell"]
+assert run["seen"] is None and run["model"].weight.grad is not None and len(caught) == 1
 
 # %% [markdown]
 # ## Look at the graph
 #
-# The node whose `.grad` was read is marked with the hint: *non-leaf: .grad is None, use
-# retain_grad()*.
+# `output` is the `AddmmBackward0` node, marked *non-leaf: .grad is None, use retain_grad()*.
 
 # %%
 gl.draw(broken)
@@ -77,14 +64,19 @@ gl.draw(broken)
 # %% [markdown]
 # ## Flip it
 #
-# `output.retain_grad()` before `backward()` asks autograd to keep this intermediate gradient.
+# One change: `output.retain_grad()` before `backward()`.
+
+# %%
+gl.predict("With output.retain_grad() before loss.backward(), output.grad is…",
+           ["a tensor of shape (16, 1)", "still None"], answer="a tensor of shape (16, 1)",
+           why="retain_grad() asks backward to keep this tensor's gradient in its .grad.")
 
 # %%
 def fixed():
     model = nn.Linear(3, 1)
     output = model(x)
     output.retain_grad()
-    loss = F.mse_loss(output, y)
+    loss = (output - y).pow(2).mean()
     loss.backward()
     seen = output.grad
     return locals()
@@ -101,166 +93,122 @@ _ = toggle.show("broken")
 # %% [markdown]
 # ## Why
 #
-# **Leaves are where the graph starts**: every tensor autograd did not make. That is each tensor
-# you created (with or without `requires_grad`), each `nn.Parameter`, and also each result of an
-# op run under `no_grad`, or on inputs none of which requires grad. Leaves have no `grad_fn`, the
-# backward op that made a tensor. A result of an op on a tensor that requires grad, with grad
-# mode on, is a non-leaf with a `grad_fn`:
+# A **leaf** is a tensor autograd did not make (a `Parameter`, a tensor you created); it has
+# no `grad_fn`. What a recorded op returns is a **non-leaf**, with a `grad_fn`. Backward fills
+# `.grad` on leaves that require grad and on non-leaves that called `retain_grad()`; other
+# gradients are passed on and dropped, to save memory. Docs:
+# [`Tensor.retain_grad`](https://pytorch.org/docs/stable/generated/torch.Tensor.retain_grad.html).
+# (A weight moved with `.to()` after `requires_grad`: lesson 09.)
+#
+# ### Optional · Which tensors are leaves
+#
+# Also leaves: results made without recording (under `no_grad`, or from inputs none of which
+# requires grad) and the outputs of ops with no derivative, such as comparisons and `argmax`
+# (lesson 08):
 
 # %%
 w = torch.randn(3, requires_grad=True)
-h = w * 2
 with torch.no_grad():
-    constant = w * 2
-print("w:                 is_leaf", w.is_leaf, "| grad_fn", w.grad_fn)
-print("h = w * 2:         is_leaf", h.is_leaf, "| grad_fn", type(h.grad_fn).__name__)
-print("w * 2 in no_grad:  is_leaf", constant.is_leaf, "| grad_fn", constant.grad_fn)
-print("torch.randn(3) * 2: is_leaf", (torch.randn(3) * 2).is_leaf)
+    made_in_no_grad = w * 2
+[(name, t.is_leaf, type(t.grad_fn).__name__) for name, t in
+ [("w", w), ("w * 2", w * 2), ("w * 2 in no_grad", made_in_no_grad), ("w > 0", w > 0),
+  ("w.argmax()", w.argmax())]]
+
+# %% tags=["remove-cell"]
+assert w.is_leaf and not (w * 2).is_leaf and made_in_no_grad.is_leaf
+assert (w > 0).is_leaf and w.argmax().is_leaf
+assert (w > 0).grad_fn is None and w.argmax().grad_fn is None
 
 # %% [markdown]
-# **Backward fills `.grad` of leaves only** (those that require grad). Intermediate gradients are computed and passed on, then
-# dropped, to save memory. Three ways to keep one, each on a fresh graph where `h = 2 * w`, so
-# the gradient of `(h ** 2).sum()` with respect to `h` is `2 * h`:
+#
+# ### Optional · Three ways to get an intermediate gradient
+#
+# On a fresh graph each time, with `h = 2 * w`, so the gradient of `(h ** 2).sum()` with respect
+# to `h` is `2 * h`:
 
 # %%
 def fresh():
     w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
     h = w * 2
-    return h, (h ** 2).sum()
+    return w, h, (h ** 2).sum()
 
 
-h, loss = fresh()
+w, h, loss = fresh()
 h.retain_grad()                          # 1. keep it in h.grad
 loss.backward()
 print("retain_grad:  ", h.grad)
 
-h, loss = fresh()
+w, h, loss = fresh()
 seen = []
-h.register_hook(seen.append)             # 2. see it as it passes
+h.register_hook(seen.append)             # 2. a hook: see it as it passes
 loss.backward()
 print("register_hook:", seen[0])
 
-h, loss = fresh()
-(by_grad,) = torch.autograd.grad(loss, h)  # 3. ask for it directly
-print("autograd.grad:", by_grad)
+w, h, loss = fresh()
+(by_grad,) = torch.autograd.grad(loss, h)  # 3. ask for it as a value
+print("autograd.grad:", by_grad, "| w.grad:", w.grad)
 
 # %% [markdown]
-# Use one at a time: a retained tensor also catches the gradient of every other backward or
-# `autograd.grad` call that passes through it, and `.grad` adds them up:
+# `torch.autograd.grad` returns the gradient and adds nothing to the leaves' `.grad` (`w.grad`
+# stays `None` above). It does fill `.grad` of a tensor that called `retain_grad()`, and `.grad`
+# adds up: use one way at a time.
 
 # %%
-h, loss = fresh()
+w, h, loss = fresh()
 h.retain_grad()
 torch.autograd.grad(loss, h, retain_graph=True)
+print("after autograd.grad: h.grad =", h.grad, "| w.grad =", w.grad)
 loss.backward()
-print("h.grad after autograd.grad and backward:", h.grad)
-
-# %% [markdown]
-# PyTorch's documentation: [`Tensor.retain_grad`](https://pytorch.org/docs/stable/generated/torch.Tensor.retain_grad.html),
-# [`Tensor.is_leaf`](https://pytorch.org/docs/stable/generated/torch.Tensor.is_leaf.html) and
-# [`Tensor.register_hook`](https://pytorch.org/docs/stable/generated/torch.Tensor.register_hook.html).
-
-# %% [markdown]
-# ## In the wild: the dtype and device trap
-#
-# Moving a fresh weight to another dtype or device *after* asking for its gradient makes a copy:
-# the copy is what you keep, and it is a non-leaf. A dtype change shows it on any machine; so
-# does a move to `"meta"` (a device with shapes but no data), standing in for `.cuda()`:
-
-# %%
-w = torch.randn(3, requires_grad=True).double()
-(w * 2).sum().backward()
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    print("w.is_leaf:", w.is_leaf, "| w.grad:", w.grad)
-print("warning:", first_warning(caught))
-moved = torch.randn(3, requires_grad=True).to("meta")
-print("after .to('meta'): is_leaf", moved.is_leaf, "| grad_fn", type(moved.grad_fn).__name__)
-
-# %% [markdown]
-# gradlab names the copy, the call and its line:
-
-# %%
-def double_after_creation():
-    w = torch.randn(3, requires_grad=True).double()
-    loss = (w * 2).sum()
-    loss.backward()
-    return locals()
-
-
-def dtype_at_creation():
-    w = torch.randn(3, dtype=torch.float64, requires_grad=True)
-    loss = (w * 2).sum()
-    loss.backward()
-    return locals()
-
-
-trap = gl.compare(double_after_creation, dtype_at_creation,
-                  title=".double() after requires_grad vs dtype= at creation")
-trap
+print("after backward too:  h.grad =", h.grad)
 
 # %% tags=["remove-cell"]
-assert trap.show("broken").kinds == ["non_leaf_grad"]
-assert trap.show("fixed").kinds == [] and trap.result.grad_states() == {"w": "norm"}
-_ = trap.show("broken")
-
-# %%
-print(trap.show("broken").report)
+assert torch.equal(h.grad, 2 * (2 * h.detach())) and w.grad is not None
 
 # %% [markdown]
-# The same holds for `nn.Parameter`, when the dtype or device really changes: `.to(...)` then
-# returns a plain `Tensor`, a non-leaf. When nothing changes, `.to(...)` returns the parameter
-# itself, and the trap stays hidden until the day it does. `module.to(...)` converts the module's
-# parameters *in place*, so they stay leaves:
-
-# %%
-p = nn.Parameter(torch.randn(3))
-same, moved = p.to(torch.float32), p.to(torch.float64)
-print("Parameter.to(float32):", type(same).__name__, "| is p:", same is p)
-print("Parameter.to(float64):", type(moved).__name__, "| is_leaf:", moved.is_leaf)
-layer = nn.Linear(3, 1).to(torch.float64)
-print("module.to:            ", type(layer.weight).__name__, "| is_leaf:", layer.weight.is_leaf)
-
-# %% [markdown]
-# ## Your turn
+# ## Optional · Your turn
 #
-# `inspect` wants the gradient of the loss with respect to the hidden layer `h`. Make `h.grad`
-# available, then run the feedback cell under it.
+# Unseen code: a saliency map, the gradient of each row's best class score with respect to the
+# network's (normalised) input, a common way to see what a classifier looks at. `input_grad`
+# comes out `None`. Make it the gradient of `top` with respect to `inputs`; any of the three
+# ways passes.
 
 # %%
-def inspect():
-    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh())
-    head = nn.Linear(8, 1)
-    h = model(x)
-    loss = F.mse_loss(head(h), y)
-    loss.backward()
-    hidden_grad = h.grad
+def saliency():
+    net = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 4))
+    images = x.clone().requires_grad_()
+    inputs = (images - 0.5) / 0.25          # normalise
+    scores = net(inputs)
+    top = scores.max(1).values.sum()         # each row's best class score
+    top.backward()
+    input_grad = inputs.grad                 # the saliency map
     return locals()
 
 # %% [markdown]
-# **Feedback.** `gl.grade` runs your `inspect` and the reference solution's on the same seed and
-# the exercise's own `x`, `y`, and compares `h`, the loss, `hidden_grad`, every parameter's
-# gradient and what gradlab finds. In a terminal, `python -m gradlab grade 06 my_answer.py` does
-# the same for a file that defines `inspect`. Stuck? A solution waits at the end of this notebook,
-# after the recap.
+# **Feedback.** `gl.grade` runs your `saliency` and the reference on the same seed and data and
+# compares `scores`, `top` and `input_grad`.
 
 # %%
 gl.grade("07", globals())
 
 # %% [markdown]
-# ## Recap
+# Stuck? Each call gives the next hint (what, where, the fix):
+
+# %%
+gl.hint("07")
+
+# %% [markdown]
+# `gl.solution("07")` shows the reference solution. Solved it? The program is reduced from a real
+# report, [yizt/Grad-CAM.pytorch issue 27](https://github.com/yizt/Grad-CAM.pytorch/issues/27).
 #
-# - [ ] `.grad` is filled for leaves only: parameters and tensors you created with
-#   `requires_grad=True`.
-# - [ ] For an intermediate gradient: `retain_grad()` before backward, a hook, or
-#   `torch.autograd.grad(loss, h)`.
-# - [ ] Create tensors with the right `dtype=` / `device=`; move modules with `module.to(...)`.
+# ## Recap
 #
 # | when you see | think |
 # |---|---|
-# | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` | that tensor came out of an op: `retain_grad()` or `autograd.grad` |
-# | `.grad` is `None` on a weight you moved with `.to()` / `.double()` | you kept the copy, a non-leaf |
-# | `you can only change requires_grad flags of leaf variables` | the same confusion: a non-leaf where a leaf was meant |
+# | `The .grad attribute of a Tensor that is not a leaf Tensor is being accessed` | it came out of an op: `retain_grad()` before backward |
+# | `.grad` is `None` on a weight moved with `.to()` | you kept a copy, a non-leaf (lesson 09) |
+
+# %% [markdown]
+# ### Optional · Check yourself
 
 # %% [markdown]
 # **Three questions**
@@ -272,52 +220,48 @@ gl.grade("07", globals())
 # <details><summary>Check your answer</summary>
 #
 # Memory: each intermediate gradient is as large as its tensor, and the optimizer needs only the
-# leaves' (the parameters'). So backward passes intermediate gradients on and drops them; `.grad` of
-# a non-leaf stays `None`, with a UserWarning when you read it. *Why* shows it under **Backward
-# fills `.grad` of leaves only**.
+# leaves' (the parameters'). So backward passes intermediate gradients on and drops them; `.grad`
+# of a non-leaf stays `None` (with a warning when you read it) unless it called `retain_grad()`.
 #
 # </details>
 
 # %% [markdown]
-# 2. What is the difference between `torch.randn(3, requires_grad=True).double()` and
-#    `torch.randn(3, dtype=torch.float64, requires_grad=True)`?
+# 2. `mask = scores > 0` with `scores` requiring grad: is `mask` a leaf, and what would
+#    `mask.retain_grad()` give you?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# The first is the output of an op: a non-leaf (`grad_fn=ToCopyBackward0`) whose `.grad` stays
-# `None`; the float32 leaf it came from is kept nowhere, so its gradient is lost to you. The second
-# is a float64 leaf: backward fills its `.grad`. *In the wild: the dtype and device trap* shows it.
+# A leaf: a comparison has no derivative, so autograd records nothing (`mask.grad_fn` is
+# `None`, `mask.requires_grad` is `False`). `mask.retain_grad()` raises: a tensor that does not
+# require grad has no gradient to keep. Lesson 08 shows what such ops do to a loss.
 #
 # </details>
 
 # %% [markdown]
-# 3. When would you prefer `torch.autograd.grad` over `retain_grad()`?
+# 3. You call `h.retain_grad()`, then `torch.autograd.grad(loss, h)`. Which `.grad` changes:
+#    `h.grad`, the parameters' `.grad`, both, or neither?
 
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# When you want the gradient as a value and nothing else: `torch.autograd.grad(loss, h)` returns it
-# and leaves every `.grad` untouched (the parameters' too), and with `create_graph=True` it can be
-# differentiated again (a gradient penalty). `retain_grad()` needs a full `backward()`, which also
-# fills every parameter's `.grad`.
+# Only `h.grad`: `autograd.grad` returns the gradient and adds nothing to the leaves' `.grad`,
+# but a tensor that called `retain_grad()` keeps every gradient that passes through it.
+# *Optional · Three ways* shows it.
 #
 # </details>
+
+# %% tags=["remove-cell"]
+_scores = torch.randn(4, requires_grad=True) * 2
+_mask = _scores > 0
+assert _mask.is_leaf and _mask.grad_fn is None and not _mask.requires_grad
+try:
+    _mask.retain_grad()
+    raise AssertionError("retain_grad on a tensor that does not require grad should raise")
+except RuntimeError as _error:
+    assert "can't retain_grad on Tensor that has requires_grad=False" in str(_error)
 
 # %% [markdown]
 # ## Next
 #
-# That completes the six failure modes. [Lesson 08 · Silent gradients](08_silent_gradients.ipynb)
-# puts them together in one training script.
-
-# %% [markdown]
-# ## Solution (peek if stuck)
-#
-# The reference solution of [Your turn](#Your-turn), as `%load solutions/07_non_leaf_grad.py`
-# loads it (type that line in a cell to load it yourself), and the grader on it:
-
-# %%
-# %load solutions/07_non_leaf_grad.py
-
-# %%
-gl.grade("07", globals())
+# [Lesson 08 · Silent gradients](08_silent_gradients.ipynb).

@@ -80,29 +80,27 @@ def test_a_wrong_answer_fails_naming_what_differs(key: str, edit: Edit) -> None:
 def test_autograd_grad_alone_is_right_for_the_non_leaf_gradient() -> None:
     # lesson 07 recommends it "when you want the gradient as a value and nothing else": no
     # parameter gets a .grad, and the grader must not call that a cut
-    source = _edited("07", Edit("    h.retain_grad()\n    loss = F.mse_loss(head(h), y)\n"
-                                "    loss.backward()\n    hidden_grad = h.grad\n",
-                                "    loss = F.mse_loss(head(h), y)\n"
-                                "    hidden_grad = torch.autograd.grad(loss, h)[0]\n"))
+    solution = load("07")[1].solution
+    start, end = solution.index("    inputs.retain_grad()"), solution.index("    return")
+    source = (solution[:start] + "    scores = net(inputs)\n    top = scores.max(1).values.sum()\n"
+              "    (input_grad,) = torch.autograd.grad(top, inputs)\n" + solution[end:])
     feedback = _grade("07", source)
     assert feedback.solved, str(feedback)
     assert "cut" not in str(feedback)
 
 
 def test_a_gradient_of_the_wrong_tensor_names_the_goal_part_it_misses() -> None:
-    source = _edited("07", Edit("    h.retain_grad()\n    loss = F.mse_loss(head(h), y)\n"
-                                "    loss.backward()\n    hidden_grad = h.grad\n",
-                                "    loss = F.mse_loss(head(h), y)\n"
-                                "    hidden_grad = torch.autograd.grad(loss, model[0].weight)[0]"
-                                "\n"))
+    source = _edited("07", Edit("    top.backward()\n    input_grad = inputs.grad",
+                                "    (input_grad,) = torch.autograd.grad(top, net[0].weight)"))
     text = _assert_not_yet("07", _grade("07", source))
-    assert "`hidden_grad` (the gradient of the loss with respect to `h`) has shape (8, 3)" in text
+    assert "`input_grad` (the gradient of `top` with respect to `inputs`) has shape (8, 3)" in text
     assert "cut" not in text and "backward" not in text.split("goal:")[0]
 
 
 def test_a_missing_gradient_without_backward_says_so_and_no_cause() -> None:
-    text = _assert_not_yet("06", _grade("06", _edited("06", Edit("    loss.backward()\n", ""))))
-    assert "`body.weight.grad` is None after your version ran; the reference's is a gradient " \
+    text = _assert_not_yet("06", _grade("06", _edited("06", Edit("        loss.backward()\n",
+                                                                  ""))))
+    assert "`actor.weight.grad` is None after your version ran; the reference's is a gradient " \
            "(your version never calls backward)" in text
     assert "cut" not in text
 
@@ -116,12 +114,12 @@ def test_an_edit_of_a_correct_idiom_that_changes_gradients_is_wrong() -> None:
 def test_grade_names_what_the_notebook_has_not_defined() -> None:
     feedback = gl.grade("05", {})
     assert not feedback.solved
-    assert "define `Gate` first" in str(feedback)
+    assert "define `GatedResidual` first" in str(feedback)
 
 
 def test_grade_takes_ids_as_numbers_and_names_unknown_ones() -> None:
     assert _grade("5", load("05")[1].solution).solved
-    assert gl.grade(5, {}).lines[1] == "  - define `Gate` first (run the exercise cell)."
+    assert gl.grade(5, {}).lines[1] == "  - define `GatedResidual` first (run the exercise cell)."
     with pytest.raises(ValueError, match="no exercise '99': the exercises are 02, 03"):
         gl.grade("99", {})
     with pytest.raises(TypeError, match="the namespace that holds your answer"):
@@ -130,7 +128,7 @@ def test_grade_takes_ids_as_numbers_and_names_unknown_ones() -> None:
 
 def test_a_tip_on_a_right_answer_that_backwards_twice() -> None:
     source = _edited("06", load("06")[1].right[0])
-    assert "tip: `(loss_a + loss_b).backward()`" in str(_grade("06", source))
+    assert "tip: once the advantages are detached, `retain_graph=True`" in str(_grade("06", source))
 
 
 def test_grading_leaves_the_callers_random_state_alone() -> None:

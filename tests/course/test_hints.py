@@ -90,14 +90,14 @@ def test_command_line_hint_and_solution() -> None:
 def test_command_line_grade_exit_codes(tmp_path: Path) -> None:
     right, wrong = tmp_path / "right.py", tmp_path / "wrong.py"
     right.write_text(load("05")[1].solution)
-    wrong.write_text(Edit("g = g.clamp(0.1, 0.9)", "g.data.clamp_(0.1, 0.9)")
+    wrong.write_text(Edit("out = h + self.mix(h)", "out = h\n        out.data += self.mix(h)")
                      .apply(load("05")[1].solution))
     solved = subprocess.run([sys.executable, "-m", "gradlab", "grade", "05", str(right)],
                             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     not_yet = _cli("grade", "5", str(wrong))
     assert (solved.returncode, not_yet.returncode) == (0, 1), solved.stderr + not_yet.stderr
     assert solved.stdout.startswith("✔ solved")
-    assert "changed in place through .data (clamp_" in not_yet.stdout
+    assert "changed in place through .data (add_" in not_yet.stdout
 
 
 def test_command_line_tips_on_a_right_answer_that_backwards_twice(tmp_path: Path) -> None:
@@ -105,13 +105,14 @@ def test_command_line_tips_on_a_right_answer_that_backwards_twice(tmp_path: Path
     answer.write_text(load("06")[1].right[0].apply(load("06")[1].solution))
     result = _cli("grade", "06", str(answer))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "tip: `(loss_a + loss_b).backward()` gives the same gradients" in result.stdout
+    assert "tip: once the advantages are detached, `retain_graph=True` is not needed" \
+        in result.stdout
 
 
 @pytest.mark.parametrize(("source", "message"), [
-    ("class Gate(nn.Module):\n    def forward(self, x)\n", "does not run: SyntaxError"),
+    ("class GatedResidual(nn.Module):\n    def forward(self, x)\n", "does not run: SyntaxError"),
     ("import nothing_like_this\n", "does not run: ModuleNotFoundError"),
-    ("class Other(nn.Module):\n    pass\n", "does not define Gate"),
+    ("class Other(nn.Module):\n    pass\n", "does not define GatedResidual"),
 ])
 def test_command_line_rejects_a_file_that_does_not_run(tmp_path: Path, source: str,
                                                        message: str) -> None:

@@ -1,64 +1,76 @@
-"""Exercise 06 · backward twice (lesson 06_double_backward)."""
+"""Exercise 06 · backward twice (lesson 06_double_backward). Reduced from a real report: a PPO
+update that computes the advantages once and reuses them in every mini-epoch
+(github.com/hijkzzz/pymarl2/issues/46)."""
 
 from gradlab.course.exercise import Edit, Exercise
 
 STARTER = """\
-def two_heads():
-    body, head_a, head_b = nn.Linear(3, 8), nn.Linear(8, 1), nn.Linear(8, 1)
-    optimizer = torch.optim.SGD([*body.parameters(), *head_a.parameters(),
-                                 *head_b.parameters()], lr=0.1)
-    features = torch.relu(body(x))
-    loss_a = F.mse_loss(head_a(features), y)
-    loss_b = F.mse_loss(head_b(features), -y)
-    loss_a.backward()
-    loss_b.backward()
+def ppo_update():
+    actor, critic = nn.Linear(3, 2), nn.Linear(3, 1)
+    optimizer = torch.optim.SGD([*actor.parameters(), *critic.parameters()], lr=0.1)
+    obs, rewards, actions = x, y.squeeze(1), (y.squeeze(1) > 0).long()
+    old_log_pi = actor(obs).log_softmax(-1).gather(1, actions[:, None]).squeeze(1).detach()
+    advantages = rewards - critic(obs).squeeze(-1)
+    for epoch in range(2):
+        log_pi = actor(obs).log_softmax(-1).gather(1, actions[:, None]).squeeze(1)
+        ratios = torch.exp(log_pi - old_log_pi)
+        policy_loss = -torch.min(ratios * advantages,
+                                 ratios.clamp(0.8, 1.2) * advantages).mean()
+        critic_loss = (rewards - critic(obs).squeeze(-1)).pow(2).mean()
+        loss = policy_loss + 0.5 * critic_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
     return locals()
 """
 
-SOLUTION = """\
-def two_heads():
-    body, head_a, head_b = nn.Linear(3, 8), nn.Linear(8, 1), nn.Linear(8, 1)
-    optimizer = torch.optim.SGD([*body.parameters(), *head_a.parameters(),
-                                 *head_b.parameters()], lr=0.1)
-    features = torch.relu(body(x))
-    loss_a = F.mse_loss(head_a(features), y)
-    loss_b = F.mse_loss(head_b(features), -y)
-    loss = loss_a + loss_b
-    loss.backward()
-    return locals()
-"""
+SOLUTION = STARTER.replace(
+    "    advantages = rewards - critic(obs).squeeze(-1)\n",
+    "    advantages = (rewards - critic(obs).squeeze(-1)).detach()  # targets: no graph\n")
 
-_TIP = ("tip: `(loss_a + loss_b).backward()` gives the same gradients in one backward pass, "
-        "and frees the graph at once.")
+_TIP = ("tip: once the advantages are detached, `retain_graph=True` is not needed: it only "
+        "keeps the graph's saved tensors alive until the next forward.")
+
+_ALIAS = "    advantages = rewards - critic(obs).squeeze(-1)\n"
 
 EXERCISE = Exercise(
-    name="two_heads",
+    name="ppo_update",
     lesson="06_double_backward",
-    goal="`two_heads` runs without error and leaves in every parameter of `body`, `head_a` and "
-         "`head_b` the gradient of `loss_a + loss_b`, all of them given to the optimizer; "
-         "`features`, `loss_a` and `loss_b` are unchanged.",
+    goal="`ppo_update` runs its two mini-epochs without error; the advantages are fixed targets "
+         "(no gradient flows through them into the critic, which learns from `critic_loss` "
+         "only), so after the last epoch every parameter of `actor` and `critic` holds the "
+         "reference's gradient.",
     starter=STARTER,
     solution=SOLUTION,
-    forward=("features", "loss_a", "loss_b"),
+    forward=(),  # epoch 2's loss follows from epoch 1's step: the gradients tell more
+    parameters=False,  # the loop steps the optimizer: the grader would read the stepped values
     tips={"retain_graph": _TIP},
-    hints=("The second backward raises: it tries to go through the graph a second time, after "
-           "the first backward freed the values it saved.",
-           "Look at the two calls `loss_a.backward()` and `loss_b.backward()`: both go back "
-           "through `features` and `body`, which they share.",
-           "Sum the losses and backward once: `loss = loss_a + loss_b` then `loss.backward()`."),
-    right=(Edit("    loss = loss_a + loss_b\n    loss.backward()",
-                "    loss_a.backward(retain_graph=True)\n    loss_b.backward()"),
-           Edit("    loss = loss_a + loss_b\n    loss.backward()",
-                "    torch.autograd.backward([loss_a, loss_b])")),
-    wrong=(Edit("head_b(features)", "head_b(features.detach())",
-                "`body.weight.grad` differs from the reference by"),
-           Edit("loss = loss_a + loss_b", "loss = loss_a + loss_b.detach()",
-                "`head_b.weight.grad` is None"),
-           Edit("loss = loss_a + loss_b", "loss = (loss_a + loss_b) / 2",
-                "0.5× the reference's: as if the loss were scaled by 0.5"),
-           Edit("    loss.backward()",
-                "    loss_a.backward(retain_graph=True)\n    loss.backward()",
-                "2× the reference's: backward ran 2 times"),
-           Edit("*head_a.parameters(),\n                                 *head_b.parameters()]",
-                "*head_a.parameters()]", "the optimizer does not update `head_b.bias`")),
+    hints=("The second mini-epoch's `loss.backward()` raises: it goes back through part of a "
+           "graph that the first epoch's backward already freed.",
+           "Look at `advantages`: it is computed once, before the loop, from `critic(obs)`, and "
+           "every epoch's `policy_loss` goes back through it into the critic.",
+           "The advantages are targets: cut their history once, "
+           "`advantages = (rewards - critic(obs).squeeze(-1)).detach()`."),
+    right=(Edit("        loss.backward()\n", "        loss.backward(retain_graph=True)\n"),
+           Edit("(rewards - critic(obs).squeeze(-1)).detach()  # targets: no graph",
+                "rewards - critic(obs).squeeze(-1).detach()"),
+           Edit("    advantages = (rewards - critic(obs).squeeze(-1)).detach()  # targets: no "
+                "graph\n",
+                "    with torch.no_grad():\n"
+                "        advantages = rewards - critic(obs).squeeze(-1)\n"),
+           Edit("    advantages = (rewards - critic(obs).squeeze(-1)).detach()  # targets: no "
+                "graph\n", _ALIAS + "    advantages = advantages.detach()\n")),
+    wrong=(Edit("(rewards - critic(obs).squeeze(-1)).detach()  # targets: no graph",
+                "rewards - critic(obs).squeeze(-1)",
+                "Trying to backward through the graph a second time"),
+           Edit("(rewards - critic(obs).squeeze(-1)).detach()  # targets: no graph",
+                "rewards.detach() - critic(obs).squeeze(-1)",
+                "Trying to backward through the graph a second time"),
+           Edit("    advantages = (rewards - critic(obs).squeeze(-1)).detach()  # targets: no "
+                "graph\n    for epoch in range(2):\n",
+                "    for epoch in range(2):\n"
+                "        advantages = rewards - critic(obs).squeeze(-1)\n",
+                "`critic.weight.grad` by"),
+           Edit(".squeeze(1).detach()", ".squeeze(1)",
+                "Trying to backward through the graph a second time")),
 )
