@@ -185,8 +185,11 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
             values["curve"] = (f"<p><b>gradlab failed while drawing the loss curve:</b></p>"
                                f"<pre>{escape(traceback.format_exc())}</pre>")
+        for shown, panes in self._html.items():  # a training run that failed says why
+            panes["error"] = exception_html(self.comparison.run(shown, train=False))
         if variant == self.variant:
             self.panes["curve"].value = values["curve"]
+            self.panes["error"].value = values["error"]
 
     def _panes_of(self, variant: str, fresh: bool) -> dict[str, str]:
         try:

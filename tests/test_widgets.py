@@ -294,3 +294,49 @@ def test_classroom_mode_makes_every_toggle_big(monkeypatch: pytest.MonkeyPatch) 
     assert not gl.compare(s.no_grad_broken, s.clean_fixed, big=False).big
     monkeypatch.delenv("GRADLAB_CLASSROOM")
     assert not gl.compare(s.no_grad_broken, s.clean_fixed).big
+
+
+def _returns_nothing() -> dict[str, Any]:
+    torch.manual_seed(0)
+    w = torch.randn(3, requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.1)
+
+    def step() -> None:
+        optimizer.zero_grad()
+        loss = (w * 2).sum()
+        loss.backward()
+        optimizer.step()
+
+    loss = (w * 2).sum()
+    step()
+    return locals()
+
+
+def test_a_step_that_returns_nothing_is_named_in_the_error_pane() -> None:
+    """The training run fails after the panes were filled: the error pane says why."""
+    widget = gl.compare(_returns_nothing, s.clean_fixed, train_steps=3)
+    widget.show("broken")
+    assert "step() must return the loss" in widget.panes["error"].value
+    widget.show("fixed")
+    widget.show("broken")
+    assert "step() must return the loss" in widget.panes["error"].value
+    assert "step() must return the loss" in widget.static().data
+
+
+def test_cell_magic_shows_a_syntax_error_as_any_cell_does(
+        ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    ip.run_cell("%%gradlab\nx = (\n")
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "SyntaxError" in shown and "was never closed" in shown
+    assert "magic.py" not in shown and f"Cell In[{ip.execution_count}], line 1" in shown
+
+
+def test_cell_magic_shows_the_cells_error_without_gradlabs_frames(
+        ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = ip.run_cell("%%gradlab\nx = 1\n1 / 0\n")
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "ZeroDivisionError" in shown and "----> 2 1 / 0" in shown
+    assert "gradlab" not in shown.replace("run_cell_magic('gradlab'", ""), shown
