@@ -11,13 +11,17 @@ import base64
 import shutil
 from dataclasses import replace
 from html import escape
+from typing import TYPE_CHECKING
 
 from gradlab import curve
 from gradlab.compare import VARIANTS, Comparison, Result
 from gradlab.render import DOT_MISSING
 from gradlab.report import report_html
 
-__all__ = ["STATIC_NOTE", "code_html", "curve_html", "exception_html", "grads_html",
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["STATIC_NOTE", "code_html", "curve_html", "curves_of", "exception_html", "grads_html",
            "graph_html", "result_html", "static_html"]
 
 STATIC_NOTE = "Static view: run the cell to make the toggle live."
@@ -104,13 +108,27 @@ def exception_html(result: Result) -> str:
             f"{explanation}</p>")
 
 
-def curve_html(results: list[Result], big: bool = False, *, static: bool = False) -> str:
-    """Both variants' losses over the training steps, as one inline SVG plot (`static`: a PNG
-    image), never wider than the pane."""
-    if not any(r.losses for r in results):
+def curves_of(results: list[Result]) -> list[tuple[str, list[float]]]:
+    """Each variant's losses, for `curve.figure`; empty when no variant has any."""
+    return [(r.variant, r.losses) for r in results] if any(r.losses for r in results) else []
+
+
+def curve_html(results: list[Result], big: bool = False, *, static: bool = False,
+               figure: Figure | None = None) -> str:
+    """Both variants' losses over the training steps: matplotlib's `figure` (drawn here when
+    not given) as inline SVG, or a PNG image when `static`; never wider than the pane, and
+    described in words for screen readers."""
+    curves = curves_of(results)
+    if not curves:
         return ""
-    plot = curve.layout([(r.variant, r.losses) for r in results], big)
-    picture = _img(curve.png(plot), "loss curves") if static else _fit(curve.svg(plot))
+    fig = figure if figure is not None else curve.figure(curves, big)
+    words = escape(curve.describe(curves))
+    if static:
+        picture = _img(curve.png(fig), curve.describe(curves))
+    else:
+        picture = curve.svg(fig).replace(
+            "<svg ", f'<svg role="img" aria-label="{words}" style="max-width:100%;height:auto" ',
+            1)
     return f'<div class="gradlab-curve">{picture}</div>'
 
 

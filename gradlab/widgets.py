@@ -7,21 +7,26 @@ import os
 import time
 import traceback
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from gradlab import curve
 from gradlab.compare import VARIANTS, Comparison, Result, Variant
 from gradlab.panes import (
     STATIC_NOTE,
     code_html,
     curve_html,
+    curves_of,
     exception_html,
     findings_html,
     grads_html,
     graph_html,
     static_html,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["CompareWidget", "compare"]
 
@@ -95,6 +100,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
         self._curve_for: tuple[Result, Result] | None = None
         self._curve_html = ""
+        self._figure: Figure | None = None
         self._defer_curve = True  # a click shows the graph first; show() waits for the curve
         self.toggle.observe(self._on_toggle, names="value")
         self.rerun.on_click(self._on_rerun)
@@ -216,8 +222,19 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         results = (self.comparison.run("broken"), self.comparison.run("fixed"))
         if self._curve_for is None or any(
                 a is not b for a, b in zip(results, self._curve_for, strict=True)):
-            self._curve_html, self._curve_for = curve_html(list(results), self.big), results
+            curves = curves_of(list(results))
+            self._figure = curve.figure(curves, self.big) if curves else None
+            self._curve_html = curve_html(list(results), figure=self._figure)
+            self._curve_for = results
         return self._curve_html
+
+    @property
+    def figure(self) -> Figure | None:
+        """The loss curves as a matplotlib Figure (None without `train_steps`), to restyle
+        (`figure.axes[0].set_yscale("log")`) or save (`figure.savefig("curves.png")`)."""
+        if self.comparison.train_steps and self._figure is None:
+            self.show(self.variant)  # the curve is drawn after a flip: draw it now
+        return self._figure
 
     def static(self) -> Any:
         """Both variants side by side as plain HTML: for pages without a kernel."""
@@ -232,6 +249,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self._html.clear()
         self._result = None
         self._curve_for = None
+        self._figure = None
         _close_tree(self)
 
     def _ipython_display_(self) -> None:
