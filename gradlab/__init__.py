@@ -15,7 +15,7 @@ from gradlab.magic import load_ipython_extension
 from gradlab.record import Event, Recording, record
 from gradlab.render import LEGEND, GraphView, draw
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
-from gradlab.setup import setup
+from gradlab.setup import classroom, setup
 from gradlab.shows import ShowsError, shows_error
 from gradlab.widgets import CompareWidget, compare
 
@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "LEGEND", "CompareWidget", "Comparison", "Context", "Edge", "Event", "ExceptionInfo",
     "Explanation", "Feedback", "Finding", "GradGraph", "GradRow", "GraphView", "Node", "Recording",
-    "Report", "Result", "ShowsError", "__version__", "analyse", "compare", "diagnose", "draw",
-    "error_of", "explain", "grade", "load_ipython_extension", "record", "setup", "shows_error",
+    "Report", "Result", "ShowsError", "__version__", "analyse", "classroom", "compare", "diagnose",
+    "draw", "error_of", "explain", "grade", "load_ipython_extension", "record", "setup",
+    "shows_error",
 ]

@@ -8,14 +8,11 @@ severed edges, in-place changes, marks and a legend.
 
 from __future__ import annotations
 
-import base64
-import re
 import shutil
 import subprocess
 import tempfile
 import textwrap
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from gradlab.diagnose import diagnose
 from gradlab.graph import Edge, GradGraph, Node
 from gradlab.record import Recording
 from gradlab.report import Report
+from gradlab.values import capture, labels
 
 __all__ = ["DOT_MISSING", "LEGEND", "GraphView", "draw"]
 
@@ -123,16 +121,20 @@ def _wrapped(label: str, width: int) -> str:
 
 
 class GraphView:
-    """A drawn graph: shows as SVG in Jupyter (PNG where SVG is not trusted), with `.source`
-    (DOT), `.summary()`, `.save()`."""
+    """A drawn graph: shows in Jupyter as a PNG inside HTML, fitted to the page with its legend
+    beside it and its summary as alt text (large type in classroom mode); `.source` (DOT),
+    `.summary()`, `.svg()`, `.png()`, `.save()`. `values`: node id -> lines of values."""
 
     def __init__(self, graph: GradGraph, folded: Folded, *, show_saved: bool,
                  show_freed: bool, legend: bool, collapsed_from: int | None,
-                 big: bool = False, rankdir: str = "TB") -> None:
+                 big: bool = False, rankdir: str = "TB",
+                 values: dict[str, str] | None = None) -> None:
         self.graph = graph
         self.folded = folded
         self.collapsed_from = collapsed_from
         self.big = big
+        self.values = values or {}
+        self.legend = legend
         self._show_freed = show_freed
         self._show_saved = show_saved
         self._kinds = {n.id: n.kind for n in graph.nodes}
@@ -140,7 +142,17 @@ class GraphView:
         self.dot = self._build(legend)
         self._svg: str | None = None
         self._png: bytes | None = None
-        self._projector: GraphView | None = None
+        self._fitted: dict[bool, GraphView] = {}
+
+    @property
+    def show_saved(self) -> bool:
+        """True when saved tensors are drawn."""
+        return self._show_saved
+
+    @property
+    def show_freed(self) -> bool:
+        """True when the marks of freed saved tensors are drawn."""
+        return self._show_freed
 
     def _changes(self, e: Edge) -> bool:
         """True for the edge from an in-place op to the node whose saved value it made stale."""
@@ -166,7 +178,9 @@ class GraphView:
             elif node.kind == "cut_source" and not intended:
                 used.add("marked")
             used.add(node.kind if node.kind in _STYLE else "op")
-            dot.node(node.id, _node_label(node, self._show_freed, wrap), **style)
+            value = self.values.get(node.id)
+            dot.node(node.id, _node_label(node, self._show_freed, wrap)
+                     + (f"\n{value}" if value else ""), **style)
             if self._show_saved:
                 for i, saved in enumerate(node.saved):
                     dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
@@ -274,30 +288,20 @@ class GraphView:
                     self._svg = svg.read_text(encoding="utf-8")
         return self._png
 
-    def legend_svg(self) -> str:
-        """The legend alone, for the marks this picture draws: to show beside it."""
-        return _legend_svg(self.used, self.big)
+    def with_values(self, values: dict[str, str]) -> GraphView:
+        """The same drawing with `values` (node id -> lines) added to its nodes' labels."""
+        return GraphView(self.graph, self.folded, show_saved=self._show_saved,
+                         show_freed=self._show_freed, legend=self.legend,
+                         collapsed_from=self.collapsed_from, big=self.big,
+                         rankdir=self._rankdir, values=values)
 
-    def for_projector(self) -> GraphView:
-        """This graph in large type, without its legend (see `legend_svg`), ranked
-        left-to-right or folded further when top-to-bottom is too wide to keep the type large."""
-        if self._projector is None:
-            candidates: list[tuple[Folded, int | None]] = [(self.folded, self.collapsed_from)]
-            drawn = self.folded.drawn
-            while drawn > 10:
-                drawn //= 2
-                candidates.append((fold(self.graph, max(drawn, 10), self._show_freed),
-                                   len(self.graph.nodes)))
-            tries = [(folded, rankdir, collapsed_from) for folded, collapsed_from in candidates
-                     for rankdir in ("TB", "LR")]
-            for folded, rankdir, collapsed_from in tries:
-                view = GraphView(self.graph, folded, show_saved=self._show_saved,
-                                 show_freed=self._show_freed, legend=False,
-                                 collapsed_from=collapsed_from, big=True, rankdir=rankdir)
-                if _width_pt(view.svg()) <= FIT_WIDTH_PT:
-                    break
-            self._projector = view
-        return self._projector
+    def fitted(self, big: bool) -> GraphView:
+        """This graph without its legend, laid out to fit a 1280 px page (`big`: large type):
+        see `gradlab.picture.fit`."""
+        if big not in self._fitted:
+            from gradlab.picture import fit  # builds on this module
+            self._fitted[big] = fit(self, big)
+        return self._fitted[big]
 
     def save(self, path: str | Path) -> Path:
         """Write the picture to `path`; the suffix picks the format: .svg, .png, .pdf, .dot."""
@@ -314,25 +318,30 @@ class GraphView:
         return target
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from html import escape
+
+        from gradlab.picture import graph_html  # builds on this module
+        from gradlab.setup import in_classroom
+
         summary = self.summary()
         if shutil.which("dot") is None:
-            from html import escape
             return {"text/plain": f"{DOT_MISSING}\n{summary}",
                     "text/html": f"<p><b>{escape(DOT_MISSING)}</b></p><pre>{escape(summary)}</pre>"}
-        # JupyterLab shows SVG only in trusted notebooks; an untrusted one shows the PNG.
-        png = base64.b64encode(self.png()).decode("ascii")  # first: it brings the SVG along
-        return {"image/svg+xml": self.svg(), "image/png": png, "text/plain": summary}
+        # HTML: PNG pictures (kept by the sanitizer of untrusted notebooks) with alt text
+        return {"text/html": graph_html(self, self.big or in_classroom()), "text/plain": summary}
 
     def __repr__(self) -> str:
         return self.summary()
 
 
-def _legend(dot: graphviz.Digraph, used: frozenset[str]) -> None:
-    """The legend's entries for the marks in `used`, in a column, into `dot`."""
+def _legend(dot: graphviz.Digraph, used: frozenset[str], wrap: int = 0) -> None:
+    """The legend's entries for the marks in `used`, in a column, into `dot` (`wrap`: lines of
+    at most that many characters)."""
     previous = ""
-    for kind, words in LEGEND:
+    for kind, text in LEGEND:
         if kind not in used:
             continue
+        words = _wrapped(text, wrap)
         name = f"legend_{kind}"
         edge = _EDGE_LEGEND.get(kind)
         if edge is not None:
@@ -347,20 +356,6 @@ def _legend(dot: graphviz.Digraph, used: frozenset[str]) -> None:
         previous = name
 
 
-@lru_cache(maxsize=64)
-def _legend_svg(used: frozenset[str], big: bool) -> str:
-    size = _BIG if big else {}
-    dot = graphviz.Digraph("legend", graph_attr={**_GRAPH_ATTR, **size, "ranksep": "0.15"},
-                           node_attr={**_NODE_ATTR, **size}, edge_attr={**_EDGE_ATTR, **size})
-    _legend(dot, used)
-    return str(dot.pipe(format="svg", encoding="utf-8"))
-
-
-def _width_pt(svg: str) -> float:
-    found = re.search(r'<svg width="([\d.]+)pt"', svg)
-    return float(found.group(1)) if found else 0.0
-
-
 def _shorten(names: list[str], keep: int = 6) -> str:
     if len(names) <= keep:
         return ", ".join(names)
@@ -370,11 +365,13 @@ def _shorten(names: list[str], keep: int = 6) -> str:
 def draw(target: torch.Tensor | Callable[[], Any] | Report | None = None, *,
          model: Any = None, recording: Recording | None = None, report: Report | None = None,
          show_saved: bool = False, collapse: bool | str = "auto", max_nodes: int = 150,
-         legend: bool = True) -> GraphView:
+         legend: bool = True, values: bool = False) -> GraphView:
     """Draw the autograd graph of a loss with the severed edges drawn, named and explained.
 
     `target` is what `gl.diagnose` takes (a loss, or a function returning `locals()`), or a
     Report it gave. `collapse="auto"` folds modules into boxes above `max_nodes` nodes.
+    `values=True`: each node shows its tensor and the gradient through it (for a function,
+    every op; for a tensor or Report, the leaves: see `gradlab.values`).
     """
     if collapse not in (True, False, "auto"):
         raise ValueError(f"collapse= takes True, False or 'auto', not {collapse!r}")
@@ -382,16 +379,19 @@ def draw(target: torch.Tensor | Callable[[], Any] | Report | None = None, *,
         raise ValueError(f"max_nodes= takes a whole number of at least 10, not {max_nodes!r}")
     if isinstance(target, Report):
         report, target = target, None
+    seen = None
     if report is None:
         if target is None:
             raise TypeError("gl.draw() needs a loss tensor, a function returning locals(), or "
                             "report=gl.diagnose(...)")
-        report = diagnose(target, model=model, recording=recording)
+        with capture(values and not isinstance(target, torch.Tensor)) as seen:
+            report = diagnose(target, model=model, recording=recording)
     elif not isinstance(report, Report):
         raise TypeError(f"report= takes what gl.diagnose() returns, not {type(report).__name__}")
     graph = report.graph
     show_freed = show_saved or "double_backward" in report.kinds()
     folding = collapse is True or (collapse == "auto" and len(graph.nodes) > max_nodes)
     folded = fold(graph, max_nodes, show_freed) if folding else unfolded(graph)
-    return GraphView(graph, folded, show_saved=show_saved, show_freed=show_freed,
+    view = GraphView(graph, folded, show_saved=show_saved, show_freed=show_freed,
                      legend=legend, collapsed_from=len(graph.nodes) if folding else None)
+    return view.with_values(labels(graph, seen)) if values else view

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import traceback
 from html import escape
@@ -24,13 +23,13 @@ from gradlab.panes import (
     graph_html,
     static_html,
 )
+from gradlab.setup import in_classroom
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["CompareWidget", "compare"]
 
-CLASSROOM = "GRADLAB_CLASSROOM"  # set to 1 before starting JupyterLab: every toggle big=True
 KERNEL_GONE = "The kernel was restarted: run the cell to make the toggle live again."
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # A toggle is shown as two outputs: a static view (pictures as PNG, for untrusted notebooks and
@@ -239,7 +238,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
     def static(self) -> Any:
         """Both variants side by side as plain HTML: for pages without a kernel."""
         from IPython.display import HTML
-        return HTML(static_html(self.comparison, self.title))  # type: ignore[no-untyped-call]
+        return HTML(static_html(self.comparison, self.title, self.big))  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Close the widget and every widget inside it, and forget the cached results."""
@@ -256,7 +255,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         """Two outputs: the static view, which every page can show (untrusted notebooks,
         GitHub, after a restart), and the live toggle, which hides it where it runs."""
         from IPython.display import display
-        display({"text/html": _CSS + static_html(self.comparison, self.title),
+        display({"text/html": _CSS + static_html(self.comparison, self.title, self.big),
                  "text/plain": STATIC_NOTE}, raw=True)  # type: ignore[no-untyped-call]
         bundle = self._repr_mimebundle_()
         if isinstance(bundle, dict) and _WIDGET_VIEW in bundle:
@@ -275,13 +274,15 @@ def _close_tree(widget: widgets.Widget) -> None:
 
 
 def compare(broken: Variant, fixed: Variant, *, title: str | None = None, train_steps: int = 0,
-            big: bool | None = None, loss: str | None = None) -> CompareWidget:
+            big: bool | None = None, loss: str | None = None,
+            values: bool = False) -> CompareWidget:
     """A broken | fixed toggle: each flip reruns the chosen function from scratch (fixed seed)
     and shows its code, graph, findings, gradients, error and, with `train_steps`, the loss
     curves of both (drawn just after the graph). Each function returns `locals()`; for a curve
-    it defines `step()`. `big` (projector) defaults to the environment variable
-    GRADLAB_CLASSROOM=1: classroom mode for every lesson at once."""
+    it defines `step()`. `values=True` shows each node's tensor and gradient in the graph.
+    `big` (projector) defaults to classroom mode: `gl.classroom(True)`, or the environment
+    variable GRADLAB_CLASSROOM=1 for every notebook of a server."""
     if big is None:
-        big = os.environ.get(CLASSROOM) == "1"
-    return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss),
-                         title=title, big=big)
+        big = in_classroom()
+    return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss,
+                                    values=values), title=title, big=big)

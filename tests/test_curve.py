@@ -18,6 +18,7 @@ from gradlab.panes import curve_html
 NAN, INF = float("nan"), float("inf")
 FALLING = [1.0 / (1 + i) for i in range(30)]
 FLAT = [0.7] * 30
+BOX = '<div class="gradlab-curve" style="overflow-x:auto">'
 
 
 def test_each_loss_is_a_point_at_its_step_and_value() -> None:
@@ -93,10 +94,10 @@ def test_curve_html_is_an_svg_live_and_a_png_static_both_with_words() -> None:
     results = [Result("broken", "", losses=FLAT), Result("fixed", "", losses=FALLING)]
     words = curve.describe([("broken", FLAT), ("fixed", FALLING)])
     live = curve_html(results, big=True)
-    assert live.startswith(f'<div class="gradlab-curve"><svg role="img" aria-label="{words}" '
+    assert live.startswith(f'{BOX}<svg role="img" aria-label="{words}" '
                            'style="max-width:100%;height:auto"')
     assert "optimizer step" in live
     static = curve_html(results, static=True)
-    assert static.startswith('<div class="gradlab-curve"><img src="data:image/png;base64,')
+    assert static.startswith(f'{BOX}<img src="data:image/png;base64,')
     assert f'alt="{words}"' in static
     assert curve_html([Result("broken", ""), Result("fixed", "")]) == ""

@@ -118,7 +118,8 @@ def test_train_steps_draw_both_loss_curves() -> None:
     assert figure is not None and [list(line.get_ydata()) for line in
                                    figure.axes[0].get_lines()] == [broken.losses, fixed.losses]
     static = widget.static().data
-    assert "<svg" not in static and static.count('<img src="data:image/png;base64,') == 3
+    # two graphs, their legends and the curve
+    assert "<svg" not in static and static.count('<img src="data:image/png;base64,') == 5
     assert gl.compare(s.no_grad_broken, s.clean_fixed).figure is None
 
 
@@ -145,7 +146,7 @@ def test_static_view_shows_pictures_not_markup() -> None:
     carries its pictures as PNG images, the same bytes every run."""
     widget = gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad")
     html = widget.static().data
-    assert "<svg" not in html and html.count('<img src="data:image/png;base64,') == 2
+    assert "<svg" not in html and html.count('<img src="data:image/png;base64,') == 2 + 2
     assert ">broken</h4>" in html and ">fixed</h4>" in html and STATIC_NOTE in html
     assert html == gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad").static().data
 
