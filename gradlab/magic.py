@@ -13,6 +13,8 @@ from IPython.display import display
 
 from gradlab.diagnose import diagnose_scope, run_recorded
 from gradlab.render import draw
+from gradlab.report import report_html
+from gradlab.setup import in_classroom
 
 __all__ = ["GradlabMagics", "load_ipython_extension"]
 
@@ -51,8 +53,9 @@ class GradlabMagics(Magics):
             if error is not None:  # the cell's own bug: its frames only, as Python shows it
                 raise error.with_traceback(_cell_frames(error, code)) from None
             raise UsageError(f"%%gradlab: {problem}") from None  # the message, no traceback
-        display(draw(report))
-        display(report)
+        display(draw(report))  # large type in classroom mode, as every drawing
+        display({"text/html": report_html(report, "1.35em" if in_classroom() else "1em"),
+                 "text/plain": str(report)}, raw=True)
 
 
 def _cell_frames(error: BaseException, code: CodeType) -> TracebackType | None:

@@ -7,6 +7,7 @@ keeps it, screen readers read it, sanitizers of untrusted notebooks leave it).
 from __future__ import annotations
 
 import base64
+import itertools
 import struct
 from functools import lru_cache
 from html import escape
@@ -19,7 +20,7 @@ from gradlab.render import (
     _EDGE_ATTR,
     _GRAPH_ATTR,
     _NODE_ATTR,
-    FIT_WIDTH_PT,
+    _WRAP,
     LEGEND,
     GraphView,
     _legend,
@@ -27,10 +28,9 @@ from gradlab.render import (
 
 __all__ = ["FIT_PX", "fit", "graph_html", "img", "legend_png", "legend_svg", "png_width"]
 
-# The widest picture, in page pixels. Normal type (10 pt: 13 px labels) fits JupyterLab's output
-# area at 1280 px with the file browser open; large type (14 pt: 19 px) fits the same page
-# with the file browser closed, and is shrunk live to no less than 15 px.
-FIT_PX = {False: 900, True: round(FIT_WIDTH_PT * 4 / 3)}
+# The widest picture, in page pixels: JupyterLab's output area at 1280 px with the file browser
+# open, where a picture shows at its own size (labels 12-13 px, 19 px in large type).
+FIT_PX = {False: 900, True: 900}
 _LEGEND_WRAP = 28  # characters per legend line: a narrow column beside the graph
 
 
@@ -40,9 +40,9 @@ def png_width(png: bytes) -> int:
 
 
 def fit(view: GraphView, big: bool) -> GraphView:
-    """`view` without its legend, in normal or large type, ranked top-to-bottom, else
-    left-to-right, else folded further (halving the boxes drawn) until it fits FIT_PX[big];
-    the narrowest try when none fits."""
+    """`view` without its legend, in normal or large type: ranked top-to-bottom, else with
+    labels wrapped and unconnected parts stacked, else left-to-right, else folded further
+    (halving the boxes drawn), until it fits FIT_PX[big]; the narrowest try when none fits."""
     candidates: list[tuple[Folded, int | None]] = [(view.folded, view.collapsed_from)]
     drawn = view.folded.drawn
     while drawn > 10:
@@ -51,16 +51,44 @@ def fit(view: GraphView, big: bool) -> GraphView:
                            len(view.graph.nodes)))
     tries = []
     for folded, collapsed_from in candidates:
-        for rankdir in ("TB", "LR"):
+        for rankdir, wrap in (("TB", 0), ("TB", _WRAP), ("LR", _WRAP)):
             laid = GraphView(view.graph, folded, show_saved=view.show_saved,
                              show_freed=view.show_freed, legend=False,
                              collapsed_from=collapsed_from, big=big, rankdir=rankdir,
-                             values=view.values)
+                             wrap=wrap, values=view.values)
+            if laid.wrap:
+                _stack(laid.dot, folded)
             width = png_width(laid.png())
             if width <= FIT_PX[big]:
                 return laid
             tries.append((width, laid))
     return min(tries, key=lambda t: t[0])[1]
+
+
+def _stack(dot: graphviz.Digraph, folded: Folded) -> None:
+    """Put the parts of the graph that do not connect (unused parameters, a chain cut off the
+    loss) below one another, largest first, by invisible edges. (graphviz's `pack` would do
+    it, but drops every edge label: the cause and line of each cut.)"""
+    ids = [n.id for n in folded.nodes] + [b.id for b in folded.boxes]
+    parent = {i: i for i in ids}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    edges = [e for e in folded.edges if e.src in parent and e.dst in parent]
+    for e in edges:
+        parent[root(e.src)] = root(e.dst)
+    parts: dict[str, list[str]] = {}
+    for i in ids:
+        parts.setdefault(root(i), []).append(i)
+    sources, sinks = {e.src for e in edges}, {e.dst for e in edges}
+    ordered = sorted(parts.values(), key=len, reverse=True)
+    for upper, lower in itertools.pairwise(ordered):
+        bottom = next(i for i in upper if i not in sources)  # feeds nothing: drawn lowest
+        top = next(i for i in lower if i not in sinks)  # fed by nothing: drawn highest
+        dot.edge(bottom, top, style="invis")
 
 
 def _legend_dot(used: frozenset[str], big: bool) -> graphviz.Digraph:

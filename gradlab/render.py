@@ -86,9 +86,6 @@ _CHANGED_EDGE = {"color": IN_PLACE_COLOUR, "fontcolor": IN_PLACE_COLOUR, "style"
 _EDGE_LEGEND = {"severed": _SEVERED, "intended": _INTENDED_EDGE, "changed": _CHANGED_EDGE}
 # Projector: labels >= 14 px at 75 % scale; wider pictures are ranked left-to-right or folded.
 _BIG = {"fontsize": "14"}
-# Large type: parts of the graph that do not connect (unused parameters, cut chains) stack in
-# one column instead of lining up side by side.
-_BIG_GRAPH = {**_BIG, "pack": "true", "packmode": "array_1"}
 _WRAP = 24  # characters per label line in large type
 FIT_WIDTH_PT = 860  # 1147 px: shrunk to a 930 px output (1280x720, file browser open), 15 px type
 
@@ -127,7 +124,7 @@ class GraphView:
 
     def __init__(self, graph: GradGraph, folded: Folded, *, show_saved: bool,
                  show_freed: bool, legend: bool, collapsed_from: int | None,
-                 big: bool = False, rankdir: str = "TB",
+                 big: bool = False, rankdir: str = "TB", wrap: int = 0,
                  values: dict[str, str] | None = None) -> None:
         self.graph = graph
         self.folded = folded
@@ -139,6 +136,7 @@ class GraphView:
         self._show_saved = show_saved
         self._kinds = {n.id: n.kind for n in graph.nodes}
         self._rankdir = rankdir
+        self.wrap = _WRAP if big else wrap  # characters per label line (0: no wrapping)
         self.dot = self._build(legend)
         self._svg: str | None = None
         self._png: bytes | None = None
@@ -162,12 +160,12 @@ class GraphView:
     def _build(self, legend: bool) -> graphviz.Digraph:
         size = _BIG if self.big else {}
         dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR,
-                                                      **(_BIG_GRAPH if self.big else {}),
+                                                      **(_BIG if self.big else {}),
                                                       "rankdir": self._rankdir},
                                node_attr={**_NODE_ATTR, **size},
                                edge_attr={**_EDGE_ATTR, **size})
         used = {"output", "op", "leaf"}
-        wrap = _WRAP if self.big else 0
+        wrap = self.wrap
         for node in self.folded.nodes:
             intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
             style = {} if intended else dict(_STYLE.get(node.kind, {}))
@@ -293,7 +291,7 @@ class GraphView:
         return GraphView(self.graph, self.folded, show_saved=self._show_saved,
                          show_freed=self._show_freed, legend=self.legend,
                          collapsed_from=self.collapsed_from, big=self.big,
-                         rankdir=self._rankdir, values=values)
+                         rankdir=self._rankdir, wrap=self.wrap, values=values)
 
     def fitted(self, big: bool) -> GraphView:
         """This graph without its legend, laid out to fit a 1280 px page (`big`: large type):

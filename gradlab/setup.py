@@ -15,8 +15,8 @@ __all__ = ["CLASSROOM", "classroom", "in_classroom", "setup"]
 CLASSROOM = "GRADLAB_CLASSROOM"  # =1 when JupyterLab starts: classroom mode for every notebook
 _switch: dict[str, bool] = {}  # "on": what gl.classroom() last said, if it was called
 # Printed text (a report, findings) is large only through the page's style.
-_BIG_TEXT = ("<style>.jp-OutputArea-output pre, .jp-RenderedText pre, .output_text pre"
-             "{font-size:1.35em;line-height:1.35}</style>")
+_BIG_TEXT = ("<style>.jp-OutputArea-output pre, .jp-RenderedText pre, .output_text pre,"
+             " .gradlab-report{font-size:1.35em;line-height:1.35}</style>")
 
 
 def classroom(on: bool | None = True) -> None:

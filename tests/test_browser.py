@@ -40,10 +40,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """JupyterLab on a free local port, token off, no news pop-up; stopped at the end."""
+def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder JupyterLab serves: a copy of notebooks/ and what a test adds."""
     base = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", base / "notebooks")
+    return base
+
+
+@pytest.fixture(scope="module")
+def lab(lab_root: Path) -> Iterator[str]:
+    """JupyterLab on a free local port, token off, no news pop-up; stopped at the end."""
+    base = lab_root
     config = base / "config"
     (config / "labconfig").mkdir(parents=True)
     (config / "labconfig" / "page_config.json").write_text(json.dumps(
@@ -335,3 +342,114 @@ def test_static_site_shows_both_variants_offline(tmp_path: Path, browser: Browse
         assert requested == [], f"the site asked the network for {requested}"
     finally:
         page.close()
+
+
+VIEWS = [
+    "import torch\nfrom torch import nn\nimport gradlab as gl\ngl.setup()\n%load_ext gradlab",
+    "{switch}",
+    """def broken():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    x, y = torch.randn(8, 3), torch.randn(8, 1)
+    with torch.no_grad():
+        h = model[0](x)
+    loss = nn.functional.mse_loss(model[2](model[1](h)), y)
+    loss.backward()
+    return locals()
+
+def fixed():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    x, y = torch.randn(8, 3), torch.randn(8, 1)
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+gl.compare(broken, fixed, title="no_grad")""",
+    """def micrograd():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    w = torch.tensor([0.5, -1.0], requires_grad=True)
+    loss = (x * w).relu().sum()
+    loss.backward()
+    return locals()
+
+gl.draw(micrograd, values=True)""",
+    """%%gradlab
+from train_buggy import Net, make_data
+x, y = make_data()
+torch.manual_seed(0)
+model = Net()
+loss = nn.functional.mse_loss(model(x), y)
+loss.backward()""",
+]
+
+LABELS = """(minimum) => {
+    // Every gradlab picture on the page: its drawn scale (rendered / natural width) times the
+    // smallest type it was drawn with (edge labels: 9 pt = 12 px at 96 dpi; large type 14 pt),
+    // and whether it and its legend lie inside the 1280 px page.
+    const root = window.jupyterapp ? window.jupyterapp.shell.currentWidget.node : document;
+    const seen = [];
+    for (const img of root.querySelectorAll('.gradlab-graph img')) {
+        img.scrollIntoView({block: 'center'});
+        const box = img.getBoundingClientRect();
+        const scale = box.width / img.naturalWidth;
+        seen.push({alt: img.alt.slice(0, 40), px: (minimum.big ? 14 : 9) * 4 / 3 * scale,
+                   right: box.right, legend: img.closest('.gradlab-legend') !== null,
+                   drawn: img.complete && img.naturalWidth > 0});
+    }
+    return seen;
+}"""
+
+
+def _notebook(folder: Path, switch: str) -> Path:
+    """A small notebook run by nbconvert (as the lessons are built): a toggle, a values graph
+    and a %%gradlab transformer; `switch` is the classroom cell."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(source.replace("{switch}", switch)) for source in VIEWS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    NotebookClient(notebook, timeout=240, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    path = folder / f"views_{'big' if 'True' in switch else 'normal'}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_static_views_are_readable_at_1280_px(lab: str, lab_root: Path, page: Page,
+                                              big: bool) -> None:
+    """Opened untrusted before any kernel ran (the stored outputs alone): every graph at a
+    scale where its smallest labels are >= 11 px (>= 14 px after gl.classroom(True)), its
+    legend inside the page, alt text on every picture; then run, saved and reopened: no
+    "Error displaying widget"."""
+    path = _notebook(lab_root / "notebooks", "gl.classroom(True)" if big else "gl.classroom(None)")
+    _open(page, lab, path.name)
+    page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.node
+        .querySelectorAll('.gradlab-graph img').length >= 4 * 2""")
+    seen = page.evaluate(LABELS, {"big": big})
+    page.screenshot(path=str(_shot(f"views_{big}")))
+    graphs = [p for p in seen if not p["legend"]]
+    assert len(graphs) == 4, seen  # broken, fixed, the values graph, the %%gradlab graph
+    assert all(p["drawn"] and p["right"] <= 1280 for p in seen), [
+        (p["alt"][:12], round(p["px"], 1), round(p["right"]), p["drawn"]) for p in seen]
+    assert all(p["px"] >= (14 if big else 11) for p in graphs), seen
+    assert page.locator("img:not([alt])").count() == 0
+
+    _run_all(page)
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(f"() => !{NOTEBOOK}.context.model.dirty")
+    _open(page, lab, path.name)
+    page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.node
+        .querySelectorAll('.gradlab-compare-static img').length >= 2""")
+    page.wait_for_timeout(3000)  # the widget manager gives up on a model after 2 s
+    text = page.evaluate(f"() => {NOTEBOOK}.node.innerText")
+    assert "Error displaying widget" not in text and "model not found" not in text
+    page.evaluate(f"() => {NOTEBOOK}.sessionContext.shutdown()")
+
+
+def _shot(name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"

@@ -438,3 +438,32 @@ def test_without_dot_the_summary_and_install_command_are_shown(
 def test_bad_input_gets_a_clear_error(call: Any, error: type, words: str) -> None:
     with pytest.raises(error, match=re.escape(words)):
         call()
+
+
+def test_the_debug_lessons_graph_fits_with_every_cut_named() -> None:
+    """Lesson 10's %%gradlab graph (1,750 px drawn plainly) fits 900 px in both type sizes,
+    labels wrapped and unconnected parts stacked, and keeps every cut's cause and line (graphviz's
+    `pack` would drop them)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
+    try:
+        from train_buggy import Net, make_data  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    x, y = make_data()
+
+    def step() -> dict[str, Any]:
+        torch.manual_seed(0)
+        model = Net()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        return locals()
+
+    view = gl.draw(step)
+    assert png_width(view.png()) > FIT_PX[False]
+    for big in (False, True):
+        fitted = view.fitted(big)
+        assert png_width(fitted.png()) <= FIT_PX[big], big
+        svg = fitted.svg()
+        for words in ("no_grad", "train_buggy.py:29", "detach + numpy", "train_buggy.py:31"):
+            assert words in svg, (big, words)

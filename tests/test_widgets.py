@@ -343,3 +343,28 @@ def test_cell_magic_shows_the_cells_error_without_gradlabs_frames(
     shown = out.out + out.err
     assert "ZeroDivisionError" in shown and "----> 2 1 / 0" in shown
     assert "gradlab" not in shown.replace("run_cell_magic('gradlab'", ""), shown
+
+
+def test_classroom_switch_enlarges_the_cell_magic_and_printed_text(
+        ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gl.classroom(True) in a notebook: large type for what %%gradlab shows (its graph and its
+    report) and a page style for printed text; gl.classroom(None) gives the server's default."""
+    shown: list[dict[str, Any]] = []
+    monkeypatch.setattr(ip.display_pub, "publish", lambda data, *_, **__: shown.append(data))
+    cell = "import torch\nw = torch.randn(3, requires_grad=True)\nloss = (w * 2).sum()\n"
+    ip.run_cell_magic("gradlab", "", cell)
+    normal = [d["text/html"] for d in shown]
+    shown.clear()
+    try:
+        gl.classroom(True)
+        (style,) = [d["text/html"] for d in shown]
+        assert ".jp-OutputArea-output pre" in style and "font-size:1.35em" in style
+        shown.clear()
+        ip.run_cell_magic("gradlab", "", cell)
+        big = [d["text/html"] for d in shown]
+    finally:
+        gl.classroom(None)
+    assert 'style="font-size:1em"' in normal[1] and 'style="font-size:1.35em"' in big[1]
+    assert normal[0] != big[0]  # the graph, in large type
+    with pytest.raises(TypeError, match="True, False or None"):
+        gl.classroom("yes")  # type: ignore[arg-type]
