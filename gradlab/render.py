@@ -252,6 +252,8 @@ class GraphView:
                 lines.append(f"{n.label}: {'; '.join(marks)}")
             if self._show_saved and n.saved:
                 lines.append(f"{n.label} saved: {', '.join(n.saved)}")
+            if n.id in self.values:
+                lines.append(f"{n.label}: {self.values[n.id].replace(chr(10), ', ')}")
         return "\n".join(lines)
 
     def _end(self, node_id: str, upstream: bool = False) -> str:

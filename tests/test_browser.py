@@ -110,6 +110,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 FINISHED = f"""() => {{
     const panel = {NOTEBOOK};
@@ -198,8 +199,10 @@ def _stored(name: str) -> tuple[int, int]:
     """How many toggles and plain `gl.draw` pictures the stored notebook holds."""
     cells = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
     outputs = [o.get("data", {}) for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
-    toggles = sum("gradlab-compare-static" in "".join(d.get("text/html", "")) for d in outputs)
-    return toggles, sum("image/png" in d for d in outputs)
+    html = ["".join(d.get("text/html", "")) for d in outputs]
+    toggles = sum("gradlab-compare-static" in h for h in html)
+    draws = sum('class="gradlab-graph"' in h and "gradlab-compare-static" not in h for h in html)
+    return toggles, draws + sum("image/png" in d for d in outputs)
 
 
 PROJECTOR = """(toggle) => {
@@ -217,7 +220,8 @@ PROJECTOR = """(toggle) => {
     return {
         width: area.clientWidth, scrolls: area.scrollWidth > area.clientWidth + 1,
         graph: box.width, curve: curve ? curve.getBoundingClientRect().width : 0,
-        curveText: curve ? parseFloat(curve.getAttribute('font-size')) * curveScale : null,
+        curveText: curve ? Math.min(...[...curve.querySelectorAll('text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize))) * curveScale : null,
         smallest: Math.min(...labels), top: box.top, viewport: window.innerHeight,
         legendInside: graph.innerHTML.includes('cluster_legend'),
         legendBeside: toggle.querySelector('.gradlab-graph-pane .gradlab-legend svg') !== null,
@@ -403,7 +407,7 @@ LABELS = """(minimum) => {
 
 def _notebook(folder: Path, switch: str) -> Path:
     """A small notebook run by nbconvert (as the lessons are built): a toggle, a values graph
-    and a %%gradlab transformer; `switch` is the classroom cell."""
+    and lesson 10's %%gradlab graph (1,750 px drawn plainly); `switch` is the classroom cell."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -423,8 +427,8 @@ def test_static_views_are_readable_at_1280_px(lab: str, lab_root: Path, page: Pa
                                               big: bool) -> None:
     """Opened untrusted before any kernel ran (the stored outputs alone): every graph at a
     scale where its smallest labels are >= 11 px (>= 14 px after gl.classroom(True)), its
-    legend inside the page, alt text on every picture; then run, saved and reopened: no
-    "Error displaying widget"."""
+    legend inside the page, alt text on every picture; then run (the toggle flipped from the
+    keyboard), saved and reopened: no "Error displaying widget"."""
     path = _notebook(lab_root / "notebooks", "gl.classroom(True)" if big else "gl.classroom(None)")
     _open(page, lab, path.name)
     page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.node
@@ -439,9 +443,22 @@ def test_static_views_are_readable_at_1280_px(lab: str, lab_root: Path, page: Pa
     assert page.locator("img:not([alt])").count() == 0
 
     _run_all(page)
+    # the toggle from the keyboard: its buttons are real <button>s, reached by Tab
+    toggle = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .gradlab-live").first
+    toggle.scroll_into_view_if_needed()
+    code = _pane(toggle, "code")
+    toggle.locator(".widget-toggle-buttons button", has_text="broken").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.wait_for_function(
+        "([t, c]) => t.querySelector('.gradlab-code-pane').innerHTML !== c",
+        arg=[toggle.element_handle(), code])
+    assert "fixed" in _pane(toggle, "code")
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     page.wait_for_function(f"() => !{NOTEBOOK}.context.model.dirty")
-    _open(page, lab, path.name)
+    saved = json.loads(path.read_text())["cells"]  # the live toggle's output was stored ...
+    assert any(WIDGET_VIEW in o.get("data", {}) for c in saved for o in c.get("outputs", []))
+    _open(page, lab, path.name)  # ... and its model is gone, as after a server restart
     page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.node
         .querySelectorAll('.gradlab-compare-static img').length >= 2""")
     page.wait_for_timeout(3000)  # the widget manager gives up on a model after 2 s

@@ -363,6 +363,7 @@ def test_values_show_each_nodes_tensor_and_gradient() -> None:
     assert "data [0.5, -2]\ngrad [1, 0]" in view.source and "data" not in gl.draw(
         _micrograd).source
     assert "data [0.5, -2]" in view.fitted(False).source  # the static view's picture too
+    assert "MulBackward0: data [0.5, -2], grad [1, 0]" in view.summary()  # and its words
     assert summary(torch.arange(10.0)) == "min 0 max 9 norm 16.9"
     assert summary(torch.zeros(5)) == "all zero"
     assert summary(torch.tensor([1.0, float("nan")])) == "1 of 2 not finite"
