@@ -19,7 +19,7 @@ from gradlab.graph import Edge, GradGraph, Node
 from gradlab.record import Event, Recording, record
 from gradlab.render import LEGEND, GraphView
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
-from gradlab.setup import setup
+from gradlab.setup import classroom, setup
 from gradlab.shows import ShowsError, shows_error
 
 if TYPE_CHECKING:
@@ -37,8 +37,8 @@ __version__ = "0.1.0"
 __all__ = [
     "LEGEND", "CompareWidget", "Comparison", "Context", "Edge", "Event", "ExceptionInfo",
     "Explanation", "Feedback", "Finding", "GradGraph", "GradRow", "GraphView", "Node", "Recording",
-    "Report", "Result", "ShowsError", "__version__", "analyse", "compare", "diagnose", "draw",
-    "error_of", "explain", "grade", "hint", "load_ipython_extension", "predict", "record",
+    "Report", "Result", "ShowsError", "__version__", "analyse", "classroom", "compare", "diagnose",
+    "draw", "error_of", "explain", "grade", "hint", "load_ipython_extension", "predict", "record",
     "setup", "shows_error", "solution",
 ]
 

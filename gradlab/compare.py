@@ -21,6 +21,7 @@ import torch
 from gradlab.diagnose import diagnose_scope, run_recorded
 from gradlab.render import GraphView, draw
 from gradlab.report import Finding, GradRow, Report
+from gradlab.values import capture, labels
 
 __all__ = ["VARIANTS", "Comparison", "Result"]
 
@@ -112,7 +113,7 @@ class Comparison:
     """Runs the broken and the fixed function on demand and caches what each shows."""
 
     def __init__(self, broken: Variant, fixed: Variant, *, train_steps: int = 0,
-                 seed: int = 0, loss: str | None = None) -> None:
+                 seed: int = 0, loss: str | None = None, values: bool = False) -> None:
         for name, fn in (("broken", broken), ("fixed", fixed)):
             if not callable(fn):
                 raise TypeError(f"gl.compare(): {name}= takes a zero-argument function that "
@@ -123,6 +124,9 @@ class Comparison:
             raise TypeError(f"seed= takes a whole number, not {seed!r}")
         if loss is not None and not isinstance(loss, str):
             raise TypeError(f"loss= takes the name of the loss variable (a str), not {loss!r}")
+        if not isinstance(values, bool):
+            raise TypeError(f"values= takes True or False, not {values!r}")
+        self.values = values
         self.functions = {"broken": broken, "fixed": fixed}
         self.train_steps = train_steps
         self.seed = seed
@@ -178,10 +182,13 @@ class Comparison:
         result = Result(variant, self.code[variant])
         _seed(self.seed)
         try:
-            scope, recording, error, caught = run_recorded(fn, getattr(fn, "__code__", None))
+            with capture(self.values) as seen:
+                scope, recording, error, caught = run_recorded(fn, getattr(fn, "__code__", None))
             result.report = diagnose_scope(scope, recording, error, caught, loss=self.loss)
             del recording, error
             result.view = draw(result.report)
+            if self.values:
+                result.view = result.view.with_values(labels(result.report.graph, seen))
             if self.train_steps:
                 self._check_step(scope)
                 self._untrained[variant] = (scope, _rng_state())

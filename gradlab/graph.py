@@ -10,6 +10,7 @@ the node is marked and no prediction is made for it.
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable
@@ -74,6 +75,11 @@ class GradGraph:
 
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    # what `values=True` reads: each leaf node's tensor (its id, and the tensor held weakly),
+    # each op node's grad_fn sequence number
+    tensors: dict[str, tuple[int, weakref.ref[torch.Tensor]]] = field(
+        default_factory=dict, compare=False, repr=False)
+    sequence: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def node(self, node_id: str) -> Node:
         """Return the node with this id."""
@@ -198,7 +204,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                 for seen, module in (recording.modules_by_place() if recording else [])]
     by_place.append(None if recording is not None else "")
     # this runs once per node of graphs with thousands: names bound once, tuples made directly
-    nodes, edges = graph.nodes, graph.edges
+    nodes, edges, tensors, sequence = graph.nodes, graph.edges, graph.tensors, graph.sequence
     add_edge, ids_get, new_tuple = edges.append, ids.get, tuple.__new__
     node_names_get = _node_names.get
     for loss_name, loss in losses:
@@ -221,12 +227,14 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                                     detail=shape_text(variable),
                                     marks=labels.leaf_marks(variable))
                 reached[id(variable)] = node_id
+                tensors[node_id] = (id(variable), weakref.ref(variable))
             else:
                 number = node._sequence_nr()
                 module_label = by_place[bisect_right(starts, number) - 1]
                 if module_label is None:
                     module_label = nodes[int(consumer[1:])].module
                 node_id = f"n{len(nodes)}"
+                sequence[node_id] = number
                 if probe:
                     saved, problem, message = _probe(node)
                     marks = (stale_mark(message),) if problem == "stale" else (

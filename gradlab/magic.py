@@ -3,6 +3,7 @@ its graph and report."""
 
 from __future__ import annotations
 
+from types import CodeType, TracebackType
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -12,6 +13,8 @@ from IPython.display import display
 
 from gradlab.diagnose import diagnose_scope, run_recorded
 from gradlab.render import draw
+from gradlab.report import report_html
+from gradlab.setup import in_classroom
 
 __all__ = ["GradlabMagics", "load_ipython_extension"]
 
@@ -28,10 +31,11 @@ class GradlabMagics(Magics):
         args = parse_argstring(self.gradlab, line)
         shell = self.shell
         assert shell is not None, "%%gradlab runs inside IPython"
+        __tracebackhide__ = True  # IPython shows the cell's frames, not gradlab's
         source = shell.transform_cell(cell)
         try:
-            code = compile(source, shell.compile.cache(source), "exec")
-        except SyntaxError:  # the cell's own mistake: shown as IPython shows it, no gradlab frames
+            code = compile(source, shell.compile.cache(source, shell.execution_count), "exec")
+        except SyntaxError:  # shown as IPython shows it for any cell: no gradlab frames
             shell.showsyntaxerror()
             return
         namespace: dict[str, Any] = shell.user_ns
@@ -46,11 +50,20 @@ class GradlabMagics(Magics):
         try:
             report = diagnose_scope(scope, rec, error, caught, loss=args.loss)
         except ValueError as problem:
-            if error is not None:
-                raise error from None  # the cell's own bug: show it as Python would
+            if error is not None:  # the cell's own bug: its frames only, as Python shows it
+                raise error.with_traceback(_cell_frames(error, code)) from None
             raise UsageError(f"%%gradlab: {problem}") from None  # the message, no traceback
-        display(draw(report))
-        display(report)
+        display(draw(report))  # large type in classroom mode, as every drawing
+        display({"text/html": report_html(report, "1.35em" if in_classroom() else "1em"),
+                 "text/plain": str(report)}, raw=True)
+
+
+def _cell_frames(error: BaseException, code: CodeType) -> TracebackType | None:
+    """The part of `error`'s traceback from the cell's own frame on."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not code:
+        tb = tb.tb_next
+    return tb or error.__traceback__
 
 
 def load_ipython_extension(ipython: Any) -> None:

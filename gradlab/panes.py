@@ -1,23 +1,28 @@
 """HTML fragments of a Result: code, graph, findings, gradients, error, loss curve.
 
-The widget puts them in `HTML` panes; the static fallback lays them out side by side, with
-pictures as PNG images (sanitizers of untrusted notebooks strip inline SVG). Text meaning never
-rests on colour alone, and nothing here needs a kernel or a network to show.
+The widget puts them in `HTML` panes; the static view (pages without a kernel) puts broken and
+fixed side by side when their graphs fit at full size, else broken above fixed, with pictures
+as PNG images at their own size (sanitizers of untrusted notebooks strip inline SVG; a picture
+too wide scrolls rather than shrink) and words as alt text. Text meaning never rests on colour
+alone, and nothing here needs a kernel or a network to show.
 """
 
 from __future__ import annotations
 
-import base64
 import shutil
 from dataclasses import replace
 from html import escape
+from typing import TYPE_CHECKING
 
-from gradlab import curve
+from gradlab import curve, picture
 from gradlab.compare import VARIANTS, Comparison, Result
 from gradlab.render import DOT_MISSING
 from gradlab.report import report_html
 
-__all__ = ["STATIC_NOTE", "code_html", "curve_html", "exception_html", "grads_html",
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["STATIC_NOTE", "code_html", "curve_html", "curves_of", "exception_html", "grads_html",
            "graph_html", "result_html", "static_html"]
 
 STATIC_NOTE = "Static view: run the cell to make the toggle live."
@@ -48,24 +53,18 @@ def graph_html(result: Result, big: bool = False, *, static: bool = False) -> st
     if shutil.which("dot") is None:
         return f"<p><b>{escape(DOT_MISSING)}</b></p><pre>{escape(summary)}</pre>"
     if static:
-        return f'<div class="gradlab-graph">{_img(result.view.png(), summary)}</div>'
+        return picture.graph_html(result.view, big)
     if not big:
         return f'<div class="gradlab-graph">{_fit(result.view.svg())}</div>'
-    view = result.view.for_projector()
+    view = result.view.fitted(True)
     return ('<div class="gradlab-graph" style="display:flex;flex-wrap:wrap;gap:0.5em;'
             f'align-items:flex-start"><div style="max-width:100%">{_fit(view.svg())}</div>'
-            f'<div class="gradlab-legend">{_fit(view.legend_svg())}</div></div>')
+            f'<div class="gradlab-legend">{_fit(picture.legend_svg(view.used, True))}</div></div>')
 
 
 def _fit(svg: str) -> str:
     """An inline SVG at its own size, shrunk to the pane when wider: never a sideways scroll."""
     return svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
-
-
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return (f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}" '
-            'style="max-width:100%;height:auto">')
 
 
 def findings_html(result: Result, font_size: str = "1em") -> str:
@@ -104,32 +103,54 @@ def exception_html(result: Result) -> str:
             f"{explanation}</p>")
 
 
-def curve_html(results: list[Result], big: bool = False, *, static: bool = False) -> str:
-    """Both variants' losses over the training steps, as one inline SVG plot (`static`: a PNG
-    image), never wider than the pane."""
-    if not any(r.losses for r in results):
+def curves_of(results: list[Result]) -> list[tuple[str, list[float]]]:
+    """Each variant's losses, for `curve.figure`; empty when no variant has any."""
+    return [(r.variant, r.losses) for r in results] if any(r.losses for r in results) else []
+
+
+def curve_html(results: list[Result], big: bool = False, *, static: bool = False,
+               figure: Figure | None = None) -> str:
+    """Both variants' losses over the training steps: matplotlib's `figure` (drawn here when
+    not given) as inline SVG, or a PNG image when `static`; never wider than the pane, and
+    described in words for screen readers."""
+    curves = curves_of(results)
+    if not curves:
         return ""
-    plot = curve.layout([(r.variant, r.losses) for r in results], big)
-    picture = _img(curve.png(plot), "loss curves") if static else _fit(curve.svg(plot))
-    return f'<div class="gradlab-curve">{picture}</div>'
+    fig = figure if figure is not None else curve.figure(curves, big)
+    words = escape(curve.describe(curves))
+    if static:
+        drawn = picture.img(curve.png(fig), curve.describe(curves))
+    else:
+        drawn = curve.svg(fig).replace(
+            "<svg ", f'<svg role="img" aria-label="{words}" style="max-width:100%;height:auto" ',
+            1)
+    return f'<div class="gradlab-curve" style="overflow-x:auto">{drawn}</div>'
 
 
 def result_html(result: Result, changed: set[int], *, folded: bool = False,
-                font_size: str = "1em", static: bool = False) -> str:
+                font_size: str = "1em", static: bool = False, big: bool = False) -> str:
     """One variant as a whole: error, findings, graph, gradients, code."""
     return "".join((f'<div style="font-size:{font_size}">', exception_html(result),
-                    findings_html(result), graph_html(result, static=static), grads_html(result),
-                    code_html(result, changed, folded=folded), "</div>"))
+                    findings_html(result), graph_html(result, big, static=static),
+                    grads_html(result), code_html(result, changed, folded=folded), "</div>"))
 
 
-def static_html(comparison: Comparison, title: str | None = None) -> str:
-    """Both variants side by side, pictures as PNG: what a page without a kernel shows."""
+def static_html(comparison: Comparison, title: str | None = None, big: bool = False) -> str:
+    """Both variants as a page without a kernel shows them (`big`: large type). Each column is
+    as wide as the wider graph needs: two fit side by side, or broken stacks above fixed."""
     results = [comparison.run(v) for v in VARIANTS]
+    widths = [picture.png_width(r.view.fitted(big).png()) for r in results
+              if r.view is not None and shutil.which("dot") is not None]
+    basis = max([450, *widths])
     columns = "".join(
-        f'<div style="flex:1 1 28em;min-width:0"><h4>{escape(r.variant)}</h4>'
-        f"{result_html(r, comparison.changed[r.variant], static=True)}</div>" for r in results)
+        f'<div style="flex:1 1 {basis}px;min-width:0;max-width:100%">'
+        f"<h4>{escape(r.variant)}</h4>"
+        f"{result_html(r, comparison.changed[r.variant], static=True, big=big)}</div>"
+        for r in results)
     heading = f"<h3>{escape(title)}</h3>" if title else ""
-    return (f'<div class="gradlab-compare-static">{heading}'
+    size = "font-size:1.3em;" if big else ""
+    return (f'<div class="gradlab-compare-static{" gradlab-big" if big else ""}" '
+            f'style="{size}max-width:100%">{heading}'
             f'<p class="gradlab-static-note"><i>{STATIC_NOTE}</i></p>'
             f'<div style="display:flex;flex-wrap:wrap;gap:1em">{columns}</div>'
-            f"{curve_html(results, static=True)}</div>")
+            f"{curve_html(results, big, static=True)}</div>")

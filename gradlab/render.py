@@ -8,8 +8,6 @@ severed edges, in-place changes, marks and a legend.
 
 from __future__ import annotations
 
-import base64
-import re
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +21,7 @@ import graphviz
 from gradlab.collapse import Folded, fold, unfolded
 from gradlab.graph import LOST, Edge, GradGraph, Node
 from gradlab.report import Report
+from gradlab.values import Capture, labels
 
 __all__ = ["DOT_MISSING", "LEGEND", "GraphView", "check_options", "draw"]
 
@@ -84,9 +83,6 @@ _CHANGED_EDGE = {"color": IN_PLACE_COLOUR, "fontcolor": IN_PLACE_COLOUR, "style"
 _EDGE_LEGEND = {"severed": _SEVERED, "intended": _INTENDED_EDGE, "changed": _CHANGED_EDGE}
 # Projector: labels >= 14 px at 75 % scale; wider pictures are ranked left-to-right or folded.
 _BIG = {"fontsize": "14"}
-# Large type: parts of the graph that do not connect (unused parameters, cut chains) stack in
-# one column instead of lining up side by side.
-_BIG_GRAPH = {**_BIG, "pack": "true", "packmode": "array_1"}
 _WRAP = 24  # characters per label line in large type
 FIT_WIDTH_PT = 860  # 1147 px: shrunk to a 930 px output (1280x720, file browser open), 15 px type
 
@@ -119,24 +115,39 @@ def _wrapped(label: str, width: int) -> str:
 
 
 class GraphView:
-    """A drawn graph: shows as SVG in Jupyter (PNG where SVG is not trusted), with `.source`
-    (DOT), `.summary()`, `.save()`."""
+    """A drawn graph: shows in Jupyter as a PNG inside HTML, fitted to the page with its legend
+    beside it and its summary as alt text (large type in classroom mode); `.source` (DOT),
+    `.summary()`, `.svg()`, `.png()`, `.save()`. `values`: node id -> lines of values."""
 
     def __init__(self, graph: GradGraph, folded: Folded, *, show_saved: bool,
                  show_freed: bool, legend: bool, collapsed_from: int | None,
-                 big: bool = False, rankdir: str = "TB") -> None:
+                 big: bool = False, rankdir: str = "TB", wrap: int = 0,
+                 values: dict[str, str] | None = None) -> None:
         self.graph = graph
         self.folded = folded
         self.collapsed_from = collapsed_from
         self.big = big
+        self.values = values or {}
+        self.legend = legend
         self._show_freed = show_freed
         self._show_saved = show_saved
         self._kinds = {n.id: n.kind for n in graph.nodes}
         self._rankdir = rankdir
+        self.wrap = _WRAP if big else wrap  # characters per label line (0: no wrapping)
         self.dot = self._build(legend)
         self._svg: str | None = None
         self._png: bytes | None = None
-        self._projector: GraphView | None = None
+        self._fitted: dict[bool, GraphView] = {}
+
+    @property
+    def show_saved(self) -> bool:
+        """True when saved tensors are drawn."""
+        return self._show_saved
+
+    @property
+    def show_freed(self) -> bool:
+        """True when the marks of freed saved tensors are drawn."""
+        return self._show_freed
 
     def _changes(self, e: Edge) -> bool:
         """True for the edge from an in-place op to the node whose saved value it made stale."""
@@ -146,12 +157,12 @@ class GraphView:
     def _build(self, legend: bool) -> graphviz.Digraph:
         size = _BIG if self.big else {}
         dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR,
-                                                      **(_BIG_GRAPH if self.big else {}),
+                                                      **(_BIG if self.big else {}),
                                                       "rankdir": self._rankdir},
                                node_attr={**_NODE_ATTR, **size},
                                edge_attr={**_EDGE_ATTR, **size})
         used = {"output", "op", "leaf"}
-        wrap = _WRAP if self.big else 0
+        wrap = self.wrap
         for node in self.folded.nodes:
             intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
             style = {} if intended else dict(_STYLE.get(node.kind, {}))
@@ -162,7 +173,9 @@ class GraphView:
             elif node.kind == "cut_source" and not intended:
                 used.add("marked")
             used.add(node.kind if node.kind in _STYLE else "op")
-            dot.node(node.id, _node_label(node, self._show_freed, wrap), **style)
+            value = self.values.get(node.id)
+            dot.node(node.id, _node_label(node, self._show_freed, wrap)
+                     + (f"\n{value}" if value else ""), **style)
             if self._show_saved:
                 for i, saved in enumerate(node.saved):
                     dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
@@ -236,6 +249,8 @@ class GraphView:
                 lines.append(f"{n.label}: {'; '.join(marks)}")
             if self._show_saved and n.saved:
                 lines.append(f"{n.label} saved: {', '.join(n.saved)}")
+            if n.id in self.values:
+                lines.append(f"{n.label}: {self.values[n.id].replace(chr(10), ', ')}")
         return "\n".join(lines)
 
     def _end(self, node_id: str, upstream: bool = False) -> str:
@@ -270,30 +285,20 @@ class GraphView:
                     self._svg = svg.read_text(encoding="utf-8")
         return self._png
 
-    def legend_svg(self) -> str:
-        """The legend alone, for the marks this picture draws: to show beside it."""
-        return _legend_svg(self.used, self.big)
+    def with_values(self, values: dict[str, str]) -> GraphView:
+        """The same drawing with `values` (node id -> lines) added to its nodes' labels."""
+        return GraphView(self.graph, self.folded, show_saved=self._show_saved,
+                         show_freed=self._show_freed, legend=self.legend,
+                         collapsed_from=self.collapsed_from, big=self.big,
+                         rankdir=self._rankdir, wrap=self.wrap, values=values)
 
-    def for_projector(self) -> GraphView:
-        """This graph in large type, without its legend (see `legend_svg`), ranked
-        left-to-right or folded further when top-to-bottom is too wide to keep the type large."""
-        if self._projector is None:
-            candidates: list[tuple[Folded, int | None]] = [(self.folded, self.collapsed_from)]
-            drawn = self.folded.drawn
-            while drawn > 10:
-                drawn //= 2
-                candidates.append((fold(self.graph, max(drawn, 10), self._show_freed),
-                                   len(self.graph.nodes)))
-            tries = [(folded, rankdir, collapsed_from) for folded, collapsed_from in candidates
-                     for rankdir in ("TB", "LR")]
-            for folded, rankdir, collapsed_from in tries:
-                view = GraphView(self.graph, folded, show_saved=self._show_saved,
-                                 show_freed=self._show_freed, legend=False,
-                                 collapsed_from=collapsed_from, big=True, rankdir=rankdir)
-                if _width_pt(view.svg()) <= FIT_WIDTH_PT:
-                    break
-            self._projector = view
-        return self._projector
+    def fitted(self, big: bool) -> GraphView:
+        """This graph without its legend, laid out to fit a 1280 px page (`big`: large type):
+        see `gradlab.picture.fit`."""
+        if big not in self._fitted:
+            from gradlab.picture import fit  # builds on this module
+            self._fitted[big] = fit(self, big)
+        return self._fitted[big]
 
     def save(self, path: str | Path) -> Path:
         """Write the picture to `path`; the suffix picks the format: .svg, .png, .pdf, .dot."""
@@ -310,25 +315,30 @@ class GraphView:
         return target
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from html import escape
+
+        from gradlab.picture import graph_html  # builds on this module
+        from gradlab.setup import in_classroom
+
         summary = self.summary()
         if shutil.which("dot") is None:
-            from html import escape
             return {"text/plain": f"{DOT_MISSING}\n{summary}",
                     "text/html": f"<p><b>{escape(DOT_MISSING)}</b></p><pre>{escape(summary)}</pre>"}
-        # JupyterLab shows SVG only in trusted notebooks; an untrusted one shows the PNG.
-        png = base64.b64encode(self.png()).decode("ascii")  # first: it brings the SVG along
-        return {"image/svg+xml": self.svg(), "image/png": png, "text/plain": summary}
+        # HTML: PNG pictures (kept by the sanitizer of untrusted notebooks) with alt text
+        return {"text/html": graph_html(self, self.big or in_classroom()), "text/plain": summary}
 
     def __repr__(self) -> str:
         return self.summary()
 
 
-def _legend(dot: graphviz.Digraph, used: frozenset[str]) -> None:
-    """The legend's entries for the marks in `used`, in a column, into `dot`."""
+def _legend(dot: graphviz.Digraph, used: frozenset[str], wrap: int = 0) -> None:
+    """The legend's entries for the marks in `used`, in a column, into `dot` (`wrap`: lines of
+    at most that many characters)."""
     previous = ""
-    for kind, words in LEGEND:
+    for kind, text in LEGEND:
         if kind not in used:
             continue
+        words = _wrapped(text, wrap)
         name = f"legend_{kind}"
         edge = _EDGE_LEGEND.get(kind)
         if edge is not None:
@@ -341,20 +351,6 @@ def _legend(dot: graphviz.Digraph, used: frozenset[str]) -> None:
         if previous:
             dot.edge(previous, name + "_from" if edge is not None else name, style="invis")
         previous = name
-
-
-@lru_cache(maxsize=64)
-def _legend_svg(used: frozenset[str], big: bool) -> str:
-    size = _BIG if big else {}
-    dot = graphviz.Digraph("legend", graph_attr={**_GRAPH_ATTR, **size, "ranksep": "0.15"},
-                           node_attr={**_NODE_ATTR, **size}, edge_attr={**_EDGE_ATTR, **size})
-    _legend(dot, used)
-    return str(dot.pipe(format="svg", encoding="utf-8"))
-
-
-def _width_pt(svg: str) -> float:
-    found = re.search(r'<svg width="([\d.]+)pt"', svg)
-    return float(found.group(1)) if found else 0.0
 
 
 def _shorten(names: list[str], keep: int = 6) -> str:
@@ -372,11 +368,14 @@ def check_options(collapse: bool | str, max_nodes: int) -> None:
 
 
 def draw(report: Report, *, show_saved: bool = False, collapse: bool | str = "auto",
-         max_nodes: int = 150, legend: bool = True) -> GraphView:
+         max_nodes: int = 150, legend: bool = True, values: bool = False,
+         seen: Capture | None = None) -> GraphView:
     """Draw a Report's autograd graph with the severed edges drawn, named and explained.
 
-    `collapse="auto"` folds modules into boxes above `max_nodes` nodes. (`gl.draw` also takes
-    a loss or a function, and diagnoses it first.)
+    `collapse="auto"` folds modules into boxes above `max_nodes` nodes. `values=True`: each
+    node shows its tensor and the gradient through it, from `seen` (what `gradlab.values`
+    captured while the program ran) or, without it, the leaves still alive. (`gl.draw` also
+    takes a loss or a function, and diagnoses it first.)
     """
     check_options(collapse, max_nodes)
     if not isinstance(report, Report):
@@ -385,5 +384,6 @@ def draw(report: Report, *, show_saved: bool = False, collapse: bool | str = "au
     show_freed = show_saved or "double_backward" in report.kinds()
     folding = collapse is True or (collapse == "auto" and len(graph.nodes) > max_nodes)
     folded = fold(graph, max_nodes, show_freed) if folding else unfolded(graph)
-    return GraphView(graph, folded, show_saved=show_saved, show_freed=show_freed,
+    view = GraphView(graph, folded, show_saved=show_saved, show_freed=show_freed,
                      legend=legend, collapsed_from=len(graph.nodes) if folding else None)
+    return view.with_values(labels(graph, seen)) if values else view

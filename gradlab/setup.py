@@ -1,14 +1,47 @@
-"""`gl.setup()`: the explicit first call of every lesson (never an import side effect)."""
+"""`gl.setup()`: the explicit first call of every lesson (never an import side effect), and
+`gl.classroom()`: large type for everything shown after it."""
 
 from __future__ import annotations
 
 import gc
+import os
 import random
 
 import numpy as np
 import torch
 
-__all__ = ["setup"]
+__all__ = ["CLASSROOM", "classroom", "in_classroom", "setup"]
+
+CLASSROOM = "GRADLAB_CLASSROOM"  # =1 when JupyterLab starts: classroom mode for every notebook
+_switch: dict[str, bool] = {}  # "on": what gl.classroom() last said, if it was called
+# Printed text (a report, findings) is large only through the page's style.
+_BIG_TEXT = ("<style>.jp-OutputArea-output pre, .jp-RenderedText pre, .output_text pre,"
+             " .gradlab-report{font-size:1.35em;line-height:1.35}</style>")
+
+
+def classroom(on: bool | None = True) -> None:
+    """Classroom mode (a projector): every later toggle, `gl.draw`, `%%gradlab` output and
+    static view in large type, and printed output larger on this page. Overrides the server's
+    default, the environment variable GRADLAB_CLASSROOM=1 (`None`: back to it). What is
+    already shown stays as it is."""
+    if on is not None and not isinstance(on, bool):
+        raise TypeError(f"gl.classroom() takes True, False or None, not {on!r}")
+    if on is None:
+        _switch.pop("on", None)
+        return
+    _switch["on"] = on
+    from IPython import get_ipython
+
+    if on and get_ipython() is not None:
+        from IPython.display import display
+        display({"text/html": _BIG_TEXT, "text/plain": "classroom mode: large type"},
+                raw=True)  # type: ignore[no-untyped-call]
+
+
+def in_classroom() -> bool:
+    """True when what is shown next should be in large type: `gl.classroom()`'s last word,
+    else GRADLAB_CLASSROOM=1."""
+    return _switch.get("on", os.environ.get(CLASSROOM) == "1")
 
 
 def setup(seed: int = 0) -> None:

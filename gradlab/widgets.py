@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import traceback
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from gradlab import curve
 from gradlab.compare import VARIANTS, Comparison, Result, Variant
 from gradlab.panes import (
     STATIC_NOTE,
     code_html,
     curve_html,
+    curves_of,
     exception_html,
     findings_html,
     grads_html,
     graph_html,
     static_html,
 )
+from gradlab.setup import in_classroom
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["CompareWidget", "compare"]
 
-CLASSROOM = "GRADLAB_CLASSROOM"  # set to 1 before starting JupyterLab: every toggle big=True
 KERNEL_GONE = "The kernel was restarted: run the cell to make the toggle live again."
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # A toggle is shown as two outputs: a static view (pictures as PNG, for untrusted notebooks and
@@ -95,6 +99,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
         self._curve_for: tuple[Result, Result] | None = None
         self._curve_html = ""
+        self._figure: Figure | None = None
         self._defer_curve = True  # a click shows the graph first; show() waits for the curve
         self.toggle.observe(self._on_toggle, names="value")
         self.rerun.on_click(self._on_rerun)
@@ -185,8 +190,11 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
             values["curve"] = (f"<p><b>gradlab failed while drawing the loss curve:</b></p>"
                                f"<pre>{escape(traceback.format_exc())}</pre>")
+        for shown, panes in self._html.items():  # a training run that failed says why
+            panes["error"] = exception_html(self.comparison.run(shown, train=False))
         if variant == self.variant:
             self.panes["curve"].value = values["curve"]
+            self.panes["error"].value = values["error"]
 
     def _panes_of(self, variant: str, fresh: bool) -> dict[str, str]:
         try:
@@ -213,13 +221,24 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         results = (self.comparison.run("broken"), self.comparison.run("fixed"))
         if self._curve_for is None or any(
                 a is not b for a, b in zip(results, self._curve_for, strict=True)):
-            self._curve_html, self._curve_for = curve_html(list(results), self.big), results
+            curves = curves_of(list(results))
+            self._figure = curve.figure(curves, self.big) if curves else None
+            self._curve_html = curve_html(list(results), figure=self._figure)
+            self._curve_for = results
         return self._curve_html
+
+    @property
+    def figure(self) -> Figure | None:
+        """The loss curves as a matplotlib Figure (None without `train_steps`), to restyle
+        (`figure.axes[0].set_yscale("log")`) or save (`figure.savefig("curves.png")`)."""
+        if self.comparison.train_steps and self._figure is None:
+            self.show(self.variant)  # the curve is drawn after a flip: draw it now
+        return self._figure
 
     def static(self) -> Any:
         """Both variants side by side as plain HTML: for pages without a kernel."""
         from IPython.display import HTML
-        return HTML(static_html(self.comparison, self.title))  # type: ignore[no-untyped-call]
+        return HTML(static_html(self.comparison, self.title, self.big))  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Close the widget and every widget inside it, and forget the cached results."""
@@ -229,13 +248,14 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self._html.clear()
         self._result = None
         self._curve_for = None
+        self._figure = None
         _close_tree(self)
 
     def _ipython_display_(self) -> None:
         """Two outputs: the static view, which every page can show (untrusted notebooks,
         GitHub, after a restart), and the live toggle, which hides it where it runs."""
         from IPython.display import display
-        display({"text/html": _CSS + static_html(self.comparison, self.title),
+        display({"text/html": _CSS + static_html(self.comparison, self.title, self.big),
                  "text/plain": STATIC_NOTE}, raw=True)  # type: ignore[no-untyped-call]
         bundle = self._repr_mimebundle_()
         if isinstance(bundle, dict) and _WIDGET_VIEW in bundle:
@@ -254,13 +274,15 @@ def _close_tree(widget: widgets.Widget) -> None:
 
 
 def compare(broken: Variant, fixed: Variant, *, title: str | None = None, train_steps: int = 0,
-            big: bool | None = None, loss: str | None = None) -> CompareWidget:
+            big: bool | None = None, loss: str | None = None,
+            values: bool = False) -> CompareWidget:
     """A broken | fixed toggle: each flip reruns the chosen function from scratch (fixed seed)
     and shows its code, graph, findings, gradients, error and, with `train_steps`, the loss
     curves of both (drawn just after the graph). Each function returns `locals()`; for a curve
-    it defines `step()`. `big` (projector) defaults to the environment variable
-    GRADLAB_CLASSROOM=1: classroom mode for every lesson at once."""
+    it defines `step()`. `values=True` shows each node's tensor and gradient in the graph.
+    `big` (projector) defaults to classroom mode: `gl.classroom(True)`, or the environment
+    variable GRADLAB_CLASSROOM=1 for every notebook of a server."""
     if big is None:
-        big = os.environ.get(CLASSROOM) == "1"
-    return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss),
-                         title=title, big=big)
+        big = in_classroom()
+    return CompareWidget(Comparison(broken, fixed, train_steps=train_steps, loss=loss,
+                                    values=values), title=title, big=big)

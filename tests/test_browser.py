@@ -40,10 +40,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """JupyterLab on a free local port, token off, no news pop-up; stopped at the end."""
+def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder JupyterLab serves: a copy of notebooks/ and what a test adds."""
     base = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", base / "notebooks")
+    return base
+
+
+@pytest.fixture(scope="module")
+def lab(lab_root: Path) -> Iterator[str]:
+    """JupyterLab on a free local port, token off, no news pop-up; stopped at the end."""
+    base = lab_root
     config = base / "config"
     (config / "labconfig").mkdir(parents=True)
     (config / "labconfig" / "page_config.json").write_text(json.dumps(
@@ -103,6 +110,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 FINISHED = f"""() => {{
     const panel = {NOTEBOOK};
@@ -191,8 +199,10 @@ def _stored(name: str) -> tuple[int, int]:
     """How many toggles and plain `gl.draw` pictures the stored notebook holds."""
     cells = json.loads((ROOT / "notebooks" / name).read_text())["cells"]
     outputs = [o.get("data", {}) for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
-    toggles = sum("gradlab-compare-static" in "".join(d.get("text/html", "")) for d in outputs)
-    return toggles, sum("image/png" in d for d in outputs)
+    html = ["".join(d.get("text/html", "")) for d in outputs]
+    toggles = sum("gradlab-compare-static" in h for h in html)
+    draws = sum('class="gradlab-graph"' in h and "gradlab-compare-static" not in h for h in html)
+    return toggles, draws + sum("image/png" in d for d in outputs)
 
 
 PROJECTOR = """(toggle) => {
@@ -210,7 +220,8 @@ PROJECTOR = """(toggle) => {
     return {
         width: area.clientWidth, scrolls: area.scrollWidth > area.clientWidth + 1,
         graph: box.width, curve: curve ? curve.getBoundingClientRect().width : 0,
-        curveText: curve ? parseFloat(curve.getAttribute('font-size')) * curveScale : null,
+        curveText: curve ? Math.min(...[...curve.querySelectorAll('text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize))) * curveScale : null,
         smallest: Math.min(...labels), top: box.top, viewport: window.innerHeight,
         legendInside: graph.innerHTML.includes('cluster_legend'),
         legendBeside: toggle.querySelector('.gradlab-graph-pane .gradlab-legend svg') !== null,
@@ -335,3 +346,127 @@ def test_static_site_shows_both_variants_offline(tmp_path: Path, browser: Browse
         assert requested == [], f"the site asked the network for {requested}"
     finally:
         page.close()
+
+
+VIEWS = [
+    "import torch\nfrom torch import nn\nimport gradlab as gl\ngl.setup()\n%load_ext gradlab",
+    "{switch}",
+    """def broken():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    x, y = torch.randn(8, 3), torch.randn(8, 1)
+    with torch.no_grad():
+        h = model[0](x)
+    loss = nn.functional.mse_loss(model[2](model[1](h)), y)
+    loss.backward()
+    return locals()
+
+def fixed():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    x, y = torch.randn(8, 3), torch.randn(8, 1)
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+gl.compare(broken, fixed, title="no_grad")""",
+    """def micrograd():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    w = torch.tensor([0.5, -1.0], requires_grad=True)
+    loss = (x * w).relu().sum()
+    loss.backward()
+    return locals()
+
+gl.draw(micrograd, values=True)""",
+    """%%gradlab
+from train_buggy import Net, make_data
+x, y = make_data()
+torch.manual_seed(0)
+model = Net()
+loss = nn.functional.mse_loss(model(x), y)
+loss.backward()""",
+]
+
+LABELS = """(minimum) => {
+    // Every gradlab picture on the page: its drawn scale (rendered / natural width) times the
+    // smallest type it was drawn with (edge labels: 9 pt = 12 px at 96 dpi; large type 14 pt),
+    // and whether it and its legend lie inside the 1280 px page.
+    const root = window.jupyterapp ? window.jupyterapp.shell.currentWidget.node : document;
+    const seen = [];
+    for (const img of root.querySelectorAll('.gradlab-graph img')) {
+        img.scrollIntoView({block: 'center'});
+        const box = img.getBoundingClientRect();
+        const scale = box.width / img.naturalWidth;
+        seen.push({alt: img.alt.slice(0, 40), px: (minimum.big ? 14 : 9) * 4 / 3 * scale,
+                   right: box.right, legend: img.closest('.gradlab-legend') !== null,
+                   drawn: img.complete && img.naturalWidth > 0});
+    }
+    return seen;
+}"""
+
+
+def _notebook(folder: Path, switch: str) -> Path:
+    """A small notebook run by nbconvert (as the lessons are built): a toggle, a values graph
+    and lesson 10's %%gradlab graph (1,750 px drawn plainly); `switch` is the classroom cell."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(source.replace("{switch}", switch)) for source in VIEWS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    NotebookClient(notebook, timeout=240, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    path = folder / f"views_{'big' if 'True' in switch else 'normal'}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_static_views_are_readable_at_1280_px(lab: str, lab_root: Path, page: Page,
+                                              big: bool) -> None:
+    """Opened untrusted before any kernel ran (the stored outputs alone): every graph at a
+    scale where its smallest labels are >= 11 px (>= 14 px after gl.classroom(True)), its
+    legend inside the page, alt text on every picture; then run (the toggle flipped from the
+    keyboard), saved and reopened: no "Error displaying widget"."""
+    path = _notebook(lab_root / "notebooks", "gl.classroom(True)" if big else "gl.classroom(None)")
+    _open(page, lab, path.name)
+    page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.node
+        .querySelectorAll('.gradlab-graph img').length >= 4 * 2""")
+    seen = page.evaluate(LABELS, {"big": big})
+    page.screenshot(path=str(_shot(f"views_{big}")))
+    graphs = [p for p in seen if not p["legend"]]
+    assert len(graphs) == 4, seen  # broken, fixed, the values graph, the %%gradlab graph
+    assert all(p["drawn"] and p["right"] <= 1280 for p in seen), [
+        (p["alt"][:12], round(p["px"], 1), round(p["right"]), p["drawn"]) for p in seen]
+    assert all(p["px"] >= (14 if big else 11) for p in graphs), seen
+    assert page.locator("img:not([alt])").count() == 0
+
+    _run_all(page)
+    # the toggle from the keyboard: its buttons are real <button>s, reached by Tab
+    toggle = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .gradlab-live").first
+    toggle.scroll_into_view_if_needed()
+    code = _pane(toggle, "code")
+    toggle.locator(".widget-toggle-buttons button", has_text="broken").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.wait_for_function(
+        "([t, c]) => t.querySelector('.gradlab-code-pane').innerHTML !== c",
+        arg=[toggle.element_handle(), code])
+    assert "fixed" in _pane(toggle, "code")
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(f"() => !{NOTEBOOK}.context.model.dirty")
+    saved = json.loads(path.read_text())["cells"]  # the live toggle's output was stored ...
+    assert any(WIDGET_VIEW in o.get("data", {}) for c in saved for o in c.get("outputs", []))
+    _open(page, lab, path.name)  # ... and its model is gone, as after a server restart
+    page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.node
+        .querySelectorAll('.gradlab-compare-static img').length >= 2""")
+    page.wait_for_timeout(3000)  # the widget manager gives up on a model after 2 s
+    text = page.evaluate(f"() => {NOTEBOOK}.node.innerText")
+    assert "Error displaying widget" not in text and "model not found" not in text
+    page.evaluate(f"() => {NOTEBOOK}.sessionContext.shutdown()")
+
+
+def _shot(name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"

@@ -4,8 +4,8 @@ output is stable, large graphs fold, and a missing `dot` gives words instead of 
 from __future__ import annotations
 
 import base64
+import html
 import re
-import subprocess
 import threading
 import warnings
 from pathlib import Path
@@ -17,7 +17,9 @@ import torch
 from torch import nn
 
 import gradlab as gl
+from gradlab.picture import FIT_PX, legend_svg, png_width
 from gradlab.render import CUT_COLOUR, DOT_MISSING, FIT_WIDTH_PT, IN_PLACE_COLOUR, LEGEND
+from gradlab.values import capture, summary
 
 # kind -> (source node label, destination node label, edge label) of the severed edge
 SEVERED = {
@@ -293,40 +295,118 @@ def test_svg_and_files(tmp_path: Path) -> None:
     assert view.svg().lstrip().startswith("<?xml") and "╳ no_grad" in view.svg()
     for suffix in ("svg", "png", "pdf", "dot"):
         assert view.save(tmp_path / f"g.{suffix}").stat().st_size > 100
-    bundle = view._repr_mimebundle_()
-    assert "image/svg+xml" in bundle  # a trusted notebook's picture
+    assert set(view._repr_mimebundle_()) == {"text/html", "text/plain"}
 
 
-def test_untrusted_pages_get_a_png_with_stable_bytes() -> None:
-    """JupyterLab shows SVG only in trusted notebooks; the PNG beside it is what an untrusted
-    one shows. Same graph, same bytes: stored notebooks do not churn."""
-    bundle = gl.draw(s.no_grad_broken)._repr_mimebundle_()
-    png = base64.b64decode(bundle["image/png"])
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert gl.draw(s.no_grad_broken).png() == png
+def _pictures(html: str) -> list[tuple[bytes, str]]:
+    """The PNG images of an HTML output, with their alt text."""
+    return [(base64.b64decode(data), alt) for data, alt in re.findall(
+        r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)"', html)]
 
 
-def test_png_and_svg_come_from_one_run_of_dot(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The untrusted page's PNG and the trusted page's SVG: one layout, the same SVG bytes
-    as a run of `dot` for the SVG alone."""
-    alone = gl.draw(s.no_grad_broken).svg()
+def test_a_drawing_is_pictures_with_words_and_stable_bytes() -> None:
+    """Every page shows the HTML (untrusted ones too: PNG survives the sanitizer): the graph
+    with its summary as alt text (what nbconvert's site and a screen reader give), the legend
+    beside it in words; the same graph gives the same bytes (stored notebooks do not churn)."""
     view = gl.draw(s.no_grad_broken)
-    runs: list[object] = []
-    run = subprocess.run
-    monkeypatch.setattr(subprocess, "run", lambda *a, **k: runs.append(a) or run(*a, **k))
     bundle = view._repr_mimebundle_()
-    assert len(runs) == 1
-    assert bundle["image/svg+xml"] == alone
-    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
+    (graph, words), (legend, key) = _pictures(bundle["text/html"])
+    assert graph.startswith(b"\x89PNG\r\n\x1a\n") and legend.startswith(b"\x89PNG")
+    assert html.unescape(words) == view.summary() == bundle["text/plain"]
+    assert key.startswith("legend: output: the loss backward() starts from;")
+    assert "cluster_legend" not in view.fitted(False).source  # the legend is its own picture
+    assert gl.draw(s.no_grad_broken)._repr_mimebundle_() == bundle
+
+
+def test_a_wide_graph_is_laid_out_to_fit_a_1280_px_page() -> None:
+    """A 24-layer transformer's graph: ranked left-to-right or folded further until it fits
+    900 px at its own type size, never shrunk."""
+    view = gl.draw(_transformer_step)
+    fitted = view.fitted(False)
+    assert png_width(fitted.png()) <= FIT_PX[False] < png_width(view.png())
+    assert 'fontsize="10"' not in fitted.source and "fontsize=14" not in fitted.source
+
+
+def test_classroom_switch_draws_in_large_type() -> None:
+    view = gl.draw(s.no_grad_broken)
+    normal = view._repr_mimebundle_()["text/html"]
+    gl.classroom(True)
+    try:
+        big = view._repr_mimebundle_()["text/html"]
+        assert gl.compare(s.no_grad_broken, s.clean_fixed).big
+        gl.classroom(False)
+        assert not gl.compare(s.no_grad_broken, s.clean_fixed).big
+    finally:
+        gl.classroom(None)  # back to the server's default
+    assert _pictures(big)[0][0] == view.fitted(True).png() != _pictures(normal)[0][0]
+    assert "fontsize=14" in view.fitted(True).source
+
+
+def _micrograd() -> dict[str, Any]:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    w = torch.tensor([0.5, -1.0], requires_grad=True)
+    h = x * w
+    loss = h.relu().sum()
+    loss.backward()
+    return locals()
+
+
+def test_values_show_each_nodes_tensor_and_gradient() -> None:
+    """The micrograd picture: h = x * w = [0.5, -2]; relu zeroes -2, so the gradient reaching
+    h is [1, 0], and x gets w * [1, 0]. A large tensor shows min, max and norm."""
+    view = gl.draw(_micrograd, values=True)
+    labels = {n.label: view.values.get(n.id, "") for n in view.graph.nodes}
+    assert labels["MulBackward0"] == "data [0.5, -2]\ngrad [1, 0]"
+    assert labels["ReluBackward0"] == "data [0.5, 0]\ngrad [1, 1]"
+    assert labels["x"] == "data [1, 2]\ngrad [0.5, 0]"
+    assert labels["w"] == "data [0.5, -1]\ngrad [1, 0]"
+    assert "data [0.5, -2]\ngrad [1, 0]" in view.source and "data" not in gl.draw(
+        _micrograd).source
+    assert "data [0.5, -2]" in view.fitted(False).source  # the static view's picture too
+    assert "MulBackward0: data [0.5, -2], grad [1, 0]" in view.summary()  # and its words
+    assert summary(torch.arange(10.0)) == "min 0 max 9 norm 16.9"
+    assert summary(torch.zeros(5)) == "all zero"
+    assert summary(torch.tensor([1.0, float("nan")])) == "1 of 2 not finite"
+
+
+def test_values_of_a_loss_tensor_are_its_leaves_now() -> None:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * 3).sum()
+    loss.backward()
+    view = gl.draw(loss, values=True)
+    (leaf,) = [n for n in view.graph.nodes if n.kind == "leaf"]
+    assert view.values == {leaf.id: "data [1, 2]\ngrad [3, 3]"}
+
+
+def test_values_change_nothing_in_the_run() -> None:
+    """values=True hooks autograd nodes, never the user's tensors, and only while it draws:
+    the same gradients, no tensor hook, no gradient retained, and silence afterwards."""
+    plain, kept = _micrograd(), {}
+
+    def watched() -> dict[str, Any]:
+        kept.update(_micrograd())
+        return kept
+
+    gl.draw(watched, values=True)
+    for name in ("x", "w", "h", "loss"):
+        assert kept[name]._backward_hooks is None, name
+    for name in ("x", "w"):
+        assert torch.equal(plain[name].grad, kept[name].grad)
+    assert not kept["h"].retains_grad
+    with capture() as seen:
+        h = kept["x"] * 2
+    assert seen is not None and set(seen.values.values()) == {"[2, 4]"}
+    h.sum().backward()  # after the capture: its hook stays silent
+    assert seen.grads == {}
 
 
 def test_projector_picture_keeps_large_type_and_fits() -> None:
     """Large type (14 pt), no legend inside; a graph too wide top-to-bottom is ranked
     left-to-right or folded further instead of shrunk."""
-    small = gl.draw(s.no_grad_broken).for_projector()
+    small = gl.draw(s.no_grad_broken).fitted(True)
     assert "fontsize=14" in small.source and "cluster_legend" not in small.source
-    assert "leaf that gets .grad" in small.legend_svg()
-    wide = gl.draw(_transformer_step).for_projector()
+    assert "leaf that gets .grad" in legend_svg(small.used, big=True)
+    wide = gl.draw(_transformer_step).fitted(True)
     width = re.search(r'<svg width="([\d.]+)pt"', wide.svg())
     assert width is not None and float(width.group(1)) <= FIT_WIDTH_PT
     folded_further = wide.folded.drawn < gl.draw(_transformer_step).folded.drawn
@@ -338,7 +418,7 @@ def test_without_dot_the_summary_and_install_command_are_shown(
     monkeypatch.setenv("PATH", str(tmp_path))
     view = gl.draw(s.no_grad_broken)
     bundle = view._repr_mimebundle_()
-    assert "image/svg+xml" not in bundle
+    assert "<img" not in bundle["text/html"]
     assert "apt-get install graphviz" in bundle["text/html"]
     assert "fc1.weight, fc1.bias ─╳→ fc2" in bundle["text/plain"]
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
@@ -359,3 +439,32 @@ def test_without_dot_the_summary_and_install_command_are_shown(
 def test_bad_input_gets_a_clear_error(call: Any, error: type, words: str) -> None:
     with pytest.raises(error, match=re.escape(words)):
         call()
+
+
+def test_the_debug_lessons_graph_fits_with_every_cut_named() -> None:
+    """Lesson 10's %%gradlab graph (1,750 px drawn plainly) fits 900 px in both type sizes,
+    labels wrapped and unconnected parts stacked, and keeps every cut's cause and line (graphviz's
+    `pack` would drop them)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
+    try:
+        from train_buggy import Net, make_data  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    x, y = make_data()
+
+    def step() -> dict[str, Any]:
+        torch.manual_seed(0)
+        model = Net()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        return locals()
+
+    view = gl.draw(step)
+    assert png_width(view.png()) > FIT_PX[False]
+    for big in (False, True):
+        fitted = view.fitted(big)
+        assert png_width(fitted.png()) <= FIT_PX[big], big
+        svg = fitted.svg()
+        for words in ("no_grad", "train_buggy.py:29", "detach + numpy", "train_buggy.py:31"):
+            assert words in svg, (big, words)

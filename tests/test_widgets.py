@@ -113,11 +113,14 @@ def test_train_steps_draw_both_loss_curves() -> None:
     assert fixed.losses[-1] < fixed.losses[0]
     curve = widget.panes["curve"].value
     assert "<svg" in curve and "optimizer step" in curve
-    assert '<svg style="max-width:100%;height:auto"' in curve
-    assert curve.count("<circle") == 2 * 8 + 2  # every loss of both variants, and the legend
-    assert curve.count('stroke-dasharray="') == 2  # broken's curve and its legend sample
+    assert 'style="max-width:100%;height:auto"' in curve and 'aria-label="Loss curves.' in curve
+    figure = widget.figure  # matplotlib's, for the student to restyle or save
+    assert figure is not None and [list(line.get_ydata()) for line in
+                                   figure.axes[0].get_lines()] == [broken.losses, fixed.losses]
     static = widget.static().data
-    assert "<svg" not in static and static.count('<img src="data:image/png;base64,') == 3
+    # two graphs, their legends and the curve
+    assert "<svg" not in static and static.count('<img src="data:image/png;base64,') == 5
+    assert gl.compare(s.no_grad_broken, s.clean_fixed).figure is None
 
 
 def test_train_steps_without_step_says_what_to_define() -> None:
@@ -143,7 +146,7 @@ def test_static_view_shows_pictures_not_markup() -> None:
     carries its pictures as PNG images, the same bytes every run."""
     widget = gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad")
     html = widget.static().data
-    assert "<svg" not in html and html.count('<img src="data:image/png;base64,') == 2
+    assert "<svg" not in html and html.count('<img src="data:image/png;base64,') == 2 + 2
     assert ">broken</h4>" in html and ">fixed</h4>" in html and STATIC_NOTE in html
     assert html == gl.compare(s.no_grad_broken, s.clean_fixed, title="no_grad").static().data
 
@@ -294,3 +297,74 @@ def test_classroom_mode_makes_every_toggle_big(monkeypatch: pytest.MonkeyPatch) 
     assert not gl.compare(s.no_grad_broken, s.clean_fixed, big=False).big
     monkeypatch.delenv("GRADLAB_CLASSROOM")
     assert not gl.compare(s.no_grad_broken, s.clean_fixed).big
+
+
+def _returns_nothing() -> dict[str, Any]:
+    torch.manual_seed(0)
+    w = torch.randn(3, requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.1)
+
+    def step() -> None:
+        optimizer.zero_grad()
+        loss = (w * 2).sum()
+        loss.backward()
+        optimizer.step()
+
+    loss = (w * 2).sum()
+    step()
+    return locals()
+
+
+def test_a_step_that_returns_nothing_is_named_in_the_error_pane() -> None:
+    """The training run fails after the panes were filled: the error pane says why."""
+    widget = gl.compare(_returns_nothing, s.clean_fixed, train_steps=3)
+    widget.show("broken")
+    assert "step() must return the loss" in widget.panes["error"].value
+    widget.show("fixed")
+    widget.show("broken")
+    assert "step() must return the loss" in widget.panes["error"].value
+    assert "step() must return the loss" in widget.static().data
+
+
+def test_cell_magic_shows_a_syntax_error_as_any_cell_does(
+        ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    ip.run_cell("%%gradlab\nx = (\n")
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "SyntaxError" in shown and "was never closed" in shown
+    assert "magic.py" not in shown and f"Cell In[{ip.execution_count}], line 1" in shown
+
+
+def test_cell_magic_shows_the_cells_error_without_gradlabs_frames(
+        ip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    result = ip.run_cell("%%gradlab\nx = 1\n1 / 0\n")
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "ZeroDivisionError" in shown and "----> 2 1 / 0" in shown
+    assert "gradlab" not in shown.replace("run_cell_magic('gradlab'", ""), shown
+
+
+def test_classroom_switch_enlarges_the_cell_magic_and_printed_text(
+        ip: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gl.classroom(True) in a notebook: large type for what %%gradlab shows (its graph and its
+    report) and a page style for printed text; gl.classroom(None) gives the server's default."""
+    shown: list[dict[str, Any]] = []
+    monkeypatch.setattr(ip.display_pub, "publish", lambda data, *_, **__: shown.append(data))
+    cell = "import torch\nw = torch.randn(3, requires_grad=True)\nloss = (w * 2).sum()\n"
+    ip.run_cell_magic("gradlab", "", cell)
+    normal = [d["text/html"] for d in shown]
+    shown.clear()
+    try:
+        gl.classroom(True)
+        (style,) = [d["text/html"] for d in shown]
+        assert ".jp-OutputArea-output pre" in style and "font-size:1.35em" in style
+        shown.clear()
+        ip.run_cell_magic("gradlab", "", cell)
+        big = [d["text/html"] for d in shown]
+    finally:
+        gl.classroom(None)
+    assert 'style="font-size:1em"' in normal[1] and 'style="font-size:1.35em"' in big[1]
+    assert normal[0] != big[0]  # the graph, in large type
+    with pytest.raises(TypeError, match="True, False or None"):
+        gl.classroom("yes")  # type: ignore[arg-type]
