@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 

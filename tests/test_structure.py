@@ -15,11 +15,13 @@ PACKAGE = Path(gradlab.rules.__file__).parent.parent
 MODULE, CLASS, FUNCTION = 400, 150, 60
 # Data tables, not code: their lines do not count toward their module's size.
 TABLES = {("explain.py", "_PATTERNS")}
-# Owned by another branch of work that splits them; each leaves this list when it lands.
+# Still over the limits and not yet split (issue 30 stays open for them); each must leave this
+# list once it is under, the second test below makes sure of that.
 KNOWN = {
-    "render.py:GraphView",  # the static and projector views (the views branch)
-    "widgets.py:CompareWidget",  # the course's widgets (the course branch)
-    "grade.py",  # the course's grading, moved to gradlab/course on main
+    "render.py:GraphView",  # the graph's views: static, projector, values
+    "widgets.py:CompareWidget",  # the toggle
+    "__main__.py:check",  # the command line's check
+    "graph.py:walk",  # the graph walk, on the hot path of every diagnosis
 }
 
 
