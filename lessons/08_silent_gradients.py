@@ -222,12 +222,14 @@ assert set(watched.kinds()) == {"zero_gradient"}
 _text = str(watched)
 assert "model.0.weight.grad is all zero after backward: on its way to the loss, ReluBackward0 " \
        "in model.1 passed no gradient" in _text
-assert "[info] zero_gradient" in _text and "model.2.weight.grad is all zero" in _text
+assert "[warning] zero_gradient" in _text and "model.2.weight.grad is all zero after backward: " \
+    "its input, the output of ReluBackward0 in model.1, is all zero" in _text
 assert "model.2.bias    yes" in _text
 
 # %% [markdown]
 # Only `model.2.bias` moved. gradlab traces the first layer's zeros to `ReluBackward0` in
-# `model.1`, and lists `model.2.weight` (all zero at every step) as an *info* finding.
+# `model.1`, and warns that `model.2.weight` is all zero too: its input, that ReLU's output, is
+# all zero for the whole batch.
 #
 # ## Optional · Wrong gradients: `.data` after the forward
 #
