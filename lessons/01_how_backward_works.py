@@ -382,12 +382,6 @@ else:
 #
 # </details>
 
-# %% tags=["remove-cell"]
-_w, _b = torch.tensor(2.0, requires_grad=True), torch.tensor(-10.0, requires_grad=True)
-_loss = lesson_loss(_w, _b)
-_loss.backward()
-assert (_w.grad.item(), _b.grad.item(), _loss.item()) == (0.0, 0.0, 1.0)
-
 # %% [markdown]
 # 3. `x` is used in the loss, yet `x.grad` is `None`. Why? What would `x.grad` be with
 #    `x = torch.tensor(3.0, requires_grad=True)`?
@@ -401,6 +395,12 @@ assert (_w.grad.item(), _b.grad.item(), _loss.item()) == (0.0, 0.0, 1.0)
 # derivative, ∂y/∂x = w = 2, so `x.grad` = 8 · 1 · 2 = 16.
 #
 # </details>
+
+# %% tags=["remove-cell"]
+_w, _b = torch.tensor(2.0, requires_grad=True), torch.tensor(-10.0, requires_grad=True)
+_loss = lesson_loss(_w, _b)
+_loss.backward()
+assert (_w.grad.item(), _b.grad.item(), _loss.item()) == (0.0, 0.0, 1.0)
 
 # %% tags=["remove-cell"]
 _x = torch.tensor(3.0, requires_grad=True)
