@@ -214,14 +214,12 @@ PROJECTOR = """(toggle) => {
     const scale = box.width / graph.viewBox.baseVal.width;
     const labels = [...graph.querySelectorAll('g.node text')].map(
         t => parseFloat(t.getAttribute('font-size')) * scale);
-    const curve = toggle.querySelector('.gradlab-curve-pane svg');
-    const curveScale = curve ? curve.getBoundingClientRect().width / curve.viewBox.baseVal.width
-                             : 0;
+    const curve = toggle.querySelector('.gradlab-curve-pane img');  // drawn with 16 px type
+    const curveScale = curve ? curve.getBoundingClientRect().width / curve.naturalWidth : 0;
     return {
         width: area.clientWidth, scrolls: area.scrollWidth > area.clientWidth + 1,
         graph: box.width, curve: curve ? curve.getBoundingClientRect().width : 0,
-        curveText: curve ? Math.min(...[...curve.querySelectorAll('text')].map(
-            t => parseFloat(getComputedStyle(t).fontSize))) * curveScale : null,
+        curveText: curve ? 16 * curveScale : null,
         smallest: Math.min(...labels), top: box.top, viewport: window.innerHeight,
         legendInside: graph.innerHTML.includes('cluster_legend'),
         legendBeside: toggle.querySelector('.gradlab-graph-pane .gradlab-legend svg') !== null,
