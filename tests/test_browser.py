@@ -337,10 +337,15 @@ def test_static_site_shows_both_variants_offline(tmp_path: Path, browser: Browse
                 first = statics.first
                 assert first.locator("h4", has_text="broken").count() == 1
                 assert first.locator("h4", has_text="fixed").count() == 1
-                assert first.locator(".gradlab-graph img").count() == 2  # both graphs
+                assert first.locator(".gradlab-scroll img").count() == 2  # both graphs
                 assert first.locator("table.gradlab-grads").count() == 2
                 assert first.locator("img").first.evaluate("i => i.naturalWidth") > 0  # drawn
             assert page.locator("text=Error displaying widget").count() == 0
+            assert page.locator("img:not([alt])").count() == 0, name
+            assert page.locator('img[alt^="No description"]').count() == 0, name  # nbconvert's
+            for img in page.locator(".gradlab-scroll img").all():  # graphs at their own size
+                assert img.evaluate("i => i.getBoundingClientRect().width / i.naturalWidth"
+                                    ) >= 11 / 12, name  # 9 pt edge labels: 12 px, >= 11 px
         assert requested == [], f"the site asked the network for {requested}"
     finally:
         page.close()
