@@ -367,3 +367,14 @@ def test_classroom_switch_enlarges_the_cell_magic_and_printed_text(
     assert normal[0] != big[0]  # the graph, in large type
     with pytest.raises(TypeError, match="True, False or None"):
         gl.classroom("yes")  # type: ignore[arg-type]
+
+
+def test_values_in_both_variants_graphs() -> None:
+    """gl.compare(..., values=True): each node's tensor and gradient, live and static."""
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed, values=True)
+    assert "data " in widget.panes["graph"].value and "grad " in widget.panes["graph"].value
+    assert widget.result.view is not None and widget.result.view.values
+    assert "data " not in gl.compare(s.no_grad_broken, s.clean_fixed).panes["graph"].value
+    assert widget.static().data.count(": data ") >= 2  # the pictures' words list the values
+    with pytest.raises(TypeError, match="values= takes True or False"):
+        gl.compare(s.no_grad_broken, s.clean_fixed, values=1)  # type: ignore[arg-type]
