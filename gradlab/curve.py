@@ -1,5 +1,6 @@
-"""Loss curves drawn by matplotlib: a Figure the student can restyle or save, written as SVG
-for the live toggle and as a PNG (Agg) for static views, with a sentence that says the same.
+"""Loss curves drawn by matplotlib: a Figure the student can restyle or save, rendered once
+as a PNG by the Agg backend (the live toggle and its static view show the same picture), with
+a sentence that says the same.
 
 matplotlib costs most of a second to import, so it is imported on the first curve, never by
 `import gradlab`. No pyplot: a bare `Figure` changes no global state of the student's session.
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["COLOURS", "Curves", "describe", "drawable", "figure", "png", "size", "svg"]
+__all__ = ["COLOURS", "Curves", "describe", "drawable", "figure", "png", "size"]
 
 Curves = Sequence[tuple[str, Sequence[float]]]  # (variant name, its losses), first one dashed
 
@@ -89,18 +90,6 @@ def describe(curves: Curves) -> str:
         parts.append(f"{name}: {len(losses)} steps, loss {losses[0]:.4g} at the first, "
                      f"{losses[-1]:.4g} at the last")
     return "Loss curves. " + "; ".join(parts) + "."
-
-
-def svg(fig: Figure) -> str:
-    """The figure as an SVG element with real text, the same bytes every time (no date, fixed
-    ids)."""
-    import matplotlib as mpl
-
-    out = io.StringIO()
-    with mpl.rc_context({"svg.hashsalt": "gradlab", "svg.fonttype": "none"}):
-        fig.savefig(out, format="svg", metadata={"Date": None})
-    text = out.getvalue()
-    return text[text.index("<svg"):]
 
 
 def png(fig: Figure) -> bytes:

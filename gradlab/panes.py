@@ -108,22 +108,16 @@ def curves_of(results: list[Result]) -> list[tuple[str, list[float]]]:
     return [(r.variant, r.losses) for r in results] if any(r.losses for r in results) else []
 
 
-def curve_html(results: list[Result], big: bool = False, *, static: bool = False,
+def curve_html(results: list[Result], big: bool = False, *,
                figure: Figure | None = None) -> str:
     """Both variants' losses over the training steps: matplotlib's `figure` (drawn here when
-    not given) as inline SVG, or a PNG image when `static`; never wider than the pane, and
-    described in words for screen readers."""
+    not given) as one PNG, the same live and in static views (one render, no SVG backend to
+    import), described in words for screen readers; a page too narrow scrolls it."""
     curves = curves_of(results)
     if not curves:
         return ""
     fig = figure if figure is not None else curve.figure(curves, big)
-    words = escape(curve.describe(curves))
-    if static:
-        drawn = picture.img(curve.png(fig), curve.describe(curves))
-    else:
-        drawn = curve.svg(fig).replace(
-            "<svg ", f'<svg role="img" aria-label="{words}" style="max-width:100%;height:auto" ',
-            1)
+    drawn = picture.img(curve.png(fig), curve.describe(curves))
     return f'<div class="gradlab-curve" style="overflow-x:auto">{drawn}</div>'
 
 
@@ -135,9 +129,11 @@ def result_html(result: Result, changed: set[int], *, folded: bool = False,
                     grads_html(result), code_html(result, changed, folded=folded), "</div>"))
 
 
-def static_html(comparison: Comparison, title: str | None = None, big: bool = False) -> str:
-    """Both variants as a page without a kernel shows them (`big`: large type). Each column is
-    as wide as the wider graph needs: two fit side by side, or broken stacks above fixed."""
+def static_html(comparison: Comparison, title: str | None = None, big: bool = False,
+                curve: str | None = None) -> str:
+    """Both variants as a page without a kernel shows them (`big`: large type; `curve`: the
+    loss curves' HTML when already drawn). Each column is as wide as the wider graph needs:
+    two fit side by side, or broken stacks above fixed."""
     results = [comparison.run(v) for v in VARIANTS]
     widths = [picture.png_width(r.view.fitted(big).png()) for r in results
               if r.view is not None and shutil.which("dot") is not None]
@@ -153,4 +149,4 @@ def static_html(comparison: Comparison, title: str | None = None, big: bool = Fa
             f'style="{size}max-width:100%">{heading}'
             f'<p class="gradlab-static-note"><i>{STATIC_NOTE}</i></p>'
             f'<div style="display:flex;flex-wrap:wrap;gap:1em">{columns}</div>'
-            f"{curve_html(results, big, static=True)}</div>")
+            f"{curve_html(results, big) if curve is None else curve}</div>")

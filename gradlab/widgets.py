@@ -227,6 +227,10 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
             self._curve_for = results
         return self._curve_html
 
+    def _static_curve(self) -> str:
+        """The curve the live pane shows (one picture for both views), drawn now if due."""
+        return self._curve() if self.comparison.train_steps else ""
+
     @property
     def figure(self) -> Figure | None:
         """The loss curves as a matplotlib Figure (None without `train_steps`), to restyle
@@ -238,7 +242,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
     def static(self) -> Any:
         """Both variants side by side as plain HTML: for pages without a kernel."""
         from IPython.display import HTML
-        return HTML(static_html(self.comparison, self.title, self.big))  # type: ignore[no-untyped-call]
+        return HTML(static_html(self.comparison, self.title, self.big, self._static_curve()))  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Close the widget and every widget inside it, and forget the cached results."""
@@ -255,7 +259,8 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         """Two outputs: the static view, which every page can show (untrusted notebooks,
         GitHub, after a restart), and the live toggle, which hides it where it runs."""
         from IPython.display import display
-        display({"text/html": _CSS + static_html(self.comparison, self.title, self.big),
+        display({"text/html": _CSS + static_html(self.comparison, self.title, self.big,
+                                                 self._static_curve()),
                  "text/plain": STATIC_NOTE}, raw=True)  # type: ignore[no-untyped-call]
         bundle = self._repr_mimebundle_()
         if isinstance(bundle, dict) and _WIDGET_VIEW in bundle:

@@ -214,14 +214,12 @@ PROJECTOR = """(toggle) => {
     const scale = box.width / graph.viewBox.baseVal.width;
     const labels = [...graph.querySelectorAll('g.node text')].map(
         t => parseFloat(t.getAttribute('font-size')) * scale);
-    const curve = toggle.querySelector('.gradlab-curve-pane svg');
-    const curveScale = curve ? curve.getBoundingClientRect().width / curve.viewBox.baseVal.width
-                             : 0;
+    const curve = toggle.querySelector('.gradlab-curve-pane img');  // drawn with 16 px type
+    const curveScale = curve ? curve.getBoundingClientRect().width / curve.naturalWidth : 0;
     return {
         width: area.clientWidth, scrolls: area.scrollWidth > area.clientWidth + 1,
         graph: box.width, curve: curve ? curve.getBoundingClientRect().width : 0,
-        curveText: curve ? Math.min(...[...curve.querySelectorAll('text')].map(
-            t => parseFloat(getComputedStyle(t).fontSize))) * curveScale : null,
+        curveText: curve ? 16 * curveScale : null,
         smallest: Math.min(...labels), top: box.top, viewport: window.innerHeight,
         legendInside: graph.innerHTML.includes('cluster_legend'),
         legendBeside: toggle.querySelector('.gradlab-graph-pane .gradlab-legend svg') !== null,
@@ -339,10 +337,15 @@ def test_static_site_shows_both_variants_offline(tmp_path: Path, browser: Browse
                 first = statics.first
                 assert first.locator("h4", has_text="broken").count() == 1
                 assert first.locator("h4", has_text="fixed").count() == 1
-                assert first.locator(".gradlab-graph img").count() == 2  # both graphs
+                assert first.locator(".gradlab-scroll img").count() == 2  # both graphs
                 assert first.locator("table.gradlab-grads").count() == 2
                 assert first.locator("img").first.evaluate("i => i.naturalWidth") > 0  # drawn
             assert page.locator("text=Error displaying widget").count() == 0
+            assert page.locator("img:not([alt])").count() == 0, name
+            assert page.locator('img[alt^="No description"]').count() == 0, name  # nbconvert's
+            for img in page.locator(".gradlab-scroll img").all():  # graphs at their own size
+                assert img.evaluate("i => i.getBoundingClientRect().width / i.naturalWidth"
+                                    ) >= 11 / 12, name  # 9 pt edge labels: 12 px, >= 11 px
         assert requested == [], f"the site asked the network for {requested}"
     finally:
         page.close()

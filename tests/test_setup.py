@@ -72,7 +72,7 @@ toggle.show("fixed")
 toggle.static()
 print("matplotlib" in sys.modules)
 curve = gl.compare(broken, fixed, train_steps=3)
-print("matplotlib" in sys.modules, "<svg" in curve.panes["curve"].value)
+print("matplotlib" in sys.modules, "<img" in curve.panes["curve"].value)
 """
 
 

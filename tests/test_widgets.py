@@ -112,8 +112,7 @@ def test_train_steps_draw_both_loss_curves() -> None:
     assert broken.losses[0] == broken.losses[-1]  # silently not learning
     assert fixed.losses[-1] < fixed.losses[0]
     curve = widget.panes["curve"].value
-    assert "<svg" in curve and "optimizer step" in curve
-    assert 'style="max-width:100%;height:auto"' in curve and 'aria-label="Loss curves.' in curve
+    assert '<img src="data:image/png;base64,' in curve and 'alt="Loss curves.' in curve
     figure = widget.figure  # matplotlib's, for the student to restyle or save
     assert figure is not None and [list(line.get_ydata()) for line in
                                    figure.axes[0].get_lines()] == [broken.losses, fixed.losses]
@@ -368,3 +367,14 @@ def test_classroom_switch_enlarges_the_cell_magic_and_printed_text(
     assert normal[0] != big[0]  # the graph, in large type
     with pytest.raises(TypeError, match="True, False or None"):
         gl.classroom("yes")  # type: ignore[arg-type]
+
+
+def test_values_in_both_variants_graphs() -> None:
+    """gl.compare(..., values=True): each node's tensor and gradient, live and static."""
+    widget = gl.compare(s.no_grad_broken, s.clean_fixed, values=True)
+    assert "data " in widget.panes["graph"].value and "grad " in widget.panes["graph"].value
+    assert widget.result.view is not None and widget.result.view.values
+    assert "data " not in gl.compare(s.no_grad_broken, s.clean_fixed).panes["graph"].value
+    assert widget.static().data.count(": data ") >= 2  # the pictures' words list the values
+    with pytest.raises(TypeError, match="values= takes True or False"):
+        gl.compare(s.no_grad_broken, s.clean_fixed, values=1)  # type: ignore[arg-type]
