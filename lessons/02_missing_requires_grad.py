@@ -255,16 +255,7 @@ print(gl.diagnose(fine_tune))
 # that every weight trains, then run the feedback cell.
 
 # %%
-class RankMix(nn.Module):
-    """Three learned views of the input, mixed by learned weights."""
-
-    def __init__(self, rank=3):
-        super().__init__()
-        self.parts = nn.Linear(3, rank)
-        self.mix = torch.ones(rank, requires_grad=True)
-
-    def forward(self, x):
-        return (self.parts(x) * self.mix).sum(1, keepdim=True)
+# %starter 02
 
 # %%
 gl.grade("02", globals())

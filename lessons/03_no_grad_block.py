@@ -248,16 +248,7 @@ assert run["q_net"].weight.grad is not None and run["target_net"].weight.grad is
 # while no gradient reaches `backbone`, then run the feedback cell.
 
 # %%
-def fine_tune_step():
-    backbone = nn.Sequential(nn.Linear(3, 8), nn.ReLU())   # pretrained: kept frozen
-    head = nn.Linear(8, 1)                                  # the only part that trains
-    optimizer = torch.optim.SGD(head.parameters(), lr=0.1)
-    with torch.inference_mode():
-        features = backbone(x)
-    output = head(features)
-    loss = F.mse_loss(output, y)
-    loss.backward()
-    return locals()
+# %starter 03
 
 # %%
 gl.grade("03", globals())

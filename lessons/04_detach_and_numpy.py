@@ -243,19 +243,7 @@ _ = wild.show("broken")
 # balance term is never optimised. Fix `moe_step`, then run the feedback cell.
 
 # %%
-def moe_step():
-    gates = nn.ModuleList([nn.Linear(3, 2) for _ in range(2)])
-    expert = nn.Linear(3, 1)
-    optimizer = torch.optim.SGD([*gates.parameters(), *expert.parameters()], lr=0.1)
-    output, balance_terms = 0, []
-    for gate in gates:
-        probs = gate(x).softmax(-1)
-        output = output + expert(x) * probs[:, :1]
-        balance_terms.append((probs.mean(0) ** 2).sum() * 2)   # load balance of this gate
-    balance = torch.tensor(balance_terms).mean()
-    loss = F.mse_loss(output, y) + 0.1 * balance
-    loss.backward()
-    return locals()
+# %starter 04
 
 # %%
 gl.grade("04", globals())

@@ -247,18 +247,7 @@ _ = wild.show("broken")
 # `backward()`. Find the in-place change, fix it, and run the feedback cell.
 
 # %%
-class GatedResidual(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.gate = nn.Linear(3, 3)
-        self.mix = nn.Linear(3, 3)
-        self.head = nn.Linear(3, 1)
-
-    def forward(self, x):
-        h = torch.sigmoid(self.gate(x))
-        out = h                  # the skip connection
-        out += self.mix(h)       # add the residual branch
-        return self.head(out)
+# %starter 05
 
 # %% [markdown]
 # **Feedback.** `gl.grade` runs your `GatedResidual` and the reference on the same seed and data

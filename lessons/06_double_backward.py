@@ -246,23 +246,7 @@ print("first:", first.item(), "| second:", second.item(), "| t.grad:", t.grad)
 # `critic_loss` only, and run the feedback cell.
 
 # %%
-def ppo_update():
-    actor, critic = nn.Linear(3, 2), nn.Linear(3, 1)
-    optimizer = torch.optim.SGD([*actor.parameters(), *critic.parameters()], lr=0.1)
-    obs, rewards, actions = x, y.squeeze(1), (y.squeeze(1) > 0).long()
-    old_log_pi = actor(obs).log_softmax(-1).gather(1, actions[:, None]).squeeze(1).detach()
-    advantages = rewards - critic(obs).squeeze(-1)
-    for epoch in range(2):
-        log_pi = actor(obs).log_softmax(-1).gather(1, actions[:, None]).squeeze(1)
-        ratios = torch.exp(log_pi - old_log_pi)
-        policy_loss = -torch.min(ratios * advantages,
-                                 ratios.clamp(0.8, 1.2) * advantages).mean()
-        critic_loss = (rewards - critic(obs).squeeze(-1)).pow(2).mean()
-        loss = policy_loss + 0.5 * critic_loss
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return locals()
+# %starter 06
 
 # %% [markdown]
 # **Feedback.** `gl.grade` runs your `ppo_update` and the reference on the same seed and data and

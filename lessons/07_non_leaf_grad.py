@@ -173,15 +173,7 @@ assert torch.equal(h.grad, 2 * (2 * h.detach())) and w.grad is not None
 # ways passes.
 
 # %%
-def saliency():
-    net = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 4))
-    images = x.clone().requires_grad_()
-    inputs = (images - 0.5) / 0.25          # normalise
-    scores = net(inputs)
-    top = scores.max(1).values.sum()         # each row's best class score
-    top.backward()
-    input_grad = inputs.grad                 # the saliency map
-    return locals()
+# %starter 07
 
 # %% [markdown]
 # **Feedback.** `gl.grade` runs your `saliency` and the reference on the same seed and data and

@@ -285,20 +285,7 @@ assert "(clamp_ at" in str(_stale) and "backward at" in str(_stale)
 # so that every parameter gets a finite gradient and the output stays the same.
 
 # %%
-class MotionModel(nn.Module):
-    """A target from the features plus the speed of a predicted 2-D motion. Points whose
-    first feature is negative are static: their motion is exactly zero."""
-
-    def __init__(self):
-        super().__init__()
-        self.base = nn.Linear(3, 1)
-        self.motion = nn.Linear(3, 2)
-
-    def forward(self, x):
-        moving = (x[:, :1] > 0).float()
-        motion = self.motion(x) * moving
-        speed = motion.pow(2).sum(1, keepdim=True).sqrt()
-        return self.base(x) + speed
+# %starter 08
 
 # %% [markdown]
 # **Feedback.** Run it after each change (`python -m gradlab grade 08 my_answer.py` in a

@@ -358,19 +358,7 @@ gl.predict("Two processes, no find_unused_parameters, one layer unused: what hap
 # grader says what differs. Fix it.
 
 # %%
-def finetune():
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 4))  # "pretrained", 4 classes
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    model[2] = nn.Linear(8, 1)  # a new head for our task: one output
-    for step in range(3):
-        optimizer.zero_grad()
-        loss = F.mse_loss(model(x), y)
-        loss.backward()
-        optimizer.step()
-    with torch.no_grad():
-        prediction = model(x)
-    return locals()
+# %starter 09
 
 # %% [markdown]
 # **Feedback** (`python -m gradlab grade 09 my_answer.py` in a terminal):

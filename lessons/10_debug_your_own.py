@@ -211,21 +211,7 @@ print("exit code:", gradlab_command(["check", "train_buggy.py"]))
 # one step, or `gl.diagnose`), then fix `Gated` in the cell below, keeping the layers' names.
 
 # %%
-class Gated(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.blocks = [nn.Linear(5, 16), nn.Linear(16, 16)]
-        self.gate = nn.Linear(5, 16)
-        self.skip = nn.Linear(5, 16)
-        self.out = nn.Linear(16, 1)
-
-    def forward(self, x):
-        h = torch.tanh(self.blocks[0](x))
-        h = torch.tanh(self.blocks[1](h))
-        g = torch.sigmoid(self.gate(x))
-        g *= h                                     # gate the features
-        g = g + self.skip(x).detach()              # "keep the skip path stable"
-        return self.out(g)
+# %starter 10
 
 # %% [markdown]
 # **Feedback.** `gl.grade` builds your `Gated` and the reference on the same seed, runs one step

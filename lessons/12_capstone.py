@@ -70,16 +70,7 @@ x, y = torch.randn(16, 3), torch.randn(16, 1)
 # is.
 
 # %%
-def td_step():
-    q_net, target_net = nn.Linear(3, 2), nn.Linear(3, 2)
-    target_net.load_state_dict(q_net.state_dict())
-    optimizer = torch.optim.SGD(q_net.parameters(), lr=0.1)
-    q = q_net(x).max(1, keepdim=True).values
-    next_q = target_net(x.roll(1, 0)).max(1, keepdim=True).values
-    target = y + 0.9 * next_q.detach()
-    loss = F.mse_loss(q, target)
-    loss.backward()
-    return locals()
+# %starter 12.1
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.1")
@@ -88,16 +79,7 @@ def td_step():
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-def td_step():
-    q_net, target_net = nn.Linear(3, 2), nn.Linear(3, 2)
-    target_net.load_state_dict(q_net.state_dict())
-    optimizer = torch.optim.SGD(q_net.parameters(), lr=0.1)
-    q = q_net(x).max(1, keepdim=True).values
-    next_q = target_net(x.roll(1, 0)).max(1, keepdim=True).values
-    target = y + 0.9 * next_q.detach()
-    loss = F.mse_loss(q, target)
-    loss.backward()
-    return locals()
+# %starter 12.1
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.1", globals())
@@ -124,17 +106,7 @@ gl.grade("12.1", globals())
 # the gradients can be compared).
 
 # %%
-def val_step():
-    depth = nn.Linear(3, 1)
-    optimizer = torch.optim.Adam(depth.parameters(), lr=1e-4)
-    depth.eval()
-    with torch.no_grad():
-        losses = (torch.sigmoid(depth(x)) - y).abs().mean()
-        # also learn from the validation batch
-        optimizer.zero_grad()
-        losses.backward()
-    depth.train()
-    return locals()
+# %starter 12.2
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.2")
@@ -143,17 +115,7 @@ def val_step():
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-def val_step():
-    depth = nn.Linear(3, 1)
-    optimizer = torch.optim.Adam(depth.parameters(), lr=1e-4)
-    depth.eval()
-    with torch.no_grad():
-        losses = (torch.sigmoid(depth(x)) - y).abs().mean()
-        # also learn from the validation batch
-        optimizer.zero_grad()
-        losses.backward()
-    depth.train()
-    return locals()
+# %starter 12.2
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.2", globals())
@@ -177,18 +139,7 @@ gl.grade("12.2", globals())
 # delta`; `gen` gets the gradient of that computation, scaling included.
 
 # %%
-class Perturb(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.gen = nn.Linear(3, 3)
-        self.clf = nn.Linear(3, 1).requires_grad_(False)  # the pretrained classifier
-
-    def forward(self, x):
-        delta = torch.tanh(self.gen(x))
-        l_inf = delta.detach().abs().amax(1, keepdim=True)
-        scale = (0.5 / l_inf).clamp(max=1.0)  # bound each row's largest entry by 0.5
-        delta.data.mul_(scale)
-        return self.clf(x + delta)
+# %starter 12.3
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.3")
@@ -197,18 +148,7 @@ class Perturb(nn.Module):
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-class Perturb(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.gen = nn.Linear(3, 3)
-        self.clf = nn.Linear(3, 1).requires_grad_(False)  # the pretrained classifier
-
-    def forward(self, x):
-        delta = torch.tanh(self.gen(x))
-        l_inf = delta.detach().abs().amax(1, keepdim=True)
-        scale = (0.5 / l_inf).clamp(max=1.0)  # bound each row's largest entry by 0.5
-        delta.data.mul_(scale)
-        return self.clf(x + delta)
+# %starter 12.3
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.3", globals())
@@ -233,19 +173,7 @@ gl.grade("12.3", globals())
 # tensor, and back-propagates it into `model`.
 
 # %%
-def charbonnier_loss(x, y, eps=1e-3):
-    diff = x.detach().cpu().numpy() - y.cpu().numpy()
-    return np.mean(np.sqrt(diff * diff + eps * eps))
-
-
-def restore_step():
-    model = nn.Linear(3, 1)
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)
-    optimizer.zero_grad()
-    restored = model(x)
-    loss = charbonnier_loss(restored, y)
-    loss.backward()
-    return locals()
+# %starter 12.4
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.4")
@@ -254,19 +182,7 @@ def restore_step():
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-def charbonnier_loss(x, y, eps=1e-3):
-    diff = x.detach().cpu().numpy() - y.cpu().numpy()
-    return np.mean(np.sqrt(diff * diff + eps * eps))
-
-
-def restore_step():
-    model = nn.Linear(3, 1)
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)
-    optimizer.zero_grad()
-    restored = model(x)
-    loss = charbonnier_loss(restored, y)
-    loss.backward()
-    return locals()
+# %starter 12.4
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.4", globals())
@@ -293,26 +209,7 @@ gl.grade("12.4", globals())
 # `.grad`.
 
 # %%
-class RNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.RNN(input_size=3, hidden_size=8, batch_first=True)
-        self.out = nn.Linear(8, 1)
-
-    def forward(self, x, h_state):
-        r_out, h_state = self.rnn(x, h_state)
-        return self.out(r_out), h_state
-
-
-def train_rnn():
-    rnn = RNN()
-    h_state = None
-    for chunk in range(2):  # one sequence in two chunks; the gradients add up
-        xs, ys = x[None, 8 * chunk:8 * chunk + 8], y[None, 8 * chunk:8 * chunk + 8]
-        prediction, h_state = rnn(xs, h_state)
-        loss = F.mse_loss(prediction, ys)
-        loss.backward()
-    return locals()
+# %starter 12.5
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.5")
@@ -321,26 +218,7 @@ def train_rnn():
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-class RNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.rnn = nn.RNN(input_size=3, hidden_size=8, batch_first=True)
-        self.out = nn.Linear(8, 1)
-
-    def forward(self, x, h_state):
-        r_out, h_state = self.rnn(x, h_state)
-        return self.out(r_out), h_state
-
-
-def train_rnn():
-    rnn = RNN()
-    h_state = None
-    for chunk in range(2):  # one sequence in two chunks; the gradients add up
-        xs, ys = x[None, 8 * chunk:8 * chunk + 8], y[None, 8 * chunk:8 * chunk + 8]
-        prediction, h_state = rnn(xs, h_state)
-        loss = F.mse_loss(prediction, ys)
-        loss.backward()
-    return locals()
+# %starter 12.5
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.5", globals())
@@ -362,22 +240,7 @@ gl.grade("12.5", globals())
 # `classifier`; the grader feeds it 16 × 8 inputs.
 
 # %%
-options = {"n_layers": 2, "n_hid": 8, "act": "Tanh"}
-
-
-class SNLINet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.hids = []
-        for _li in range(options["n_layers"]):
-            self.hids.append([nn.Linear(options["n_hid"], options["n_hid"]),
-                              getattr(nn, options["act"])()])
-        self.classifier = nn.Linear(options["n_hid"], 1)
-
-    def forward(self, x):
-        for linear, act in self.hids:
-            x = act(linear(x))
-        return self.classifier(x)
+# %starter 12.6
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.6")
@@ -386,22 +249,7 @@ class SNLINet(nn.Module):
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-options = {"n_layers": 2, "n_hid": 8, "act": "Tanh"}
-
-
-class SNLINet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.hids = []
-        for _li in range(options["n_layers"]):
-            self.hids.append([nn.Linear(options["n_hid"], options["n_hid"]),
-                              getattr(nn, options["act"])()])
-        self.classifier = nn.Linear(options["n_hid"], 1)
-
-    def forward(self, x):
-        for linear, act in self.hids:
-            x = act(linear(x))
-        return self.classifier(x)
+# %starter 12.6
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.6", globals())
@@ -426,22 +274,7 @@ gl.grade("12.6", globals())
 # layers.
 
 # %%
-class PreActBlock(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3, 3)
-        self.fc2 = nn.Linear(3, 3)
-        self.relu = nn.ReLU(inplace=True)
-        self.head = nn.Linear(3, 1)
-
-    def forward(self, x):
-        identity = x
-        out = self.fc1(x)
-        out = self.relu(out)
-        out = self.fc2(out)
-        out = self.relu(out)
-        out += identity
-        return self.head(out)
+# %starter 12.7
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.7")
@@ -450,22 +283,7 @@ class PreActBlock(nn.Module):
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-class PreActBlock(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(3, 3)
-        self.fc2 = nn.Linear(3, 3)
-        self.relu = nn.ReLU(inplace=True)
-        self.head = nn.Linear(3, 1)
-
-    def forward(self, x):
-        identity = x
-        out = self.fc1(x)
-        out = self.relu(out)
-        out = self.fc2(out)
-        out = self.relu(out)
-        out += identity
-        return self.head(out)
+# %starter 12.7
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.7", globals())
@@ -488,17 +306,7 @@ gl.grade("12.7", globals())
 # parameter's gradient (finite numbers) are graded.
 
 # %%
-def group_step():
-    model = nn.Linear(3, 1)
-    group = torch.arange(16) % 2  # each sample's group: 0, 1 or 2
-    target = torch.tensor([0.5, -0.5, 0.0])  # each group's mean score
-    score = model(x).squeeze(1)
-    one_hot = F.one_hot(group, 3).float()
-    total, count = score @ one_hot, one_hot.sum(0)
-    group_mean = torch.where(count > 0, total / count, torch.zeros_like(total))
-    loss = ((group_mean - target) ** 2).sum()
-    loss.backward()
-    return locals()
+# %starter 12.8
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.8")
@@ -507,17 +315,7 @@ def group_step():
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-def group_step():
-    model = nn.Linear(3, 1)
-    group = torch.arange(16) % 2  # each sample's group: 0, 1 or 2
-    target = torch.tensor([0.5, -0.5, 0.0])  # each group's mean score
-    score = model(x).squeeze(1)
-    one_hot = F.one_hot(group, 3).float()
-    total, count = score @ one_hot, one_hot.sum(0)
-    group_mean = torch.where(count > 0, total / count, torch.zeros_like(total))
-    loss = ((group_mean - target) ** 2).sum()
-    loss.backward()
-    return locals()
+# %starter 12.8
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.8", globals())
@@ -545,16 +343,7 @@ gl.grade("12.8", globals())
 # input `inputs`, a (1, 3) tensor.
 
 # %%
-def saliency_map():
-    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 5))
-    img = x[:1].clone()
-    inputs = img.requires_grad_()
-    inputs = (inputs - 0.5) / 0.25  # normalise
-    output = net(inputs)
-    score = output[0, output[0].argmax()]
-    score.backward()
-    saliency = inputs.grad.abs()
-    return locals()
+# %starter 12.9
 
 # %%
 # investigate here: gl.diagnose(...), gl.draw(...), gl.explain(...), gl.hint("12.9")
@@ -563,16 +352,7 @@ def saliency_map():
 # **Your fix.** Edit the script (or leave it as it is), run the cell, then grade it.
 
 # %%
-def saliency_map():
-    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 5))
-    img = x[:1].clone()
-    inputs = img.requires_grad_()
-    inputs = (inputs - 0.5) / 0.25  # normalise
-    output = net(inputs)
-    score = output[0, output[0].argmax()]
-    score.backward()
-    saliency = inputs.grad.abs()
-    return locals()
+# %starter 12.9
 
 # %% tags=["remove-output", "nbval-ignore-output"]
 gl.grade("12.9", globals())

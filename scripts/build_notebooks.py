@@ -2,10 +2,11 @@
 
 jupytext reads the sources (its "percent" format: `# %% [markdown]`, `# %%`, `tags=[...]`).
 What is the course's own is done here: cells tagged `remove-cell` (the hidden checks) are
-collapsed; a cell tagged `remove-output` runs but its output is not stored; `{time}` becomes the
-lesson's computed time (scripts/lesson_time.py); cells get stable ids; every notebook starts with
-its Binder and Colab links and a set-up cell that does something on Colab only; and the stored
-outputs carry no machine paths.
+collapsed; a cell tagged `remove-output` runs but its output is not stored; a code cell
+`# %starter NN` becomes exercise NN's starter code (written once, in the course package);
+`{time}` becomes the lesson's computed time (scripts/lesson_time.py); cells get stable ids;
+every notebook starts with its Binder and Colab links and a set-up cell that does something on
+Colab only; and the stored outputs carry no machine paths.
 
 Run: .venv/bin/python scripts/build_notebooks.py [NAME ...]   (`make notebooks` builds all)
 """
@@ -25,6 +26,7 @@ from lesson_time import fill_time  # the script beside this one
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+STARTER = "%starter "  # jupytext reads the source's `# %starter NN` as this magic-like line
 BADGES_ID, COLAB_ID = "open-in", "colab-setup"  # the ids of the two opening cells
 
 # Runs first in every notebook; off Colab it imports nothing and prints nothing (nbval runs it).
@@ -76,24 +78,42 @@ def colab_setup() -> str:
     return COLAB_SETUP.replace("{url}", f"https://github.com/{repository()}")
 
 
-def parse(source: str, name: str) -> nbformat.NotebookNode:
-    """Turn the percent-format source of lesson NAME into its unexecuted notebook."""
+def _starter(code: str) -> str:
+    """A `# %starter NN` cell as the learner sees it: exercise NN's starter code, which is
+    written once, in gradlab/course/exercises/."""
+    from gradlab.course.exercise import load
+
+    return load(code.split()[1])[1].starter.strip()
+
+
+def read(source: str, name: str) -> nbformat.NotebookNode:
+    """The cells of lesson NAME's percent-format source as the notebook shows them, before the
+    time is filled in and the opening cells come (scripts/lesson_time.py times these)."""
     notebook = jupytext.reads(source, fmt="py:percent")
     for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and cell.source.startswith(STARTER):
+            cell.source = _starter(cell.source)
         tags = cell.metadata.get("tags", [])
         cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})  # not jupytext's layout
         if "remove-cell" in tags:  # the hidden checks: collapsed
             cell.metadata["jupyter"] = {"source_hidden": True}
         cell.id = f"cell-{index:02d}"  # stable ids: a rebuild diffs cleanly
+    notebook.metadata = nbformat.from_dict({
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    return notebook
+
+
+def parse(source: str, name: str) -> nbformat.NotebookNode:
+    """Turn the percent-format source of lesson NAME into its unexecuted notebook: the lesson
+    with its time, opened by its links and the Colab set-up cell (not part of the time)."""
+    notebook = fill_time(read(source, name))
     opening = [nbformat.v4.new_markdown_cell(badges(name)), nbformat.v4.new_code_cell(
         colab_setup(), metadata={"tags": ["remove-cell"], "jupyter": {"source_hidden": True}})]
     for cell, cell_id in zip(opening, (BADGES_ID, COLAB_ID), strict=True):
         cell.id = cell_id
     notebook.cells[:0] = opening
-    notebook.metadata = nbformat.from_dict({
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}})
-    return fill_time(notebook)
+    return notebook
 
 
 def _relative(text: str) -> str:

@@ -36,7 +36,6 @@ teachers: lesson 00's map says so, and their times are shown but not added to th
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 from dataclasses import dataclass
@@ -52,7 +51,6 @@ PREDICTION_SECONDS = 45.0
 QUESTION_SECONDS = 60.0
 EXERCISE_SECONDS = 8 * 60.0
 
-MARKER = re.compile(r"^# %%(?P<markdown> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
 HEADING = re.compile(r"^(#{1,6})\s+[*_(\[]*(\w*)")
 PLACEHOLDER = re.compile(r"\{time(?::(\w+))?\}|\{core_total\}")
 
@@ -135,31 +133,15 @@ def lesson_time(cells: list[Any]) -> Time:
     return Time(core, round((seconds["core"] + seconds["optional"]) / 60) - core)
 
 
-def read_source(source: str) -> list[dict[str, Any]]:
-    """The cells of a percent-format lesson source, as scripts/build_notebooks.py reads them
-    (markdown without its `# `, tags from the marker); a `%load` cell keeps its one line, which
-    is enough here: it sits in a solution section, which counts nothing."""
-    cells: list[dict[str, Any]] = []
-    for line in source.splitlines():
-        found = MARKER.match(line)
-        if found:
-            tags = ast.literal_eval(found.group("tags")) if found.group("tags") else []
-            kind = "markdown" if found.group("markdown") else "code"
-            cells.append({"cell_type": kind, "source": "", "metadata": {"tags": tags}})
-        elif cells:
-            if cells[-1]["cell_type"] == "markdown":
-                line = line[2:] if line.startswith("# ") else line.lstrip("#")
-            cells[-1]["source"] += line + "\n"
-    return cells
-
-
 def times(names: list[str] | None = None) -> dict[str, Time]:
-    """Each lesson's time, from its source in lessons/*.py (all of them, or those named by
-    file stem or by number)."""
+    """Each lesson's time, from its source in lessons/*.py read as the build reads it (all of
+    them, or those named by file stem or by number)."""
+    from build_notebooks import read  # the build imports this module: import it when used
+
     found = {}
     for path in sorted((ROOT / "lessons").glob("*.py")):
         if not names or path.stem in names or path.stem[:2] in names:
-            found[path.stem] = lesson_time(read_source(path.read_text(encoding="utf-8")))
+            found[path.stem] = lesson_time(read(path.read_text(encoding="utf-8"), path.stem).cells)
     return found
 
 

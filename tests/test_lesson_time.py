@@ -18,7 +18,6 @@ from lesson_time import (
     course_core,
     fill_time,
     lesson_time,
-    read_source,
     times,
 )
 
@@ -86,14 +85,6 @@ def test_fill_time_replaces_the_placeholders_in_markdown_only() -> None:
         f"*Time:* about 3 minutes. Lesson 03: {course['03_no_grad_block'].phrase()}. "
         f"Course: {sum(t.core for s, t in course.items() if s[:2] <= '09')} minutes.")
     assert notebook.cells[2].source == "print('{time}')"
-
-
-def test_read_source_reads_markdown_code_and_tags() -> None:
-    source = '# %% [markdown]\n# ## Optional\n# words\n# %% tags=["remove-cell"]\nx = 1\n'
-    cells = read_source(source)
-    assert [c["cell_type"] for c in cells] == ["markdown", "code"]
-    assert cells[0]["source"] == "## Optional\nwords\n"
-    assert cells[1]["metadata"]["tags"] == ["remove-cell"]
 
 
 def test_the_core_path_adds_the_core_of_lessons_00_to_09_only() -> None:

@@ -66,3 +66,12 @@ def test_a_percent_source_builds_cells_with_tags_and_ids(tmp_path: Path) -> None
         ("cell-02", "code", "assert x == 1", ["remove-cell"], True),  # a hidden check: collapsed
     ]
     assert [c.metadata for c in notebook.cells[2:4]] == [{}, {}]  # no jupytext layout keys
+
+
+def test_a_starter_cell_builds_into_the_exercises_starter_code() -> None:
+    from gradlab.course.exercise import load
+
+    script = build_script()
+    notebook = script.read("# %%\n# %starter 03\n\n# %%\ngl.grade(\"03\", globals())\n", "99_x")
+    assert notebook.cells[0].source == load("03")[1].starter.strip()
+    assert notebook.cells[1].source == 'gl.grade("03", globals())'

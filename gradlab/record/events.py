@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import os
+import re
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ class Where:
 NOWHERE = Where("unknown", 0, "?")
 
 
+_TRIGGERED = re.compile(r" \(Triggered internally at [^)]*\)")
+
+
 @dataclass(frozen=True)
 class Warned:
     """One warning the program raised: its category, message and the user's file and line."""
@@ -62,7 +66,10 @@ class Warned:
         return str(Where(describe_file(self.file), self.line, ""))
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.category}: {self.message.splitlines()[0]}"
+        """The warning as gradlab shows it: its first line, without the C++ source place
+        torch appends (`(Triggered internally at /__w/pytorch/...)`), a path of torch's build."""
+        text = _TRIGGERED.sub("", self.message.splitlines()[0])
+        return f"{self.where}: {self.category}: {text}"
 
 
 @dataclass

@@ -37,7 +37,9 @@ KNOWN_MISSES = {
     "histogram-loss-histc-term": "issue 31 pattern 7: histc term in a summed loss, no finding",
     "multitask-head-all-masked-tensor-zero": "issue 31 pattern 9: fresh torch.tensor(0.) loss "
                                              "named missing_requires_grad",
-    "gan-generator-loss-on-detached-pred": "issue 31 pattern 1 (converse), the invariant: the generator trains through another term, so the cut adversarial term is info",
+    "gan-generator-loss-on-detached-pred": "issue 31 pattern 1 (converse), the invariant: the "
+                                           "generator trains through another term, so the cut "
+                                           "adversarial term is info",
     "gan-generator-step-fake-detach": "issue 31 pattern 1 (converse): G term cut by detach while "
                                       "an L1 term trains G, only info",
     "checkpoint-lora-adapters-no-input-grad": "issue 31 pattern 5 (converse): reentrant "
