@@ -336,18 +336,26 @@ gl.predict("Two processes, no find_unused_parameters, one layer unused: what hap
                "either; the next forward checks and raises on every process.")
 
 # %% [markdown]
-# Run with two `gloo` processes on the CPU (`torch.multiprocessing.spawn`, world size 2, each
-# rank its own data; a model with layers `used` and `unused`), torch 2.13 prints:
+# [`ddp_unused.py`](ddp_unused.py), beside this notebook, runs it with two `gloo` processes on
+# the CPU (world size 2, each rank its own data; a model with layers `used` and `unused`), once
+# without and once with `find_unused_parameters`. Run it yourself with `!python ddp_unused.py`
+# (a few seconds: two new processes; a test checks that torch 2.13 prints exactly this):
 #
 # ```text
-# rank 0, step 1: used.weight.grad sums to 0.1852
-# rank 0, step 2: Expected to have finished reduction in the prior iteration before starting a new one
-# rank 1, step 1: used.weight.grad sums to 0.1177
-# rank 1, step 2: Expected to have finished reduction in the prior iteration before starting a new one
+# find_unused_parameters=False:
+#   rank 0, step 1: used.weight.grad sums to 1.1698
+#   rank 0, step 2: Expected to have finished reduction in the prior iteration before starting a new one
+#   rank 1, step 1: used.weight.grad sums to 0.8764
+#   rank 1, step 2: Expected to have finished reduction in the prior iteration before starting a new one
+# find_unused_parameters=True:
+#   rank 0, step 1: used.weight.grad sums to 1.0231
+#   rank 0, step 2: used.weight.grad sums to -0.9268
+#   rank 1, step 1: used.weight.grad sums to 1.0231
+#   rank 1, step 2: used.weight.grad sums to -0.9268
 # ```
 #
-# At step 1 the two ranks hold *different* gradients: each steps with its own, unaveraged.
-# With `find_unused_parameters=True` both steps run and both ranks hold the same, averaged
+# Without `find_unused_parameters`, at step 1 the two ranks hold *different* gradients: each
+# steps with its own, unaveraged. With it, both steps run and both ranks hold the same, averaged
 # gradient. (Or use every parameter in the loss, or remove the layer.)
 
 # %% [markdown]
