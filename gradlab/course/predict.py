@@ -12,6 +12,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from gradlab.widgets import STATIC_CSS
+
 __all__ = ["Prediction", "predict"]
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -38,7 +40,7 @@ def _checked(question: Any, choices: Any, answer: Any, why: Any) -> tuple[str, t
 
 class Prediction:
     """One prediction question: a live widget where a kernel runs, the question and its
-    collapsed answer in static views (the `text/html` of the same output)."""
+    collapsed answer in static views (an output of its own, before the widget's)."""
 
     def __init__(self, question: str, choices: Sequence[str], answer: str, why: str) -> None:
         self.question, self.choices, self.answer, self.why = _checked(question, choices,
@@ -51,6 +53,7 @@ class Prediction:
         self.button.on_click(self._commit)
         self.view = widgets.VBox([widgets.HTML(f"<b>Predict.</b> {html.escape(question)}"),
                                   self.picker, self.button, self.reveal])
+        self.view.add_class("gradlab-live")
 
     def _picked(self, change: dict[str, Any]) -> None:
         self.button.disabled = change["new"] is None
@@ -88,13 +91,20 @@ class Prediction:
         return str(self)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The widget where a kernel runs, with the static question as `text/html` and
-        `text/plain` for every other view."""
-        bundle: dict[str, Any] = {"text/plain": str(self), "text/html": self.static_html()}
-        live = self.view._repr_mimebundle_(**kwargs)
+        """The static question, for every view: `text/html` and `text/plain`."""
+        return {"text/plain": str(self), "text/html": STATIC_CSS + self.static_html()}
+
+    def _ipython_display_(self) -> None:
+        """Two outputs, as a toggle has: the static question, which every page can show
+        (untrusted, exported, after a restart), and the live widget, which hides it where it
+        runs; where no widget can be drawn, JupyterLab's "model not found" is hidden."""
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)  # type: ignore[no-untyped-call]
+        live = self.view._repr_mimebundle_()
         if isinstance(live, dict) and _WIDGET_VIEW in live:
-            bundle[_WIDGET_VIEW] = live[_WIDGET_VIEW]
-        return bundle
+            display({_WIDGET_VIEW: live[_WIDGET_VIEW], "text/plain": ""},  # type: ignore[no-untyped-call]
+                    raw=True)
 
     def close(self) -> None:
         """Close the widgets of this question."""

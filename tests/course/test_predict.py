@@ -56,7 +56,16 @@ def test_static_views_show_the_question_and_the_answer_collapsed(prediction: Pre
     assert "<b>None</b>" in answer and "backward never reaches it" in answer
     assert "backward never reaches it" not in static[:static.index("<details>")]
     assert bundle["text/plain"].startswith("Predict. After")
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_shown_as_the_static_question_then_the_live_widget(prediction: Prediction) -> None:
+    from unittest import mock
+
+    with mock.patch("IPython.display.display") as display:
+        prediction._ipython_display_()
+    (static,), (live,) = (call.args for call in display.call_args_list)
+    assert "gradlab-predict" in static["text/html"] and "<details>" in static["text/html"]
+    assert set(live) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
 
 
 def test_the_text_is_escaped_in_html() -> None:
