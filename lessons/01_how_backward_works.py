@@ -186,6 +186,14 @@ def maybe_relu(use_relu):
 
 walk(maybe_relu(use_relu=False).grad_fn)
 
+# %% tags=["remove-cell"]
+def _names(node):
+    return [type(node).__name__, *(n for c, _ in node.next_functions if c for n in _names(c))]
+
+
+assert "ReluBackward0" not in _names(maybe_relu(False).grad_fn)
+assert "ReluBackward0" in _names(maybe_relu(True).grad_fn)
+
 # %% [markdown]
 # ## `.grad` adds up
 #
