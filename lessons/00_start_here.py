@@ -64,6 +64,11 @@ def one_cut():
 
 gl.draw(one_cut)
 
+# %% tags=["remove-cell"]
+_summary = gl.draw(one_cut).summary()
+assert "1 severed edge" in _summary and "no_grad at line 5" in _summary, _summary
+assert "model.0.weight: gets no gradient" in _summary
+
 # %% [markdown]
 # ## Predict, then flip
 #
@@ -117,13 +122,20 @@ for message in [
     print(f"{message[:45]:<47} → " + (f"lesson {found.lesson}" if found else "None"))
 
 # %% tags=["remove-cell"]
-assert gl.explain("mat1 and mat2 shapes cannot be multiplied (8x3 and 4x1)") is None
-assert gl.explain("Expected to have finished reduction in the prior iteration") is not None
+_lessons = {message[:20]: getattr(gl.explain(message), "lesson", None) for message in [
+    "element 0 of tensors does not require grad and does not have a grad_fn",
+    "one of the variables needed for gradient computation has been modified by an inplace "
+    "operation",
+    "Expected to have finished reduction in the prior iteration before starting a new one.",
+    "None of the inputs have requires_grad=True. Gradients will be None",
+    "mat1 and mat2 shapes cannot be multiplied (8x3 and 4x1)"]}
+assert list(_lessons.values()) == ["02_missing_requires_grad", "05_in_place", "09_training_loop",
+                                   "09_training_loop", None], _lessons
 
 # %% [markdown]
 # No error at all, just a `None` gradient? Put `%%gradlab` on top of a cell (after
 # `%load_ext gradlab`): it runs the cell, draws its loss's graph and lists the findings.
-# Lesson 10 does this on a whole training script.
+# Lesson 10 does this on a training script you did not write.
 
 # %% [markdown]
 # ## Optional · torchviz leaves out what was cut
@@ -149,7 +161,7 @@ assert "0.weight" not in picture.source and "2.weight" in picture.source
 # | word | means | taught in |
 # |---|---|---|
 # | **leaf** | a tensor autograd did not make: one you created, or an `nn.Parameter` (`t.is_leaf`). `backward()` fills `.grad` on leaves that require grad; a non-leaf gets a `.grad` only if you called `t.retain_grad()` on it | lessons 01, 07 |
-# | **`grad_fn`** | the backward op that made a non-leaf (`MulBackward0` for `*`); a leaf's is `None`. The graph is these ops, linked back to the leaves | lesson 01 |
+# | **`grad_fn`** | the node recording the op that made a non-leaf, named after its backward (`MulBackward0` for `*`); a leaf's is `None`. The graph is these nodes, linked back to the leaves | lesson 01 |
 # | **saved tensor** | a value an op keeps for its backward: `sigmoid` keeps its output | lessons 05, 06 |
 # | **view** | a tensor that shares memory with another: a slice `t[:2]`, `t.t()`, `t.view(...)` | lesson 05 |
 # | **severed edge** | gradlab's word: a value entered the loss with no gradient path back to where it came from | every lesson |

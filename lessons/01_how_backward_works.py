@@ -10,8 +10,7 @@
 #
 # *Prerequisites:* basic Python, and one small model you trained before (you have called
 # `loss.backward()` and `optimizer.step()`). *Time:* {time}. You can skip
-# the parts marked **Optional**: every later lesson builds on the rest. Run the cells
-# from top to bottom (Shift+Enter).
+# the parts marked **Optional**: every later lesson builds on the rest.
 
 # %%
 import torch
@@ -38,21 +37,18 @@ loss = (z - t) ** 2  # (5 - 1) ** 2 = 16
 loss
 
 # %% [markdown]
-# Nothing has called `backward()` yet. Commit to an answer before you read on.
+# Nothing has called `backward()` yet. Commit to an answer:
 
 # %%
 gl.predict(
     "After loss.backward(), what is w.grad?",
     ["None: w is a plain tensor, not a layer's weight",
-     "3.0: the derivative of w * x with respect to w is x",
-     "16.0: the value of the loss",
-     "24.0"],
+     "3.0: the derivative of w * x with respect to w is x", "16.0: the value of the loss", "24.0"],
     answer="24.0",
     why="backward multiplies the local derivative of every step on the path from the loss back "
         "to w: 2 · (z − t) = 8 from the square, 1 from relu (y is positive), x = 3 from w * x; "
         "8 · 1 · 3 = 24. The answer 3.0 stops at the first step. w asked for a gradient "
-        "(requires_grad=True), so it gets one without being part of a model.",
-)
+        "(requires_grad=True), so it gets one without being part of a model.")
 
 # %% [markdown]
 # ## By hand: the chain rule
@@ -104,11 +100,10 @@ assert x.grad is None
 # requires grad recorded itself. PyTorch's words for it:
 #
 # - **`requires_grad`**: this tensor asks for gradients; results computed from it ask too.
-# - **`grad_fn`**: the node that made a result, named after the backward operation that will
-#   undo it (`MulBackward0` for `*`). Tensors you created yourself have none.
-# - **`is_leaf`**: the tensor was not computed from tensors that require grad. `backward()` fills
-#   `.grad` only on leaves that require grad ([lesson 07](07_non_leaf_grad.ipynb) shows how to ask
-#   for the others).
+# - **`grad_fn`**: the node that recorded the operation that made a result, named after its
+#   backward (`MulBackward0` for `*`). Tensors you created yourself have none.
+# - **`is_leaf`**: not computed from tensors that require grad. `backward()` fills `.grad` only
+#   on leaves that require grad ([lesson 07](07_non_leaf_grad.ipynb) asks for the others).
 
 # %%
 for name, v in {"w": w, "b": b, "x": x, "y": y, "z": z, "loss": loss}.items():
@@ -141,11 +136,10 @@ walk(loss.grad_fn)
 # %% [markdown]
 # ## The picture
 #
-# `gl.draw` draws the same graph, from the leaves (top, blue) down to the loss (bottom, green).
-# The arrows point the way the forward pass went; each box is named after its `grad_fn`, the
-# step backward takes in the opposite direction. With `values=True`, each box also shows the
-# value it produced and, after `backward()`, the gradient that flowed through it: follow the
-# gradient up from the loss and you meet the numbers of your table.
+# `gl.draw` draws the same graph, from the leaves (top, blue) down to the loss (bottom, green);
+# the arrows point the way the forward went, each box named after its `grad_fn`. With
+# `values=True`, each box also shows the value it produced and, after `backward()`, the gradient
+# that flowed through it: follow it up from the loss and you meet the numbers of your table.
 
 # %%
 def three_lines():
@@ -178,8 +172,10 @@ print("same kind of node:", type(loss1.grad_fn) is type(loss2.grad_fn))
 print("same grad_fn:    ", loss1.grad_fn is loss2.grad_fn)
 
 # %% [markdown]
-# Because the graph is whatever ran, ordinary Python decides its shape. With an `if` that skips
-# the relu, the next forward's graph has no `ReluBackward0`:
+# ### Optional · Python decides the graph's shape
+#
+# The graph is whatever ran: with an `if` that skips the relu, that forward's graph has no
+# `ReluBackward0`.
 
 # %%
 def maybe_relu(use_relu):
@@ -189,6 +185,14 @@ def maybe_relu(use_relu):
 
 
 walk(maybe_relu(use_relu=False).grad_fn)
+
+# %% tags=["remove-cell"]
+def _names(node):
+    return [type(node).__name__, *(n for c, _ in node.next_functions if c for n in _names(c))]
+
+
+assert "ReluBackward0" not in _names(maybe_relu(False).grad_fn)
+assert "ReluBackward0" in _names(maybe_relu(True).grad_fn)
 
 # %% [markdown]
 # ## `.grad` adds up
@@ -218,15 +222,9 @@ for round_ in (1, 2):
 assert (w.grad.item(), b.grad.item()) == (48.0, 16.0)
 
 # %% [markdown]
-# Adding up is on purpose: it lets you sum the gradients of several small batches before one
-# update. But a training loop must clear `.grad` before each step, or every step uses the sum of
-# all the steps before it. `optimizer.zero_grad()` does that by setting `.grad` to `None` (its
-# default; `w.grad = None` is the same by hand):
-
-# %%
-optimizer = torch.optim.SGD([w, b], lr=0.1)
-optimizer.zero_grad()
-print("after zero_grad():", w.grad, b.grad)
+# Adding up is on purpose: it sums the gradients of several small batches before one update. So
+# a training loop clears `.grad` before each step, with `optimizer.zero_grad()`
+# ([lesson 09](09_training_loop.ipynb) shows what happens without it).
 
 # %% [markdown]
 # ## Check a gradient with numbers alone
@@ -343,11 +341,10 @@ else:
 # 3. **Leaves collect.** Only leaves that require grad get a `.grad`, through `AccumulateGrad`,
 #    and it adds to what is there until you zero it.
 #
-# Each failure lesson breaks one of them: a weight that never asked (lesson 02, rule 3); a step
-# that was not recorded or was cut out of the record (lessons 03 and 04, rule 1); a value that
-# backward needs, changed or already freed (lessons 05 and 06, rule 2); a `.grad` read on a
-# tensor that is not a leaf (lesson 07, rule 3); a local derivative that is 0 or `nan`
-# (lesson 08, rule 2); a `.grad` never zeroed (lesson 09, rule 3).
+# Each failure lesson breaks one: a weight that never asked (02, rule 3); a step not recorded
+# or cut out (03, 04, rule 1); a saved value changed or freed (05, 06, rule 2); `.grad` read on
+# a non-leaf (07, rule 3); a local derivative of 0 or `nan` (08, rule 2); `.grad` never zeroed
+# (09, rule 3).
 #
 # ### Optional · Check yourself
 

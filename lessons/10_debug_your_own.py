@@ -72,8 +72,8 @@ loss = F.mse_loss(model(x), y)
 loss.backward()
 
 # %% [markdown]
-# Three errors and a warning, each naming parameters and, for a cut, its line. Read them top to
-# bottom, and each sends you to a lesson you know:
+# Three errors and a warning, each naming its parameters and, for a cut, its line; each sends
+# you to a lesson you know:
 #
 # 1. `scale` is a plain tensor, not in `model.parameters()` (lesson 02).
 # 2. The encoder runs under `torch.no_grad()` (lesson 03).
@@ -96,7 +96,14 @@ assert sorted(gl.diagnose(lambda: _one_step(Net)).kinds()) == [
 assert gl.explain("Expected to have finished reduction in the prior iteration") is not None
 
 # %% [markdown]
-# ## Flip it
+# ## Why one at a time
+#
+# A cut can hide another, so fix the first finding, run `%%gradlab` again, and repeat. An empty
+# list means every parameter is on a path to the loss; a silent zero or `nan` gradient
+# (lesson 08) shows in the gradient table's norms, not as a cut.
+
+# %% [markdown]
+# ## Optional · Flip it: the four fixes at once
 #
 # The toggle trains the script's model and a copy with all four findings fixed, 60 steps each.
 # Both functions hold their model, so ▶ marks the changed lines themselves.
@@ -180,13 +187,6 @@ assert fixed_run.losses[-1] < broken_run.losses[-1] / 10
 _ = toggle.show("broken")
 
 # %% [markdown]
-# ## Why one at a time
-#
-# A cut can hide another, so fix the first finding, run `%%gradlab` again, and repeat. An empty
-# list means every parameter is on a path to the loss; a silent zero or `nan` gradient
-# (lesson 08) shows in the gradient table's norms, not as a cut.
-
-# %% [markdown]
 # ## Optional · From a terminal, and in CI
 #
 # `python -m gradlab check SCRIPT` runs a script as `python SCRIPT` would, under the recorder,
@@ -250,9 +250,9 @@ gl.hint("10")
 # %% [markdown]
 # <details><summary>Check your answer</summary>
 #
-# The `no_grad`, numpy and unused-`aux` findings remain: `scale` now trains, but it only
-# rescales the head's output, so the encoder and hidden layer still never learn and the loss
-# stays far above the fixed model's.
+# The `no_grad`, numpy and unused-`aux` findings remain: `scale` only rescales the head's
+# output, so the encoder and hidden layer still never learn and the loss stays far above the
+# fixed model's.
 #
 # </details>
 

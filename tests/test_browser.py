@@ -477,3 +477,52 @@ def test_static_views_are_readable_at_1280_px(lab: str, lab_root: Path, page: Pa
 def _shot(name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+PREDICTION = ("After loss.backward(), what is w.grad?", ["None", "zeros", "a tensor"], "None",
+              "w was created without requires_grad=True, so backward never reaches it.")
+
+
+def test_prediction_static_then_live(lab: str, lab_root: Path, page: Page) -> None:
+    """gl.predict opened untrusted (the stored output alone): the question and its choices,
+    the answer collapsed in a closed <details>; then run: the widget, a wrong choice committed
+    with the button, and the reveal says "Not quite", the right answer and why."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    question, choices, answer, why = PREDICTION
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import gradlab as gl\ngl.setup()"),
+        nbformat.v4.new_code_cell(f"gl.predict({question!r}, {choices!r}, {answer!r}, {why!r})")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    nbformat.write(notebook, lab_root / "notebooks" / "predict.ipynb")
+
+    _open(page, lab, "predict.ipynb")
+    static = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .gradlab-predict")
+    expect(static).to_have_count(1)
+    expect(static).to_contain_text(question)
+    for choice in choices:
+        expect(static.locator("li", has_text=choice)).to_have_count(1)
+    details = static.locator("details")
+    assert details.evaluate("d => d.open") is False
+    expect(details.locator("summary")).to_have_text("Check your answer")
+    expect(details.locator("p")).to_be_hidden()  # the answer waits for the learner's click
+
+    _run_all(page)
+    assert page.evaluate(UNEXPECTED) == []
+    live = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output",
+                        has=page.locator(".widget-radio-box"))
+    expect(live).to_have_count(1)
+    expect(live).to_contain_text(question)
+    button = live.locator("button", has_text="Check my answer")
+    expect(button).to_be_disabled()  # nothing picked yet
+    live.locator(".widget-radio-box label", has_text="zeros").click()
+    expect(button).to_be_enabled()
+    button.click()
+    expect(live).to_contain_text("Not quite")
+    expect(live).to_contain_text(f"the answer is {answer}")
+    expect(live).to_contain_text(why)
+    expect(button).to_be_disabled()  # committed
+    page.evaluate(f"() => {NOTEBOOK}.sessionContext.shutdown()")
