@@ -14,6 +14,13 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gradlab.context import Context
+    from gradlab.report import Report
+    from gradlab.runner import ScriptRun
+    from gradlab.steps import watch_steps
 
 __all__ = ["main"]
 
@@ -26,16 +33,39 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
           timeout: float | None, steps: int | None = None) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
     from gradlab.analyse import analyse
-    from gradlab.diagnose import _context_from_scope, autograd_related, unrelated_error
-    from gradlab.runner import NotASource, run_script, syntax_error_text
+    from gradlab.diagnose import autograd_related, unrelated_error
     from gradlab.steps import watch_steps
-    from gradlab.warned import add_findings
 
     try:
         watch = watch_steps(steps) if steps is not None else None
     except ValueError as problem:
         _say(f"--steps: {problem}")
         return 2
+    run = _run(path, args, timeout, as_json, watch)
+    if isinstance(run, int):
+        return run
+    ctx = _context(run, loss, as_json)
+    if isinstance(ctx, int):
+        return ctx
+    report = analyse(ctx)
+    if run.error is not None and not autograd_related(report):
+        _say(f"the script failed for a reason unrelated to autograd: "
+             f"{unrelated_error(run.error)}")
+        if report.ok:
+            return 3
+        _say("before that, gradlab found:")  # e.g. an autograd error it caught and went on
+    _print(report, run, watch, as_json)
+    if report.ok and run.exited and run.exit_status not in (None, 0):
+        _say(f"the script exited with status {run.exit_status!r}")
+        return 3
+    return 0 if report.ok else 1
+
+
+def _run(path: str, args: Sequence[str], timeout: float | None, as_json: bool,
+         watch: watch_steps | None) -> ScriptRun | int:
+    """Run the script (its prints to stderr with --json); an exit code if it could not run."""
+    from gradlab.runner import NotASource, run_script, syntax_error_text
+
     quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     try:  # with --json the script's own prints go to stderr: stdout carries only the JSON
         with watch or contextlib.nullcontext(), quiet:
@@ -52,10 +82,17 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
     elif run.exited:
         _say(f"the script called sys.exit({run.exit_status!r}); the report covers what it ran "
              "until then")
+    return run
+
+
+def _context(run: ScriptRun, loss: str | None, as_json: bool) -> Context | int:
+    """What the analysis reads from the script's run, or the exit code when there is none."""
+    from gradlab.diagnose import _context_from_scope
+
     try:
-        ctx = _context_from_scope(run.scope, loss=loss, model=None, optimizer=None,
-                                  recording=run.recording, exception=run.error,
-                                  caught=run.warned)
+        return _context_from_scope(run.scope, loss=loss, model=None, optimizer=None,
+                                   recording=run.recording, exception=run.error,
+                                   caught=run.warned)
     except ValueError as problem:
         if run.exited or run.timed_out:  # stopped before a loss existed: nothing to judge
             _say(f"nothing to check: {problem}")
@@ -68,13 +105,12 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
             return 0
         _say(str(problem))
         return 2
-    report = analyse(ctx)
-    if run.error is not None and not autograd_related(report):
-        _say(f"the script failed for a reason unrelated to autograd: "
-             f"{unrelated_error(run.error)}")
-        if report.ok:
-            return 3
-        _say("before that, gradlab found:")  # e.g. an autograd error it caught and went on
+
+
+def _print(report: Report, run: ScriptRun, watch: watch_steps | None, as_json: bool) -> None:
+    """Print the findings (with the caught warnings and the steps table) as text or JSON."""
+    from gradlab.warned import add_findings
+
     add_findings(report, run.warned)
     findings = [f.to_dict() for f in report.findings]
     if watch is not None:
@@ -86,10 +122,6 @@ def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
         print(json.dumps(findings, indent=2))
     if not as_json:
         print(report)
-    if report.ok and run.exited and run.exit_status not in (None, 0):
-        _say(f"the script exited with status {run.exit_status!r}")
-        return 3
-    return 0 if report.ok else 1
 
 
 def _positive(text: str) -> float:

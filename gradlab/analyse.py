@@ -10,7 +10,7 @@ import gc
 
 import torch
 
-from gradlab.arbitrate import arbitrate
+from gradlab.arbitrate import run
 from gradlab.context import Context
 from gradlab.explain import explain
 from gradlab.facts import Facts
@@ -94,13 +94,9 @@ def analyse(ctx: Context) -> Report:
     gc.disable()
     try:
         facts = Facts(ctx)
-        found: list[tuple[str, Finding]] = []
-        for rule in RULES:
-            made = rule(facts)
-            facts.found += made
-            found += [(rule.__module__.rsplit(".", 1)[-1], f) for f in made]
-        return Report(arbitrate(facts, found), facts.graph, _grad_rows(facts),
-                      _exception_info(ctx.exception, facts.explains), list(ctx.warnings),
+        findings, explains = run(facts, RULES)
+        return Report(findings, facts.graph, _grad_rows(facts),
+                      _exception_info(ctx.exception, explains), list(ctx.warnings),
                       tuple(n for n, _ in ctx.losses), _notes(facts))
     finally:
         if enabled:

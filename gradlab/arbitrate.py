@@ -5,16 +5,25 @@ of severity error or warning may say that a tensor gets no gradient, is cut off,
 the loss or never trains while the run shows that it did: its `.grad` is non-zero. Such a
 finding is either about one *path* while another path trains the tensor (it becomes `info`:
 "this path carries no gradient, by design"), or wrong (it is dropped).
+
+The rules run here, in their fixed order; each is a function of the read-only facts (and, when
+READS declares it, of what the rules before it found and claimed) returning findings, marks and
+claims as data. After arbitration the marks are drawn onto the graph in one step
+(`gradlab.overlay.apply`), in the order the rules made them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from gradlab.facts import Facts
+from gradlab.overlay import Draw, Earlier, Explains, Item, Lost, apply
 from gradlab.report import Finding
 
-__all__ = ["CAUSED_BY", "CLAIMS", "arbitrate", "contradicted"]
+__all__ = ["CAUSED_BY", "CLAIMS", "READS", "arbitrate", "contradicted", "run"]
+
+Rule = Callable[..., Sequence[Item]]
 
 _PATH = frozenset({"no_grad", "inference_mode", "detach", "data_attribute", "numpy_roundtrip",
                    "rewrap", "non_differentiable", "integer_dtype"})
@@ -42,6 +51,57 @@ CAUSED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
         "its history was lost where {names} was rebound at {where}, not for want of "
         "requires_grad=True"),
 }
+
+
+# The rules that read what the rules before them (in gradlab.rules.RULES order) found or
+# claimed, declared once; each takes it as its second argument, an `Earlier`. "found": the
+# findings made so far, before arbitration; "lost": the tensors reported as getting no gradient.
+READS: dict[str, str] = {
+    # an error finding that already names the tensor whose .grad was None explains the crash
+    "crash.check": "found",
+    # a .grad read whose crash was already reported as non_leaf_grad is not reported again
+    "non_leaf_grad.check": "found",
+    # the exception's kind already named by a rule (any finding, for missing_requires_grad)
+    "from_exception.check": "found",
+    # a caught 'does not require grad' whose cause an error finding already names
+    "swallowed.check": "found",
+    # what was reported lost is not reported again behind a later cut, unused, or zero
+    "cuts.behind_cuts": "lost",
+    "parameters.check": "lost",
+    "zero_gradient.after_backward": "lost",
+    # a module whose parameters were reported not_in_optimizer is not reported unregistered
+    "registration.check": "found",
+}
+
+
+def rule_name(rule: Rule) -> str:
+    """`module.function` of a rule, as READS names it."""
+    return f"{rule.__module__.rsplit('.', 1)[-1]}.{rule.__name__}"
+
+
+def run(facts: Facts, rules: Sequence[Rule]) -> tuple[list[Finding], Finding | None]:
+    """Run the rules in order, arbitrate their findings, then draw their marks onto the graph;
+    return the kept findings and the finding that explains the exception, if a rule made one."""
+    found: list[tuple[str, Finding]] = []
+    marks: list[Draw] = []
+    lost: set[int] = set()
+    explains: Finding | None = None
+    for rule in rules:
+        name = rule_name(rule)
+        made = (rule(facts, Earlier(tuple(f for _, f in found), frozenset(lost)))
+                if name in READS else rule(facts))
+        for item in made:
+            if isinstance(item, Finding):
+                found.append((name.split(".")[0], item))
+            elif isinstance(item, Lost):
+                lost |= item.keys
+            elif isinstance(item, Explains):
+                explains = item.finding
+            else:
+                marks.append(item)
+    kept = arbitrate(facts, found)
+    apply(facts.graph, facts.reached, marks)
+    return kept, explains
 
 
 def _keys(facts: Facts, name: str) -> list[int]:

@@ -184,6 +184,30 @@ class Walk:
     reached: dict[int, str]
 
 
+def _places(recording: Recording | None,
+            labels: Labels) -> tuple[str, list[int], set[int], list[str | None]]:
+    """What the walk reads from the recording: its tag (on the nodes that carry joins), the
+    sequence numbers where modules start or end, the marked sequence numbers, and the module
+    label of each place. A node's module label is found by bisection of its sequence number
+    (where it was made: a module's entry or exit); None: made outside the recording (the last
+    entry is for nodes made before it), drawn in its consumer's module."""
+    if recording is None:
+        return "", [], set(), [""]
+    by_place: list[str | None] = [labels.module_label(module) if seen else None
+                                  for seen, module in recording.modules_by_place()]
+    return recording.tag, recording.module_starts, recording.marked, [*by_place, None]
+
+
+def _add_leaf(graph: GradGraph, labels: Labels, variable: torch.Tensor,
+              reached: dict[int, str]) -> str:
+    """Add the node of a leaf the walk reached (held weakly, for `values=True`)."""
+    node_id = graph.add(labels.leaf_label(variable), "leaf", detail=shape_text(variable),
+                        marks=labels.leaf_marks(variable))
+    reached[id(variable)] = node_id
+    graph.tensors[node_id] = (id(variable), weakref.ref(variable))
+    return node_id
+
+
 def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
          recording: Recording | None, probe: bool = True) -> Walk:
     """Walk each loss's graph: number the nodes, probe their saved tensors (unless `probe` is
@@ -194,17 +218,9 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     reached: dict[int, str] = {}
     ids: dict[int, str] = {}
     alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
-    tag = recording.tag if recording is not None else ""
-    # each node's module label, by where it was made (a module's entry or exit), found by
-    # bisection of its sequence number; None: made outside the recording (the last entry is
-    # for nodes made before it), drawn in its consumer's module
-    starts: list[int] = recording.module_starts if recording is not None else []
-    marked: set[int] = recording.marked if recording is not None else set()
-    by_place = [labels.module_label(module) if seen else None
-                for seen, module in (recording.modules_by_place() if recording else [])]
-    by_place.append(None if recording is not None else "")
+    tag, starts, marked, by_place = _places(recording, labels)
     # this runs once per node of graphs with thousands: names bound once, tuples made directly
-    nodes, edges, tensors, sequence = graph.nodes, graph.edges, graph.tensors, graph.sequence
+    nodes, edges, sequence = graph.nodes, graph.edges, graph.sequence
     add_edge, ids_get, new_tuple = edges.append, ids.get, tuple.__new__
     node_names_get = _node_names.get
     for loss_name, loss in losses:
@@ -223,11 +239,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
             name = node_names_get(type(node)) or node_name(node)
             # (isinstance(None, torch.Tensor) costs 0.2 us: ask AccumulateGrad nodes only)
             if name == "AccumulateGrad" and isinstance(variable := node.variable, torch.Tensor):
-                node_id = graph.add(labels.leaf_label(variable), "leaf",
-                                    detail=shape_text(variable),
-                                    marks=labels.leaf_marks(variable))
-                reached[id(variable)] = node_id
-                tensors[node_id] = (id(variable), weakref.ref(variable))
+                node_id = _add_leaf(graph, labels, variable, reached)
             else:
                 number = node._sequence_nr()
                 module_label = by_place[bisect_right(starts, number) - 1]

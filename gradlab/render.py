@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import graphviz
 from gradlab.collapse import Folded, fold, unfolded
 from gradlab.graph import LOST, Edge, GradGraph, Node
 from gradlab.report import Report
+from gradlab.summary import shown_marks, summarise
 from gradlab.values import Capture, labels
 
 __all__ = ["DOT_MISSING", "LEGEND", "GraphView", "check_options", "draw"]
@@ -86,17 +88,13 @@ _WRAP = 24  # characters per label line in large type
 FIT_WIDTH_PT = 860  # 1147 px: shrunk to a 930 px output (1280x720, file browser open), 15 px type
 
 
-def _shows(node: Node, show_freed: bool) -> tuple[str, ...]:
-    return tuple(m for m in node.marks if m != "freed" or show_freed)
-
-
 def _node_label(node: Node, show_freed: bool, wrap: int = 0) -> str:
     lines = [node.label]
     if node.detail and node.kind != "in_place":
         lines[0] += f"\n{node.detail}"
     elif node.detail:
         lines.append(node.detail)
-    lines.extend(m for m in _shows(node, show_freed)
+    lines.extend(m for m in shown_marks(node, show_freed)
                  if not (node.kind in ("history_free", "frozen") and m in node.label))
     return _wrapped("\n".join(lines), wrap)
 
@@ -152,7 +150,6 @@ class GraphView:
         """True for the edge from an in-place op to the node whose saved value it made stale."""
         return self._kinds.get(e.src) == "in_place"
 
-    # --- building -----------------------------------------------------------------------
     def _build(self, legend: bool) -> graphviz.Digraph:
         size = _BIG if self.big else {}
         dot = graphviz.Digraph("gradlab", graph_attr={**_GRAPH_ATTR,
@@ -161,44 +158,9 @@ class GraphView:
                                node_attr={**_NODE_ATTR, **size},
                                edge_attr={**_EDGE_ATTR, **size})
         used = {"output", "op", "leaf"}
-        wrap = self.wrap
-        for node in self.folded.nodes:
-            intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
-            style = {} if intended else dict(_STYLE.get(node.kind, {}))
-            if node.kind in ("op", "leaf") and _shows(node, self._show_freed):
-                lost = node.kind == "leaf" and LOST in node.marks
-                style = {**style, **(_LOST if lost else _MARKED)}
-                used.add("lost" if lost else "marked")
-            elif node.kind == "cut_source" and not intended:
-                used.add("marked")
-            used.add(node.kind if node.kind in _STYLE else "op")
-            value = self.values.get(node.id)
-            dot.node(node.id, _node_label(node, self._show_freed, wrap)
-                     + (f"\n{value}" if value else ""), **style)
-            if self._show_saved:
-                for i, saved in enumerate(node.saved):
-                    dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
-                    dot.edge(f"{node.id}s{i}", node.id, dir="none", style="dotted")
-                    used.add("saved")
-        for box in self.folded.boxes:
-            params = f", {box.parameters} parameters" if box.parameters else ""
-            dot.node(box.id, f"{box.label}\n{box.ops} ops{params}", **_STYLE["box"])
-            used.add("box")
-        for e in self.folded.edges:
-            if self._changes(e):
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "✎ ", wrap),
-                         **_CHANGED_EDGE)
-                used.add("changed")
-            elif e.intended:
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· ", wrap),
-                         **_INTENDED_EDGE)
-                used.add("intended")
-            elif e.cause:
-                dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "╳ ", wrap),
-                         **_SEVERED)
-                used.add("severed")
-            else:
-                dot.edge(e.src, e.dst)
+        _draw_nodes(dot, self.folded, used, self._show_freed, self._show_saved, self.wrap,
+                    self.values)
+        _draw_edges(dot, self.folded.edges, used, self._changes, self.wrap)
         self.used = frozenset(used)
         if legend:
             with dot.subgraph(name="cluster_legend") as key:
@@ -214,55 +176,10 @@ class GraphView:
 
     def summary(self) -> str:
         """A deterministic text account: counts, named leaves, one line per severed edge and
-        per in-place change."""
-        g = self.graph
-        kinds = [n.kind for n in g.nodes]
-        leaves = [n for n in g.nodes if n.kind == "leaf"]
-        severed = [e for e in g.severed if not self._changes(e)]
-        lines = [f"graph: {len(g.nodes)} nodes ({kinds.count('output')} output, "
-                 f"{kinds.count('op') + kinds.count('cut_source')} ops, {len(leaves)} leaves"
-                 f"), {len(severed)} severed "
-                 f"edge{'s' if len(severed) != 1 else ''}"]
-        if self.collapsed_from is not None:
-            lines.append(f"drawn folded: {self.folded.drawn} boxes and nodes for "
-                         f"{self.collapsed_from} nodes")
-        named = [f"{n.label} {n.detail}" for n in leaves if not n.label.startswith("tensor ")]
-        if named:
-            lines.append("leaves: " + _shorten(named))
-        for e in g.edges:
-            where = f" at {e.where}" if e.where else ""
-            if self._changes(e):
-                lines.append(f"{g.node(e.src).label} ─✎→ {self._end(e.dst)}: {e.cause}{where} "
-                             "(the graph is intact: a saved value is stale)")
-            elif e.severed:
-                lines.append(f"{self._end(e.src, upstream=True)} ─╳→ {self._end(e.dst)}: "
-                             f"{e.cause}{where}")
-        for kind, words in (("frozen", "frozen (requires_grad=False)"),
-                            ("unused", "unused (no path to the loss)")):
-            names = [n.label for n in g.nodes if n.kind == kind]
-            if names:
-                lines.append(f"{words}: {_shorten(names)}")
-        for n in g.nodes:
-            marks = list(_shows(n, self._show_freed))
-            if marks and n.kind in ("op", "leaf"):
-                lines.append(f"{n.label}: {'; '.join(marks)}")
-            if self._show_saved and n.saved:
-                lines.append(f"{n.label} saved: {', '.join(n.saved)}")
-            if n.id in self.values:
-                lines.append(f"{n.label}: {self.values[n.id].replace(chr(10), ', ')}")
-        return "\n".join(lines)
-
-    def _end(self, node_id: str, upstream: bool = False) -> str:
-        """Name an end of a severed edge the way a learner knows it."""
-        node = self.graph.node(node_id)
-        if upstream and node.kind == "cut_source":
-            behind = [n for n in self.graph.upstream(node_id) if n.kind == "leaf"]
-            lost = [n for n in behind if LOST in n.marks]
-            if lost or behind:
-                return _shorten([n.label for n in lost or behind])
-        if node.kind in ("op", "cut_source") and node.module:
-            return node.module
-        return node.label
+        per in-place change (see `gradlab.summary`)."""
+        return summarise(self.graph, drawn=self.folded.drawn,
+                         collapsed_from=self.collapsed_from, show_freed=self._show_freed,
+                         show_saved=self._show_saved, values=self.values)
 
     def svg(self) -> str:
         """The picture as SVG text (needs Graphviz's `dot`)."""
@@ -330,6 +247,55 @@ class GraphView:
         return self.summary()
 
 
+def _draw_nodes(dot: graphviz.Digraph, folded: Folded, used: set[str], show_freed: bool,
+                show_saved: bool, wrap: int, values: dict[str, str]) -> None:
+    """The nodes (with their saved tensors when `show_saved`) and the folded boxes into `dot`;
+    the legend entries they need into `used`."""
+    for node in folded.nodes:
+        intended = node.kind == "cut_source" and not node.marks  # a cut that may be meant
+        style = {} if intended else dict(_STYLE.get(node.kind, {}))
+        if node.kind in ("op", "leaf") and shown_marks(node, show_freed):
+            lost = node.kind == "leaf" and LOST in node.marks
+            style = {**style, **(_LOST if lost else _MARKED)}
+            used.add("lost" if lost else "marked")
+        elif node.kind == "cut_source" and not intended:
+            used.add("marked")
+        used.add(node.kind if node.kind in _STYLE else "op")
+        value = values.get(node.id)
+        dot.node(node.id, _node_label(node, show_freed, wrap)
+                 + (f"\n{value}" if value else ""), **style)
+        if show_saved:
+            for i, saved in enumerate(node.saved):
+                dot.node(f"{node.id}s{i}", saved, **_STYLE["saved"])
+                dot.edge(f"{node.id}s{i}", node.id, dir="none", style="dotted")
+                used.add("saved")
+    for box in folded.boxes:
+        params = f", {box.parameters} parameters" if box.parameters else ""
+        dot.node(box.id, f"{box.label}\n{box.ops} ops{params}", **_STYLE["box"])
+        used.add("box")
+
+
+def _draw_edges(dot: graphviz.Digraph, edges: list[Edge], used: set[str],
+                changes: Callable[[Edge], bool], wrap: int) -> None:
+    """The edges into `dot`: in-place changes, cuts that may be intended, severed edges, plain
+    ones; the legend entries they need into `used`."""
+    for e in edges:
+        if changes(e):
+            dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "✎ ", wrap),
+                     **_CHANGED_EDGE)
+            used.add("changed")
+        elif e.intended:
+            dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "· ", wrap),
+                     **_INTENDED_EDGE)
+            used.add("intended")
+        elif e.cause:
+            dot.edge(e.src, e.dst, label=_edge_label(e.cause, e.where, "╳ ", wrap),
+                     **_SEVERED)
+            used.add("severed")
+        else:
+            dot.edge(e.src, e.dst)
+
+
 def _legend(dot: graphviz.Digraph, used: frozenset[str], wrap: int = 0) -> None:
     """The legend's entries for the marks in `used`, in a column, into `dot` (`wrap`: lines of
     at most that many characters)."""
@@ -350,12 +316,6 @@ def _legend(dot: graphviz.Digraph, used: frozenset[str], wrap: int = 0) -> None:
         if previous:
             dot.edge(previous, name + "_from" if edge is not None else name, style="invis")
         previous = name
-
-
-def _shorten(names: list[str], keep: int = 6) -> str:
-    if len(names) <= keep:
-        return ", ".join(names)
-    return ", ".join(names[:keep]) + f", … ({len(names) - keep} more)"
 
 
 def check_options(collapse: bool | str, max_nodes: int) -> None:

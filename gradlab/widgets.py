@@ -51,6 +51,7 @@ _CSS = (STATIC_CSS + "<style>"
         ".gradlab-pane,.gradlab-pane pre{word-break:normal;overflow-wrap:break-word}"
         ".gradlab-pane pre{white-space:pre-wrap}"
         "</style>")
+_FONT = {False: "1em", True: "1.6em"}
 _BIG_CSS = ("<style>.gradlab-big code, .gradlab-big pre {font-size: inherit}"
             ".gradlab-big-toggle button, button.gradlab-big-toggle"
             " {font-size: 1.5em; height: auto; padding: 0.3em 1em}</style>")
@@ -61,63 +62,25 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
     flips it from code (what a hidden notebook cell does under nbval)."""
 
     def __init__(self, comparison: Comparison, *, title: str | None, big: bool) -> None:
-        if not isinstance(comparison, Comparison):
-            raise TypeError("CompareWidget takes a gl.Comparison; gl.compare(broken, fixed) "
-                            f"builds both (got {type(comparison).__name__})")
-        if title is not None and not isinstance(title, str):
-            raise TypeError(f"title= takes a str (or None), not {type(title).__name__}: "
-                            f"gl.compare(..., title='{title}')")
-        if not isinstance(big, bool):
-            raise TypeError(f"big= takes True or False, not {big!r}")
+        _check_arguments(comparison, title, big)
         self.comparison = comparison
         self.title = title
         self.big = big
-        font = "1.6em" if big else "1em"
-        self.toggle = widgets.ToggleButtons(  # a row of real buttons: keyboard and projector
-            options=list(VARIANTS), value="broken", description="",
-            tooltips=["the program with the bug", "the same program, fixed"],
-            style={"button_width": "10em" if big else "7em",
-                   "font_weight": "bold" if big else ""})
-        self.rerun = widgets.Button(description="rerun", icon="refresh",
-                                    tooltip="run the shown variant again from scratch")
-        self.status = widgets.HTML()  # "running…", then how long the rerun took
-        self.status.add_class("gradlab-status")
-        if big:
-            self.toggle.add_class("gradlab-big-toggle")
-            self.rerun.add_class("gradlab-big-toggle")
-            self.status.style.font_size = font
+        self.toggle, self.rerun, self.status = _controls(big)
         heading = f"<h3 style='margin:0'>{escape(title)}</h3>" if title else ""
         self.heading = widgets.HTML(heading + _CSS + (_BIG_CSS if big else ""))
         gone = widgets.HTML(f"<p style='color:#a00000'><b>{escape(KERNEL_GONE)}</b></p>")
         gone.add_class("gradlab-kernel-gone")
-        self.panes = {name: widgets.HTML(layout=widgets.Layout(width="100%"))
-                      for name in ("error", "findings", "graph", "grads", "curve", "code")}
-        for name, pane in self.panes.items():
-            pane.style.font_size = font
-            pane.add_class("gradlab-pane")
-            pane.add_class(f"gradlab-{name}-pane")  # for the browser test and user CSS
-            if big:
-                pane.add_class("gradlab-big")
+        self.panes = _panes(big)
         self._result: Result | None = None
         self._html: dict[str, dict[str, str]] = {}  # pane values per variant: instant flips
-        self._curve_for: tuple[Result, Result] | None = None
-        self._curve_html = ""
-        self._figure: Figure | None = None
+        self._curves = _Curves(comparison, big)
         self._defer_curve = True  # a click shows the graph first; show() waits for the curve
         self.toggle.observe(self._on_toggle, names="value")
         self.rerun.on_click(self._on_rerun)
-        if big:  # graph at full width right under the buttons, code folded below
-            body = [self.panes["graph"], self.panes["error"], self.panes["findings"],
-                    self.panes["grads"], self.panes["curve"], self.panes["code"]]
-        else:
-            left = widgets.VBox([self.panes["code"], self.panes["grads"]],
-                                layout=widgets.Layout(width="40%"))
-            right = widgets.VBox([self.panes["graph"]], layout=widgets.Layout(width="60%"))
-            body = [self.panes["error"], self.panes["findings"], widgets.HBox([left, right]),
-                    self.panes["curve"]]
         controls = widgets.HBox([self.toggle, self.rerun, self.status])
         controls.add_class("gradlab-controls")
-        super().__init__([self.heading, gone, controls, *body])
+        super().__init__([self.heading, gone, controls, *_body(self.panes, big)])
         self.add_class("gradlab-live")
         self.show("broken")
 
@@ -163,7 +126,9 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
             self._html.pop(variant, None)
         values = self._html.get(variant)
         if values is None:
-            values = self._panes_of(variant, fresh)
+            values, shown = _pane_values(self.comparison, variant, fresh, self.big)
+            if shown:  # kept for instant flips; a failure is computed again next time
+                self._html[variant] = values
         self._result = (self.comparison.run(variant, train=False)
                         if self.comparison.cached(variant) else None)
         for name, value in values.items():
@@ -189,7 +154,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         if values is None or "curve" in values:
             return
         try:
-            values["curve"] = self._curve()
+            values["curve"] = self._curves.html()
         except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
             values["curve"] = (f"<p><b>gradlab failed while drawing the loss curve:</b></p>"
                                f"<pre>{escape(traceback.format_exc())}</pre>")
@@ -199,48 +164,17 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
             self.panes["curve"].value = values["curve"]
             self.panes["error"].value = values["error"]
 
-    def _panes_of(self, variant: str, fresh: bool) -> dict[str, str]:
-        try:
-            result = self.comparison.run(variant, fresh=fresh, train=False)
-            values = {
-                "error": exception_html(result),
-                "findings": findings_html(result),
-                "graph": graph_html(result, self.big),
-                "grads": grads_html(result),
-                "code": code_html(result, self.comparison.changed[variant], folded=self.big),
-            }
-            if not self.comparison.train_steps:
-                values["curve"] = ""
-        except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
-            values = {name: "" for name in self.panes}
-            values["error"] = (f"<p><b>gradlab failed while showing {escape(variant)}:</b></p>"
-                               f"<pre>{escape(traceback.format_exc())}</pre>")
-            return values
-        self._html[variant] = values
-        return values
-
-    def _curve(self) -> str:
-        """Both variants' loss curves; drawn again only when a variant was recomputed."""
-        results = (self.comparison.run("broken"), self.comparison.run("fixed"))
-        if self._curve_for is None or any(
-                a is not b for a, b in zip(results, self._curve_for, strict=True)):
-            curves = curves_of(list(results))
-            self._figure = curve.figure(curves, self.big) if curves else None
-            self._curve_html = curve_html(list(results), figure=self._figure)
-            self._curve_for = results
-        return self._curve_html
-
     def _static_curve(self) -> str:
         """The curve the live pane shows (one picture for both views), drawn now if due."""
-        return self._curve() if self.comparison.train_steps else ""
+        return self._curves.html() if self.comparison.train_steps else ""
 
     @property
     def figure(self) -> Figure | None:
         """The loss curves as a matplotlib Figure (None without `train_steps`), to restyle
         (`figure.axes[0].set_yscale("log")`) or save (`figure.savefig("curves.png")`)."""
-        if self.comparison.train_steps and self._figure is None:
+        if self.comparison.train_steps and self._curves.figure is None:
             self.show(self.variant)  # the curve is drawn after a flip: draw it now
-        return self._figure
+        return self._curves.figure
 
     def static(self) -> Any:
         """Both variants side by side as plain HTML: for pages without a kernel."""
@@ -254,8 +188,7 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         self.comparison.clear()
         self._html.clear()
         self._result = None
-        self._curve_for = None
-        self._figure = None
+        self._curves = _Curves(self.comparison, self.big)
         _close_tree(self)
 
     def _ipython_display_(self) -> None:
@@ -269,6 +202,104 @@ class CompareWidget(widgets.VBox):  # type: ignore[misc]
         if isinstance(bundle, dict) and _WIDGET_VIEW in bundle:
             display({_WIDGET_VIEW: bundle[_WIDGET_VIEW], "text/plain": ""},  # type: ignore[no-untyped-call]
                     raw=True)
+
+
+class _Curves:
+    """Both variants' loss curves, as HTML and as a matplotlib Figure; drawn again only when a
+    variant was recomputed."""
+
+    def __init__(self, comparison: Comparison, big: bool) -> None:
+        self.comparison = comparison
+        self.big = big
+        self.figure: Figure | None = None
+        self._for: tuple[Result, Result] | None = None
+        self._html = ""
+
+    def html(self) -> str:
+        """The curves pane's HTML for the variants' latest results."""
+        results = (self.comparison.run("broken"), self.comparison.run("fixed"))
+        if self._for is None or any(a is not b for a, b in zip(results, self._for, strict=True)):
+            curves = curves_of(list(results))
+            self.figure = curve.figure(curves, self.big) if curves else None
+            self._html = curve_html(list(results), figure=self.figure)
+            self._for = results
+        return self._html
+
+
+def _check_arguments(comparison: Comparison, title: str | None, big: bool) -> None:
+    """Raise TypeError for arguments CompareWidget does not take, saying what it takes."""
+    if not isinstance(comparison, Comparison):
+        raise TypeError("CompareWidget takes a gl.Comparison; gl.compare(broken, fixed) "
+                        f"builds both (got {type(comparison).__name__})")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title= takes a str (or None), not {type(title).__name__}: "
+                        f"gl.compare(..., title='{title}')")
+    if not isinstance(big, bool):
+        raise TypeError(f"big= takes True or False, not {big!r}")
+
+
+def _controls(big: bool) -> tuple[widgets.ToggleButtons, widgets.Button, widgets.HTML]:
+    """The broken | fixed buttons, the rerun button and its status line."""
+    toggle = widgets.ToggleButtons(  # a row of real buttons: keyboard and projector
+        options=list(VARIANTS), value="broken", description="",
+        tooltips=["the program with the bug", "the same program, fixed"],
+        style={"button_width": "10em" if big else "7em", "font_weight": "bold" if big else ""})
+    rerun = widgets.Button(description="rerun", icon="refresh",
+                           tooltip="run the shown variant again from scratch")
+    status = widgets.HTML()  # "running…", then how long the rerun took
+    status.add_class("gradlab-status")
+    if big:
+        toggle.add_class("gradlab-big-toggle")
+        rerun.add_class("gradlab-big-toggle")
+        status.style.font_size = _FONT[big]
+    return toggle, rerun, status
+
+
+def _panes(big: bool) -> dict[str, widgets.HTML]:
+    """One HTML pane per part of a result, each with its CSS classes."""
+    panes = {name: widgets.HTML(layout=widgets.Layout(width="100%"))
+             for name in ("error", "findings", "graph", "grads", "curve", "code")}
+    for name, pane in panes.items():
+        pane.style.font_size = _FONT[big]
+        pane.add_class("gradlab-pane")
+        pane.add_class(f"gradlab-{name}-pane")  # for the browser test and user CSS
+        if big:
+            pane.add_class("gradlab-big")
+    return panes
+
+
+def _body(panes: dict[str, widgets.HTML], big: bool) -> list[widgets.Widget]:
+    """The panes laid out: code and gradients beside the graph, or (`big`) the graph at full
+    width right under the buttons and the code folded below."""
+    if big:
+        return [panes["graph"], panes["error"], panes["findings"], panes["grads"],
+                panes["curve"], panes["code"]]
+    left = widgets.VBox([panes["code"], panes["grads"]], layout=widgets.Layout(width="40%"))
+    right = widgets.VBox([panes["graph"]], layout=widgets.Layout(width="60%"))
+    return [panes["error"], panes["findings"], widgets.HBox([left, right]), panes["curve"]]
+
+
+def _pane_values(comparison: Comparison, variant: str, fresh: bool,
+                 big: bool) -> tuple[dict[str, str], bool]:
+    """The panes' HTML for `variant` (the curve comes later, with `train_steps`), and whether
+    it ran: a failure of gradlab's own fills the error pane with its traceback instead."""
+    try:
+        result = comparison.run(variant, fresh=fresh, train=False)
+        values = {
+            "error": exception_html(result),
+            "findings": findings_html(result),
+            "graph": graph_html(result, big),
+            "grads": grads_html(result),
+            "code": code_html(result, comparison.changed[variant], folded=big),
+        }
+        if not comparison.train_steps:
+            values["curve"] = ""
+    except Exception:  # noqa: BLE001 - shown in the panel: a callback that dies says nothing
+        values = {name: "" for name in ("error", "findings", "graph", "grads", "curve", "code")}
+        values["error"] = (f"<p><b>gradlab failed while showing {escape(variant)}:</b></p>"
+                           f"<pre>{escape(traceback.format_exc())}</pre>")
+        return values, False
+    return values, True
 
 
 def _close_tree(widget: widgets.Widget) -> None:

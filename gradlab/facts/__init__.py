@@ -24,7 +24,6 @@ from gradlab.facts.source import backward_on_numbers, grad_mode_block, source_tr
 from gradlab.facts.text import group, place, where
 from gradlab.graph import walk
 from gradlab.record import Event
-from gradlab.report import Finding
 
 __all__ = ["Context", "Facts", "Names", "backward_on_numbers", "grad_mode_block", "group",
            "initialised", "place", "source_tree", "where"]
@@ -51,12 +50,6 @@ class Facts:
         self.graph, self.probes, self.joined = walked.graph, walked.probes, walked.joined
         self.reached = walked.reached
         self._norms: dict[int, tuple[torch.Tensor, float]] = {}
-        # what the cut rules drew and named so far (see gradlab.rules.severing)
-        self.drawn: dict[int, str] = dict(self.reached)
-        self.numpy_drawn: set[int] = set()
-        self.lost_reported: set[int] = set()
-        self.found: list[Finding] = []  # what the rules run so far reported
-        self.explains: Finding | None = None  # a rule's account of an exception explain() lacks
 
     def events(self, kind: str) -> list[Event]:
         """The recorded events of one kind (none without a recording)."""

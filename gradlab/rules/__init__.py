@@ -1,8 +1,10 @@
 """The rules, in the fixed order they run: each reads the Facts and returns its findings.
 
-A rule may read what the rules before it found (`Facts.found`): the cuts drawn at the joins come
-first, the exception's own finding only when nothing before named its kind, the parameter
-inventory last (it skips what a cut already reported).
+Rules are pure: a rule reads the Facts and returns findings, marks to draw (data, drawn after
+arbitration by `gradlab.overlay`) and claims. A rule that reads what the rules before it found
+says so in `gradlab.arbitrate.READS`: the cuts drawn at the joins come first, the exception's own
+finding only when nothing before named its kind, the parameter inventory last (it skips what a
+cut already reported).
 
 Each rule module declares the kinds it owns beside its check (`METADATA`: lesson, severity
 policy, explanation); `KINDS` collects them, and the report and `gl.explain` read them here.
@@ -10,11 +12,11 @@ policy, explanation); `KINDS` collects them, and the report and `gl.explain` rea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from gradlab import warned
-from gradlab.facts import Facts
-from gradlab.report import Finding, Kind
+from gradlab.overlay import Item
+from gradlab.report import Kind
 from gradlab.rules import (
     accumulated_gradient,
     behind_autograd,
@@ -37,7 +39,7 @@ from gradlab.rules import (
 
 __all__ = ["KINDS", "ORDER", "RULES", "Rule"]
 
-Rule = Callable[[Facts], list[Finding]]
+Rule = Callable[..., Sequence[Item]]  # (facts) or, declared in READS, (facts, earlier)
 
 RULES: tuple[Rule, ...] = (
     cuts.at_joins,

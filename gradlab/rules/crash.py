@@ -30,6 +30,7 @@ from typing import Any
 import torch
 
 from gradlab.facts import Facts, where
+from gradlab.overlay import Earlier, Explains, Item
 from gradlab.record import Event, Where, is_internal, user_where
 from gradlab.report import Finding
 from gradlab.rules.severing import not_a_tensor_loss
@@ -43,9 +44,9 @@ _GRAD_READ = re.compile(r"((?:[A-Za-z_]\w*)(?:\.[A-Za-z_]\w*)*)\.grad\b")
 _UNDER = {"no_grad": " under torch.no_grad()", "inference_mode": " under torch.inference_mode()"}
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts, earlier: Earlier) -> list[Item]:
     """Explain a None-.grad or non-tensor-loss crash from the recording; the finding becomes
-    the exception's explanation (`Facts.explains`)."""
+    the exception's explanation (an `Explains` claim)."""
     exc = facts.ctx.exception
     if exc is None:
         return []
@@ -54,7 +55,7 @@ def check(facts: Facts) -> list[Finding]:
     if frame is None:
         return []
     if _NONE.search(text):
-        found = _none_grad(facts, frame, line, text)
+        found = _none_grad(facts, earlier, frame, line, text)
     elif (match := _NOT_A_TENSOR.search(text)) is not None:
         finding = not_a_tensor_loss(facts, match.group(1))
         found = None if finding is None else (finding, True)
@@ -63,8 +64,7 @@ def check(facts: Facts) -> list[Finding]:
     if found is None:
         return []
     finding, new = found
-    facts.explains = finding
-    return [finding] if new else []
+    return [Explains(finding), finding] if new else [Explains(finding)]
 
 
 def _failing_line(exc: BaseException) -> tuple[FrameType | None, int]:
@@ -91,7 +91,7 @@ def _resolve(frame: FrameType, expression: str) -> Any:
     return value
 
 
-def _none_grad(facts: Facts, frame: FrameType, line: int,
+def _none_grad(facts: Facts, earlier: Earlier, frame: FrameType, line: int,
                text: str) -> tuple[Finding, bool] | None:
     source = linecache.getline(frame.f_code.co_filename, line)
     for expression in _GRAD_READ.findall(source):
@@ -101,7 +101,7 @@ def _none_grad(facts: Facts, frame: FrameType, line: int,
         if not t.is_leaf and t.retains_grad and t.grad is not None:
             continue
         name = facts.names.name(t) if id(t) in facts.names.tensors else expression
-        known = next((f for f in facts.found if f.severity == "error" and name in f.names), None)
+        known = next((f for f in earlier.found if f.severity == "error" and name in f.names), None)
         if known is not None:
             return known, False
         crash = f"hence {text.splitlines()[0]}"

@@ -25,7 +25,8 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts
-from gradlab.report import Finding, Kind
+from gradlab.overlay import Earlier, Item, NewNode, lost_in
+from gradlab.report import Kind
 from gradlab.rules.severing import CUT_SEVERITY, history_free, sever
 
 __all__ = ["METADATA", "at_joins", "behind_cuts", "numpy_not_joined"]
@@ -53,52 +54,53 @@ METADATA = (
 )
 
 
-def at_joins(facts: Facts) -> list[Finding]:
+def at_joins(facts: Facts) -> list[Item]:
     """Cuts and history-free leaves where their values entered the graph."""
-    found: list[Finding] = []
+    found: list[Item] = []
     if facts.rec is None:
         return found
     for node, node_id in facts.joined:
         for event in facts.rec.node_events(node):
             if event.cuts:
-                found += sever(facts, event.cuts, node_id)
-            found += history_free(facts, event.leaves, node_id)
+                found += sever(facts, event.cuts, node_id).items()
+            found += history_free(facts, event.leaves, node_id).items()
     return found
 
 
-def numpy_not_joined(facts: Facts) -> list[Finding]:
+def numpy_not_joined(facts: Facts) -> list[Item]:
     """Numpy round trips whose way back (from_numpy of a new array, say) was not seen."""
-    found: list[Finding] = []
+    found: list[Item] = []
     if facts.rec is None or not facts.graph.outputs:
         return found
     into = facts.graph.outputs[0].id
     joined = {i for e in facts.rec.of_kind("join") for i in e.cuts}
     heads = [e for e in facts.rec.of_kind("cut") if e.cause == "numpy_roundtrip"
-             and e.index not in joined and e.index not in facts.numpy_drawn]
-    facts.numpy_drawn.update(e.index for e in heads)
+             and e.index not in joined]
     for head in heads:
         chain = frozenset(head.cuts | {head.index})
         sources = [t for i in chain for ref in facts.rec.events[i].source_leaves
                    if (t := ref()) is not None]
         if any(id(t) not in facts.reached for t in sources):
-            found += sever(facts, chain, into)
+            found += sever(facts, chain, into).items()
     return found
 
 
-def behind_cuts(facts: Facts) -> list[Finding]:
+def behind_cuts(facts: Facts, earlier: Earlier) -> list[Item]:
     """Cuts whose value reached the loss only through a later cut (a no_grad encoder feeding
     a layer that numpy then cut off): reported now, not one fix later."""
-    found: list[Finding] = []
+    found: list[Item] = []
     if facts.rec is None:
         return found
     joined = {i for e in facts.rec.of_kind("join") for i in e.cuts}
+    reported = set(earlier.lost)
     for event in facts.rec.of_kind("cut"):
         if event.index not in joined:  # its value never entered a tracked computation
             continue
         lost = [t for ref in event.source_leaves if (t := ref()) is not None
                 and t.requires_grad and id(t) in facts.names.params
-                and id(t) not in facts.reached and id(t) not in facts.lost_reported]
+                and id(t) not in facts.reached and id(t) not in reported]
         if lost:
-            found += sever(facts, frozenset({event.index}),
-                                 facts.graph.add("used behind another cut", "op"))
+            found.append(behind := NewNode("used behind another cut", "op"))
+            found += (cut := sever(facts, frozenset({event.index}), behind)).items()
+            reported |= lost_in(cut.marks)
     return found

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from gradlab.explain import TRAINING_LOOP, Explanation, explain
 from gradlab.facts import Facts
+from gradlab.overlay import Earlier, Item, NewNode
 from gradlab.record import exception_where
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import sever
@@ -37,7 +38,7 @@ METADATA = (
 )
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts, earlier: Earlier) -> list[Item]:
     """The exception's finding, placed at the last cut of its kind when one was recorded."""
     exc = facts.ctx.exception
     if exc is None:
@@ -53,17 +54,18 @@ def check(facts: Facts) -> list[Finding]:
             "requires_grad_(True) on it (model.head.requires_grad_(True))")]
     if explanation is not None and explanation.kind == "not_in_optimizer":
         explanation = _empty_optimizer(facts, explanation)
-    if explanation is None or explanation.kind in {f.kind for f in facts.found}:
+    if explanation is None or explanation.kind in {f.kind for f in earlier.found}:
         return []
-    if explanation.kind == "missing_requires_grad" and facts.found:
+    if explanation.kind == "missing_requires_grad" and earlier.found:
         return []
-    severed: list[Finding] = []
+    severed: list[Item] = []
     cuts = [e for e in facts.events("cut") if e.cause == explanation.kind]
     if cuts:
-        severed = [replace(f, severity="error") if f.kind == explanation.kind else f
-                   for f in sever(facts, frozenset({cuts[-1].index}),
-                                        facts.graph.add("where it failed", "output"))]
-        if any(f.kind == explanation.kind for f in severed):
+        failed = NewNode("where it failed", "output")
+        cut = sever(facts, frozenset({cuts[-1].index}), failed)
+        severed = [*(replace(f, severity="error") if f.kind == explanation.kind else f
+                     for f in cut.findings), failed, *cut.marks]
+        if any(f.kind == explanation.kind for f in cut.findings):
             return severed
     return [*severed, Finding(explanation.kind, "error", (), str(exception_where(exc) or ""),
                               explanation.explanation, explanation.fix,

@@ -25,7 +25,8 @@ import math
 import re
 
 from gradlab.facts import Facts, place, where
-from gradlab.graph import Edge, Probe
+from gradlab.graph import Probe
+from gradlab.overlay import AddEdge, Item, NewNode
 from gradlab.record import Event
 from gradlab.report import Finding, Kind
 
@@ -42,7 +43,7 @@ _VERSION_ERROR = re.compile(r"\[torch\.\w+ \[([\d, ]*)\]\](?:, which is output \
                             r" is at version (\d+); expected version (\d+)")
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts) -> list[Item]:
     """In-place ops on leaves that require grad, and saved tensors changed in place."""
     found = [Finding("in_place", "error", (name,), where(event),
                      f"in-place {event.op} on {name}, a leaf that requires grad.",
@@ -51,13 +52,14 @@ def check(facts: Facts) -> list[Finding]:
              for event in facts.events("in_place") if event.detail == "leaf"
              for name in (facts.tensor_name(event),)]
     pending = _pending_nodes(facts)
+    marks: list[Item] = []
     for probe in facts.probes:
         if probe.problem != "stale" or probe.node_id not in pending:
             continue
         change = _match(facts, probe)
         if change is not None:
-            op = facts.graph.add(f"{change.op} (in place)", "in_place", detail=str(change.where))
-            facts.graph.edges.append(Edge(op, probe.node_id, "in-place", where(change)))
+            changed = NewNode(f"{change.op} (in place)", "in_place", str(change.where))
+            marks += [changed, AddEdge(changed, probe.node_id, "in-place", where(change))]
             op = f"{change.detail}() ({change.op})" if change.detail else change.op
             what = f"{op} at {where(change)}" if where(change) else op
         else:
@@ -69,7 +71,7 @@ def check(facts: Facts) -> list[Finding]:
             f"({mark[0] if mark else 'stale'}): backward() will raise 'modified by an inplace "
             "operation'.",
             "use the out-of-place op (y = y * 2, torch.relu(y)) or change a clone()."))
-    return found
+    return [*found, *marks]
 
 
 def _pending_nodes(facts: Facts) -> set[str]:

@@ -20,6 +20,7 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts
+from gradlab.overlay import Item
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import history_free, lost_numbers, sever
 
@@ -32,19 +33,20 @@ METADATA = (
 )
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts) -> list[Item]:
     """Name why each loss without history has none."""
-    found: list[Finding] = []
+    found: list[Item] = []
     for (loss_name, loss), node in zip(facts.ctx.losses, facts.graph.outputs, strict=True):
         if loss.grad_fn is not None or loss.requires_grad:
             continue
         cuts, leaves = facts.rec.origin(loss) if facts.rec else (frozenset(), frozenset())
         if cuts:
-            found += sever(facts, cuts, node.id, quiet_if_reached=True)
+            found += sever(facts, cuts, node.id, quiet_if_reached=True).items()
             continue
         free = history_free(facts, leaves, node.id, "error")
-        if free:
-            found += free
+        found += free.marks  # drawn either way, as before
+        if free.findings:
+            found += free.findings
             continue
         frozen = facts.all_frozen
         if frozen is not None:

@@ -19,6 +19,7 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts, where
+from gradlab.overlay import Earlier, Item
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import mark_node_of
 
@@ -31,9 +32,9 @@ METADATA = (
 )
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts, earlier: Earlier) -> list[Item]:
     """`.grad` reads on non-leaves, and variables that are conversions of leaves."""
-    found: list[Finding] = []
+    found: list[Item] = []
     if facts.rec is None:
         return found
     conversions = {id(t): e for e in facts.rec.of_kind("to_non_leaf")
@@ -46,7 +47,7 @@ def check(facts: Facts) -> list[Finding]:
             continue
         reported.add(key)
         name = facts.tensor_name(event)
-        if any(f.kind == "non_leaf_grad" and name in f.names for f in facts.found):
+        if any(f.kind == "non_leaf_grad" and name in f.names for f in earlier.found):
             continue  # the crash it caused is reported already
         convert = conversions.get(key)
         if convert is not None:
@@ -61,7 +62,7 @@ def check(facts: Facts) -> list[Finding]:
             fix = f"call {name}.retain_grad() before backward(), or use a hook"
         found.append(Finding("non_leaf_grad", "warning", (name,), where(event), message, fix))
         if t is not None and t.grad_fn is not None:
-            mark_node_of(facts, t, "non-leaf: .grad is None, use retain_grad()")
+            found.append(mark_node_of(t, "non-leaf: .grad is None, use retain_grad()"))
     for key, convert in conversions.items():
         converted = facts.names.scope.get(key)
         if key in reported or converted is None:

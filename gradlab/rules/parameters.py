@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from gradlab.explain import TRAINING_LOOP
 from gradlab.facts import Facts, group, where
+from gradlab.overlay import Earlier, Item, NewNode
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]
@@ -47,10 +48,10 @@ METADATA = (
 )
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts, earlier: Earlier) -> list[Item]:
     """Frozen, plain-attribute, optimizer-less and unused parameters."""
     names = facts.names
-    found: list[Finding] = []
+    found: list[Item] = []
     training = any(loss.grad_fn is not None for _, loss in facts.ctx.losses)
     frozen = sorted(set(names.frozen.values()))
     if frozen and training:
@@ -79,7 +80,7 @@ def check(facts: Facts) -> list[Finding]:
     if names.optimized:
         found += _not_in_optimizer(facts)
     if training:
-        found += _unused(facts)
+        found += _unused(facts, earlier)
     return found
 
 
@@ -175,7 +176,7 @@ def _untrained_models(facts: Facts) -> set[int]:
             if not any(id(p) in optimized for p in of[id(model)]) for p in of[id(model)]}
 
 
-def _unused(facts: Facts) -> list[Finding]:
+def _unused(facts: Facts, earlier: Earlier) -> list[Item]:
     """Parameters of a model that trains, which never reach the loss: a warning when an
     optimizer holds them (DistributedDataParallel would stop), else info."""
     unused = []
@@ -185,14 +186,14 @@ def _unused(facts: Facts) -> list[Finding]:
             continue
         unused += [facts.names.params[id(p)] for p in params
                    if id(p) not in facts.reached and p.requires_grad
-                   and id(p) not in facts.lost_reported and id(p) in facts.names.params]
-    for name in unused:
-        facts.graph.add(name, "unused", marks=("unused: no path to the loss",))
+                   and id(p) not in earlier.lost and id(p) in facts.names.params]
+    marks: list[Item] = [NewNode(name, "unused", marks=("unused: no path to the loss",))
+                          for name in unused]
     if not unused:
         return []
     names = facts.names
     trained = any(key in names.optimized for key, name in names.params.items() if name in unused)
-    return [Finding(
+    return [*marks, Finding(
         "unused_parameter", "warning" if trained else "info", tuple(sorted(unused)), "",
         f"{', '.join(sorted(unused))} never reached the loss: the forward does not use "
         f"{'it' if len(unused) == 1 else 'them'} (DistributedDataParallel would stop with an "

@@ -24,6 +24,7 @@ from __future__ import annotations
 import torch
 
 from gradlab.facts import Facts, where
+from gradlab.overlay import Item, Lost
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]
@@ -36,16 +37,16 @@ METADATA = (
 )
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts) -> list[Item]:
     """Conversions of a Parameter kept in its place, and weights rebound under no_grad."""
     names = facts.names
-    found: list[Finding] = []
+    found: list[Item] = []
     for event in facts.events("to_non_leaf"):
         t = event.tensor() if event.tensor is not None else None
         if t is None or id(t) not in names.plain:  # a variable: non_leaf_grad says it
             continue
         name = names.name(t)
-        facts.lost_reported.add(id(t))
+        found.append(Lost(frozenset({id(t)})))
         found.append(Finding(
             "rebound_parameter", "error", (name,), where(event),
             f"{name} holds the result of .{event.op}() at {where(event)} on a leaf that "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import torch
 
 from gradlab.facts import Facts, group
+from gradlab.overlay import Earlier
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]
@@ -35,11 +36,11 @@ METADATA = (
 )
 
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts, earlier: Earlier) -> list[Finding]:
     """Modules held in plain lists, tuples or dicts of a model."""
     registered: set[int] = set()
     held: dict[str, list[str]] = {}
-    told = [n for f in facts.found if f.kind == "not_in_optimizer" for n in f.names]
+    told = [n for f in earlier.found if f.kind == "not_in_optimizer" for n in f.names]
     for var, model in facts.ctx.modules:
         for mod_name, sub in facts.names.submodules_of[id(model)]:
             if type(sub).__module__.startswith("torch."):

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gradlab.facts import Facts
+from gradlab.overlay import Item, Marked
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import CUT_SEVERITY, lost_numbers, sever
 
@@ -40,19 +41,19 @@ METADATA = (
                      "without history"),
 )
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts) -> list[Item]:
     """Fresh leaves made from trainable tensors, and losses that are leaves."""
-    found = lost_numbers(facts, True, "into a new tensor without their history, and "
-                         "requires_grad=True makes it a fresh leaf.")
+    found: list[Item] = [*lost_numbers(facts, True, "into a new tensor without their history, and "
+                         "requires_grad=True makes it a fresh leaf.")]
     for name, loss in facts.ctx.losses:
         if not (loss.is_leaf and loss.requires_grad):
             continue
         cuts, _ = facts.rec.origin(loss) if facts.rec is not None else (frozenset(), frozenset())
         if cuts:
             node = facts.graph.find(name)
-            severed = sever(facts, cuts, node[0].id) if node else []
-            found += [replace(f, severity="error") for f in severed]
-            if severed:
+            severed = sever(facts, cuts, node[0].id) if node else Marked([], [])
+            found += [*(replace(f, severity="error") for f in severed.findings), *severed.marks]
+            if severed.findings:
                 continue
         found.append(Finding(
             "rewrap", "error", (name,), "",

@@ -4,7 +4,8 @@ A cut is an error only when a tensor the user trains loses its only path to the 
 `info` when what it cut is not trained here, is trained by another optimizer with another loss,
 or still gets a gradient along another path (the run's own `.grad` says so). The rules that meet
 a cut (at a join, behind a loss without history, at a re-wrapped loss, at the exception) draw
-and word it here, so it is drawn and worded the same way by every one of them.
+and word it here, so it is drawn and worded the same way by every one of them. Drawing is data:
+the helpers return marks (`gradlab.overlay`) beside the findings, and never touch the graph.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import torch
 
 from gradlab.facts import Facts, grad_mode_block, initialised, place, where
-from gradlab.graph import LOST, Edge, shape_text
+from gradlab.graph import LOST, shape_text
+from gradlab.overlay import AddEdge, Item, LeafOf, Lost, Mark, Marked, MarkMadeBy, NewNode, Ref
 from gradlab.record import Event
 from gradlab.report import Finding
 
@@ -56,23 +58,17 @@ _REWRAP_FIX = ("use torch.stack / torch.cat / ops on the tensors themselves, kee
                "instead of .item() numbers, and do not set requires_grad=True on the result")
 
 
-def mark_node_of(facts: Facts, t: torch.Tensor, mark: str) -> None:
-    """Mark the graph node that made `t`."""
+def mark_node_of(t: torch.Tensor, mark: str) -> MarkMadeBy:
+    """The mark on the graph node that made `t`."""
     label = t.grad_fn.name().removeprefix("torch::autograd::") if t.grad_fn else ""
-    for node in facts.graph.find(label):
-        facts.graph.mark(node.id, mark)
-        break
+    return MarkMadeBy(label, mark)
 
 
-def leaf_node(facts: Facts, t: torch.Tensor, quiet: bool = False) -> str:
-    """Return the node of a leaf, drawing it if the loss graphs did not reach it
-    (`quiet`: without marks, behind a cut that may be intended)."""
-    node_id = facts.drawn.get(id(t))
-    if node_id is None:
-        node_id = facts.graph.add(facts.names.name(t), "leaf", detail=shape_text(t),
-                                  marks=() if quiet else facts.names.leaf_marks(t))
-        facts.drawn[id(t)] = node_id
-    return node_id
+def leaf_node(facts: Facts, t: torch.Tensor, quiet: bool = False) -> LeafOf:
+    """The node of a leaf, drawn if nothing drew it before (`quiet`: without marks, behind a
+    cut that may be intended)."""
+    return LeafOf(id(t), NewNode(facts.names.name(t), "leaf", shape_text(t),
+                                 () if quiet else facts.names.leaf_marks(t)))
 
 
 def _chains(facts: Facts, cut_ids: frozenset[int]) -> list[list[Event]]:
@@ -87,14 +83,14 @@ def _chains(facts: Facts, cut_ids: frozenset[int]) -> list[list[Event]]:
     return list(chains.values())
 
 
-def sever(facts: Facts, cut_ids: frozenset[int], into: str,
-          quiet_if_reached: bool = False) -> list[Finding]:
-    """Draw the cuts whose values entered the graph at node `into`; return their findings.
+def sever(facts: Facts, cut_ids: frozenset[int], into: Ref,
+          quiet_if_reached: bool = False) -> Marked:
+    """The findings of the cuts whose values entered the graph at node `into`, and their marks.
 
     With `quiet_if_reached`, a cut whose sources all get gradient elsewhere is drawn but
     not reported (a metric computed under no_grad next to the training loss)."""
     findings: list[Finding] = []
-    graph = facts.graph
+    marks: list[Item] = []
     for chain in _chains(facts, cut_ids):
         head = chain[-1]
         leaves = [t for e in chain for ref in e.source_leaves if (t := ref()) is not None]
@@ -110,23 +106,25 @@ def sever(facts: Facts, cut_ids: frozenset[int], into: str,
             findings.append(_trained_elsewhere(facts, cause, head, unreached))
         finding = _cut_finding(facts, cause, head, chain, unique, lost) if (
             lost or not (quiet_if_reached or unreached)) else None
+        if lost:  # reported (as an error, or as info when another optimizer trains them)
+            marks.append(Lost(frozenset(id(t) for t in lost)))
         intended = finding is None or finding.severity == "info"
+        src: Ref
         if source_node or len(unique) > 1:  # one box where the leaves' paths were cut
-            src = graph.add(source_node or f"{chain[0].op}(...)", "cut_source",
-                            marks=() if intended else ("history cut off",))
-            for t in unique:
-                graph.edges.append(Edge(leaf_node(facts, t, intended), src))
+            src = NewNode(source_node or f"{chain[0].op}(...)", "cut_source",
+                          marks=() if intended else ("history cut off",))
+            marks += [src, *(AddEdge(leaf_node(facts, t, intended), src) for t in unique)]
         elif unique:
             src = leaf_node(facts, unique[0], intended)
         else:
-            src = graph.add("value without history", "cut_source")
+            src = NewNode("value without history", "cut_source")
+            marks.append(src)
         if not intended:
-            for t in lost:
-                graph.mark(leaf_node(facts, t), LOST)
-        graph.edges.append(Edge(src, into, label, where(head), intended))
+            marks += [Mark(leaf_node(facts, t), LOST) for t in lost]
+        marks.append(AddEdge(src, into, label, where(head), intended))
         if finding is not None:
             findings.append(finding)
-    return findings
+    return Marked(findings, marks)
 
 
 def _trained_elsewhere(facts: Facts, cause: str, head: Event,
@@ -158,7 +156,6 @@ def _cut_finding(facts: Facts, cause: str, head: Event, chain: list[Event],
         return None
     if lost:
         severity, message = _weigh(facts, lost, what, message)
-        facts.lost_reported.update(id(t) for t in lost)
     else:
         severity = "info"
         message = (f"may be intended: {message} They still get gradient along another "
@@ -181,12 +178,13 @@ def _weigh(facts: Facts, lost: list[torch.Tensor], what: str,
     return "error", f"{what} get no gradient: {message}"
 
 
-def history_free(facts: Facts, keys: frozenset[int], into: str,
-                 floor: str = "warning") -> list[Finding]:
-    """Draw the leaves without requires_grad that entered node `into` and look like
-    weights; return their findings (a frozen parameter is drawn apart, not reported)."""
+def history_free(facts: Facts, keys: frozenset[int], into: Ref,
+                 floor: str = "warning") -> Marked:
+    """The findings of the leaves without requires_grad that entered node `into` and look like
+    weights, and their marks (a frozen parameter is drawn apart, not reported)."""
     assert facts.rec is not None
     findings = []
+    marks: list[Item] = []
     names = facts.names
     for key in sorted(keys):
         t = facts.rec.leaf(key)
@@ -203,10 +201,8 @@ def history_free(facts: Facts, keys: frozenset[int], into: str,
             fix = f"self.{name.split('.')[-1]} = nn.Parameter(...)"
             severity = "error"
         elif id(t) in names.frozen:
-            src = facts.drawn.get(id(t)) or facts.graph.add(
-                name, "frozen", detail=shape_text(t), marks=("frozen: requires_grad=False",))
-            facts.drawn[id(t)] = src
-            facts.graph.edges.append(Edge(src, into, "frozen", intended=True))
+            frozen = NewNode(name, "frozen", shape_text(t), ("frozen: requires_grad=False",))
+            marks.append(AddEdge(LeafOf(id(t), frozen), into, "frozen", intended=True))
             continue
         elif id(t) in names.optimized or (not names.optimized and names.looks_like_weight(
                 id(t))):  # with optimizers, they say what trains
@@ -217,10 +213,10 @@ def history_free(facts: Facts, keys: frozenset[int], into: str,
             severity = "error" if id(t) in names.optimized else floor
         else:
             continue
-        src = facts.graph.add(name, "history_free", detail=shape_text(t), marks=(label,))
-        facts.graph.edges.append(Edge(src, into, label))
+        src = NewNode(name, "history_free", shape_text(t), (label,))
+        marks += [src, AddEdge(src, into, label)]
         findings.append(Finding(kind, severity, (name,), "", message, fix))
-    return findings
+    return Marked(findings, marks)
 
 
 def not_a_tensor_loss(facts: Facts, type_name: str) -> Finding | None:
@@ -245,7 +241,7 @@ def not_a_tensor_loss(facts: Facts, type_name: str) -> Finding | None:
         ".item() and .numpy() for logging", place=place(cut.where))
 
 
-def lost_numbers(facts: Facts, fresh: bool, how: str) -> list[Finding]:
+def lost_numbers(facts: Facts, fresh: bool, how: str) -> list[Finding | Lost]:
     """Trainable tensors no loss reached that a re-wrap took in: as a fresh leaf with
     `requires_grad=True` (`fresh`), or as Python numbers (`.item()`, `float()`,
     `torch.Tensor([a, b])`) from which the loss was built."""
@@ -261,10 +257,10 @@ def lost_numbers(facts: Facts, fresh: bool, how: str) -> list[Finding]:
         lost = {train[k][0] for k in sources if k in train and k not in facts.reached}
         if lost:
             by_line.setdefault((where(event), *place(event.where)), (event, set()))[1].update(lost)
-    found = []
+    found: list[Finding | Lost] = []
     for (line, *_), (event, lost) in sorted(by_line.items()):
         names = sorted(lost)
-        facts.lost_reported.update(k for k, (n, _) in train.items() if n in lost)
+        found.append(Lost(frozenset(k for k, (n, _) in train.items() if n in lost)))
         found.append(Finding(
             "rewrap", "error", tuple(names), line,
             f"{', '.join(names)} get no gradient: {event.op}(...) at {line} copies their values "

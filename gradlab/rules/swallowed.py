@@ -31,12 +31,13 @@ from dataclasses import replace
 from gradlab.explain import explain
 from gradlab.facts import Facts, backward_on_numbers, place, where
 from gradlab.facts.source import handler_line
+from gradlab.overlay import Earlier
 from gradlab.report import Finding
 from gradlab.rules.severing import not_a_tensor_loss
 
 __all__ = ["check", "numbers_given_backward"]
 
-def check(facts: Facts) -> list[Finding]:
+def check(facts: Facts, earlier: Earlier) -> list[Finding]:
     """One finding per autograd error caught in the user's code, at the line that raised."""
     found: dict[tuple[str, str, tuple[str, int]], Finding] = {}
     stopped = facts.ctx.exception
@@ -45,7 +46,7 @@ def check(facts: Facts) -> list[Finding]:
             continue  # it stopped the code: the exception's own finding names it
         explanation = explain(event.detail)
         if explanation is None or (explanation.kind == "missing_requires_grad" and any(
-                f.severity == "error" for f in facts.found)):  # a rule named the real cause
+                f.severity == "error" for f in earlier.found)):  # a rule named the real cause
             continue
         at = where(event)
         catcher = next((handler for file, line in event.stack

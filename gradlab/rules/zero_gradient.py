@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from gradlab.facts import Facts, where
+from gradlab.overlay import Earlier, Item, Lost
 from gradlab.record import Event
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import CUT_SEVERITY
@@ -54,7 +55,7 @@ _RESHAPE = ("TBackward", "ViewBackward", "PermuteBackward", "TransposeBackward",
 _NORMALIZE = ("NativeBatchNorm", "CudnnBatchNorm", "NativeLayerNorm", "NativeGroupNorm")
 
 
-def predicted(facts: Facts) -> list[Finding]:
+def predicted(facts: Facts) -> list[Item]:
     """Trainable tensors that reach the loss only through round, floor, sign..."""
     if not facts.events("zero_derivative"):
         return []
@@ -81,7 +82,7 @@ def predicted(facts: Facts) -> list[Finding]:
             else:
                 blocked.setdefault(id(variable), blocker)
         stack.extend((child, blocker) for child, _ in node.next_functions if child is not None)
-    found: list[Finding] = []
+    found: list[Item] = []
     by_event: dict[int, list[str]] = {}
     events: dict[int, Event] = {}
     for key, (name, _) in facts.trainable.items():
@@ -91,7 +92,7 @@ def predicted(facts: Facts) -> list[Finding]:
             events[event.index] = event
     for index, names in sorted(by_event.items()):
         event = events[index]
-        facts.lost_reported.update(k for k, (n, _) in facts.trainable.items() if n in names)
+        found.append(Lost(frozenset(k for k, (n, _) in facts.trainable.items() if n in names)))
         found.append(Finding(
             "non_differentiable", "error", tuple(sorted(names)), where(event),
             f"{', '.join(sorted(names))} reach the loss only through {event.op}(), whose "
@@ -102,12 +103,12 @@ def predicted(facts: Facts) -> list[Finding]:
     return found
 
 
-def after_backward(facts: Facts) -> list[Finding]:
+def after_backward(facts: Facts, earlier: Earlier) -> list[Finding]:
     """Trainable tensors whose `.grad`, written by the last backward, is all zero."""
     states = facts.written_grads
     zero = [(name, facts.names.tensors[key]) for key, (name, state) in
             sorted(states.items(), key=lambda kv: kv[1][0])
-            if state == "zero" and key not in facts.lost_reported]
+            if state == "zero" and key not in earlier.lost]
     if not zero:
         return []
     nodes = facts.graph_nodes
