@@ -14,7 +14,7 @@ from dataclasses import replace
 from gradlab.facts import Facts
 from gradlab.report import Finding
 
-__all__ = ["CAUSED_BY", "CLAIMS", "arbitrate", "contradicted"]
+__all__ = ["CAUSED_BY", "CLAIMS", "SUPERSEDED_BY", "arbitrate", "contradicted"]
 
 _PATH = frozenset({"no_grad", "inference_mode", "detach", "data_attribute", "numpy_roundtrip",
                    "rewrap", "non_differentiable", "integer_dtype"})
@@ -43,6 +43,13 @@ CAUSED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
         "requires_grad=True"),
 }
 
+# A finding (rule, kind) that a more precise account of the same failure makes wrong: it is
+# dropped when a finding (rule, kind, severity) on the right was made. A loss that is only a
+# fresh placeholder constant lacks no requires_grad: nothing in it should have had one.
+SUPERSEDED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("loss_without_history", "missing_requires_grad"): (
+        "constant_loss_term", "constant_loss_term", "error"),
+}
 
 def _keys(facts: Facts, name: str) -> list[int]:
     """The tensors a finding's name stands for: one named tensor, or every parameter of a
@@ -74,8 +81,11 @@ def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:
     """The findings with the invariant enforced: a finding the run contradicts is dropped, or
     becomes `info` when it is about one path (or one way of training) of tensors that still
     trained through another."""
+    made = {(rule, f.kind, f.severity) for rule, f in found}
     kept = []
     for rule, finding in found:
+        if SUPERSEDED_BY.get((rule, finding.kind)) in made:
+            continue
         if not contradicted(facts, rule, finding):
             kept.append(finding)
         elif finding.kind in _PATH:

@@ -106,6 +106,7 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
             "the first one?).",
             "build the optimizer from the model that computes the loss, after creating it")]
     late = _after_the_optimizer(facts)
+    late.update(_replaced(facts, [key for _, key, other in rest if not other and key not in late]))
     own = {id(p) for _, model in facts.ctx.modules for p in model.parameters(recurse=False)}
     if any(key in own for _, key, other in rest if not other):  # not a part trained elsewhere
         late.update({key: f"{names.name(names.tensors[key])} is the model's own parameter, "
@@ -130,6 +131,9 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
         if why.startswith("created"):
             fix = ("build the optimizer after the model is complete, or give it the new layer: "
                    "optimizer.add_param_group({'params': layer.parameters()})")
+        elif why.startswith("replaced"):
+            fix = ("build the optimizer again after replacing them (after each pruning step), "
+                   "or put the new parameters in its param_groups in place of the old ones")
         elif "left out" in why:
             fix = ("pass them to the optimizer: model.parameters(), or a parameter group of "
                    "their own in the list given to it")
@@ -162,6 +166,22 @@ def _after_the_optimizer(facts: Facts) -> dict[int, str]:
             late[id(t)] = (f"unfrozen at {where(event)}, after the optimizer was built from the "
                            "parameters that required grad then")
     return late
+
+
+def _replaced(facts: Facts, keys: list[int]) -> dict[int, str]:
+    """The parameters among `keys` that replaced others after the optimizer was built: an
+    optimizer still holds parameters that neither a model nor the script has any more."""
+    names = facts.names
+    if not keys:
+        return {}
+    for var, opt in facts.ctx.optimizers:
+        old = [p for g in opt.param_groups for p in g["params"]
+               if id(p) not in names.params and id(p) not in names.scope and p.requires_grad]
+        if old:
+            why = (f"replaced after the optimizer was built: {var} still holds {len(old)} old "
+                   "tensor(s) that no model has any more, and updates those")
+            return dict.fromkeys(keys, why)
+    return {}
 
 
 def _untrained_models(facts: Facts) -> set[int]:
