@@ -21,7 +21,7 @@ from gradlab.facts import Facts
 from gradlab.overlay import Draw, Earlier, Explains, Item, Lost, apply
 from gradlab.report import Finding
 
-__all__ = ["CAUSED_BY", "CLAIMS", "READS", "arbitrate", "contradicted", "run"]
+__all__ = ["CAUSED_BY", "CLAIMS", "READS", "SUPERSEDED_BY", "arbitrate", "contradicted", "run"]
 
 Rule = Callable[..., Sequence[Item]]
 
@@ -52,6 +52,13 @@ CAUSED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
         "requires_grad=True"),
 }
 
+# A finding (rule, kind) that a more precise account of the same failure makes wrong: it is
+# dropped when a finding (rule, kind, severity) on the right was made. A loss that is only a
+# fresh placeholder constant lacks no requires_grad: nothing in it should have had one.
+SUPERSEDED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("loss_without_history", "missing_requires_grad"): (
+        "constant_loss_term", "constant_loss_term", "error"),
+}
 
 # The rules that read what the rules before them (in gradlab.rules.RULES order) found or
 # claimed, declared once; each takes it as its second argument, an `Earlier`. "found": the
@@ -134,8 +141,11 @@ def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:
     """The findings with the invariant enforced: a finding the run contradicts is dropped, or
     becomes `info` when it is about one path (or one way of training) of tensors that still
     trained through another."""
+    made = {(rule, f.kind, f.severity) for rule, f in found}
     kept = []
     for rule, finding in found:
+        if SUPERSEDED_BY.get((rule, finding.kind)) in made:
+            continue
         if not contradicted(facts, rule, finding):
             kept.append(finding)
         elif finding.kind in _PATH:

@@ -1382,6 +1382,18 @@ def gradient_accumulation_on_purpose() -> dict[str, Any]:
     return _training_loop(zero_grad=True, backwards_per_step=2)
 
 
+def require_grad_typo_broken() -> dict[str, Any]:
+    """`p.require_grad = False`: a new attribute, fc1 is not frozen and still gets gradients."""
+    x, y = data()
+    model = TwoLayer()
+    for p in model.fc1.parameters():
+        p.require_grad = False
+    optimizer = torch.optim.SGD(model.fc2.parameters(), lr=0.1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    return locals()
+
+
 SILENT: dict[str, tuple[Scenario, Scenario, str]] = {
     "accumulated_gradient": (zero_grad_forgotten_broken, zero_grad_each_step_fixed, "error"),
     "zero_gradient": (zero_gradient_broken, zero_gradient_fixed, "warning"),
@@ -1389,6 +1401,7 @@ SILENT: dict[str, tuple[Scenario, Scenario, str]] = {
     "constant_loss_term": (accuracy_term_broken, soft_accuracy_term_fixed, "warning"),
     "rebound_parameter": (rebound_parameter_broken, rebound_parameter_fixed, "error"),
     "unregistered_module": (unregistered_module_broken, unregistered_module_fixed, "error"),
+    "misspelled_attribute": (require_grad_typo_broken, frozen_parameter_broken, "warning"),
 }
 SILENT_MORE: list[tuple[str, Scenario, Scenario, str]] = [
     ("non_differentiable", round_prediction_broken, round_straight_through_fixed, "error"),

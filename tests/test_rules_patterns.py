@@ -3,7 +3,9 @@ losses under other names, swallowed errors, the right cause, integer dtypes, in-
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
 import subprocess
 import sys
 import warnings
@@ -261,3 +263,88 @@ def test_in_place_names_the_op_and_line(pattern: Callable[[bool], Any], op: str,
     finding = only_error(broken(pattern))
     assert (finding.kind, finding.where) == ("in_place", line_of(text))
     assert f"{op} at {line_of(text)}" in finding.message
+
+
+# Issue 31's misses (patterns 6, 7, 8, 9, 11), each broken beside its fix.
+def _histogram_term(soft: bool) -> dict[str, Any]:
+    model = torch.nn.Linear(4, 4)
+    x, y = torch.rand(8, 4), torch.rand(8, 4)
+    pred = torch.sigmoid(model(x))
+    hist = ((pred.reshape(-1, 1) - torch.linspace(0, 1, 8)) ** 2).mul(-50).exp().sum(0) if soft \
+        else torch.histc(pred, bins=8, min=0.0, max=1.0)
+    loss = torch.nn.functional.l1_loss(pred, y) + 0.05 * (hist / hist.sum()).std()
+    loss.backward()
+    return locals()
+
+
+def test_a_histc_term_in_a_summed_loss_is_a_constant_term_naming_histc() -> None:
+    found = [f for f in diagnose_quietly(lambda: _histogram_term(False)).problems
+             if f.kind == "constant_loss_term"]
+    assert found and "histc" in found[0].message
+    assert diagnose_quietly(lambda: _histogram_term(True)).ok
+
+
+def _freeze(attribute: str) -> dict[str, Any]:
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+    for p in model[0].parameters():
+        setattr(p, attribute, False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(torch.randn(5, 3)).pow(2).mean()
+    loss.backward()
+    return locals()
+
+
+@pytest.mark.parametrize("typo", ["require_grad", "requires_grads", "grad_requires"])
+def test_a_misspelled_requires_grad_is_named_with_what_still_trains(typo: str) -> None:
+    (finding,) = [f for f in diagnose_quietly(lambda: _freeze(typo)).problems
+                  if f.kind == "misspelled_attribute"]
+    assert finding.severity == "warning" and f".{typo} = False" in finding.message
+    assert "optimizer keeps changing them" in finding.message
+    assert "misspelled_attribute" not in diagnose_quietly(lambda: _freeze("requires_grad")).kinds()
+
+
+def _task_losses(placeholder: bool) -> dict[str, Any]:
+    head = torch.nn.Linear(8, 3)
+    out = head(torch.randn(4, 8))
+    losses = {"loss_cls": torch.tensor(0.0) if placeholder else (out * 0).sum()}
+    loss = sum(value for key, value in losses.items() if "loss" in key)
+    with contextlib.suppress(RuntimeError):  # the script catches its own error
+        loss.backward()  # type: ignore[union-attr]
+    return locals()
+
+
+def test_a_loss_made_only_of_a_fresh_placeholder_is_a_constant_not_missing_requires_grad(
+        ) -> None:
+    report = diagnose_quietly(lambda: _task_losses(True))
+    assert report.kinds("error") == ["constant_loss_term"], str(report)
+    assert "torch.tensor(...)" in report.problems[0].message
+    assert diagnose_quietly(lambda: _task_losses(False)).ok
+
+
+def _prune(rebuild: bool) -> dict[str, Any]:
+    model = torch.nn.Sequential(torch.nn.Linear(3, 6), torch.nn.Linear(6, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model[0].weight = torch.nn.Parameter(model[0].weight.detach()[:4])
+    model[0].bias = torch.nn.Parameter(model[0].bias.detach()[:4])
+    model[1].weight = torch.nn.Parameter(model[1].weight.detach()[:, :4])
+    if rebuild:
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(torch.randn(5, 3)).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+    return locals()
+
+
+def test_parameters_replaced_after_the_optimizer_are_not_in_optimizer() -> None:
+    (finding,) = diagnose_quietly(lambda: _prune(False)).problems
+    assert (finding.kind, finding.severity) == ("not_in_optimizer", "warning")
+    assert "replaced after the optimizer was built" in finding.message
+    assert diagnose_quietly(lambda: _prune(True)).ok
+
+
+def test_a_meta_loss_logged_under_no_grad_names_no_grad_when_backward_raises() -> None:
+    path = ROOT / "tests/realworld/cases/maml-one-inner-step-query-loss-under-no-grad"
+    out = subprocess.run([sys.executable, "-m", "gradlab", "check", str(path / "broken.py")],
+                         capture_output=True, text=True, cwd=ROOT, check=False,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    assert "[error] no_grad" in out and "missing_requires_grad" not in out, out

@@ -15,7 +15,7 @@ from gradlab._autograd import grad_fn_name, metadata, sequence_nr, upstream_leav
 from gradlab.record.events import NOWHERE, Event, Kind, Provenance, Recording, Where
 from gradlab.record.frames import user_stack, user_where
 
-__all__ = ["Books", "Change", "Stepped", "cut", "inherited_cuts", "joins", "shape"]
+__all__ = ["Books", "Change", "Stepped", "cut", "fresh", "inherited_cuts", "joins", "shape"]
 
 GRAD_MODES = ("no_grad", "inference_mode")  # cuts made by a block: its line is on the stack
 
@@ -179,3 +179,11 @@ def joins(books: Books, name: str, inputs: list[torch.Tensor], output: torch.Ten
                         producer=output.grad_fn.name(), shape=shape(output))
     tag = books.recording.tag
     books.mark(output.grad_fn).setdefault(tag, []).append(event.index)
+
+
+def fresh(books: Books, name: str, out: torch.Tensor, frame: FrameType) -> None:
+    """Note a one-element tensor made from plain numbers (`torch.tensor(0.)`, `torch.zeros(1)`):
+    a constant that may stand in for a loss term."""
+    if out.numel() == 1 and not out.requires_grad and out.is_floating_point():
+        books.event("fresh", name, user_where(frame), tensor=weakref.ref(out),
+                    leaves=frozenset({books.leaf_key(out)}), shape=shape(out))

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from gradlab._autograd import grad_fn_name
-from gradlab.record.books import Books, cut, inherited_cuts, joins, shape
+from gradlab.record.books import Books, cut, fresh, inherited_cuts, joins, shape
 from gradlab.record.classify import INTEGER_CASTS
 from gradlab.record.frames import user_where
 
@@ -86,7 +86,9 @@ def op(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], o
             return
     sources = [t for t in inputs if t.requires_grad]
     loose = [o for o in outputs if not o.requires_grad]
-    if sources and any(not o.is_floating_point() and not o.is_complex() for o in loose):
+    if sources and not name.startswith("new"):
+        # grad mode is on and an input has history, yet this output has none: the op has no
+        # derivative (an integer result, or a float one like histc's counts)
         cause = "integer_dtype" if name in INTEGER_CASTS else "non_differentiable"
         cut(books, cause, name, sources, loose, frame, inherited_cuts(books, inputs))
         return
@@ -185,6 +187,8 @@ def rewrap(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any
         index = cut(books, "rewrap", name, sources, [out], frame, cuts)
         if out.requires_grad and index is not None:  # a fresh leaf, not the sources' history
             books.recording.events[index].detail = "fresh leaf"
+    elif all(isinstance(v, (int, float)) for v in values):
+        fresh(books, name, out, frame)
 
 
 def _array_cuts(books: Books, array: Any) -> frozenset[int]:

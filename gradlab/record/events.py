@@ -22,7 +22,7 @@ UNSEEN = object()  # module_owners' mark for nodes made outside the recording
 
 Kind = Literal["cut", "join", "in_place", "grad_read", "to_non_leaf", "backward", "torch_error",
                "requires_grad", "optimizer_param", "times_zero", "zero_derivative", "nan_risk",
-               "behind_autograd", "stale_use", "grad_kept", "grad_reset"]
+               "behind_autograd", "stale_use", "grad_kept", "grad_reset", "fresh"]
 
 
 def describe_file(filename: str) -> str:
@@ -99,6 +99,8 @@ class Event:
       cut and, with `detail` "history", the backward whose kept graph the change came from.
     - `stale_use` (a node made before that change that saved x, or with `detail` "used
       after", one made after it that used a changed non-leaf): `cuts`, `producer`.
+    - `fresh` (a one-element tensor made from plain numbers by torch.tensor, zeros...: a
+      constant, such as a loss placeholder): `tensor`, `leaves` its leaf key, `shape`.
     - `grad_kept` / `grad_reset` (at a backward): `source_leaves` the parameters whose `.grad`
       holds a gradient a step already used / no longer does.
     """

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from gradlab._autograd import storage_address
-from gradlab.record.books import Books, shape
+from gradlab.record.books import Books, fresh, shape
 from gradlab.record.cuts import op
 from gradlab.record.frames import user_where
 
@@ -86,6 +86,7 @@ def initialiser(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str
         address = storage_address(out)
         if address is not None:
             books.recording.initialised_storage.add(address)
+        fresh(books, name, out, frame)
 
 
 def zero_derivative(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],

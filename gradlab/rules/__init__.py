@@ -27,6 +27,7 @@ from gradlab.rules import (
     from_exception,
     in_place,
     loss_without_history,
+    misspelled_attribute,
     nan_gradient,
     non_leaf_grad,
     parameters,
@@ -57,6 +58,7 @@ RULES: tuple[Rule, ...] = (
     rebound_parameter.check,
     cuts.behind_cuts,
     parameters.check,
+    misspelled_attribute.check,
     behind_autograd.check,
     nan_gradient.check,
     zero_gradient.after_backward,
@@ -69,7 +71,8 @@ RULES: tuple[Rule, ...] = (
 # in one place; each kind's meaning is declared by the module that owns it.
 ORDER = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inference_mode",
          "detach", "data_attribute", "numpy_roundtrip", "rewrap", "in_place", "double_backward",
-         "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "unused_parameter",
+         "non_leaf_grad", "not_in_optimizer", "frozen_parameter", "misspelled_attribute",
+         "unused_parameter",
          "non_differentiable", "integer_dtype", "broadcast_loss", "non_scalar_loss",
          "zero_gradient", "nan_gradient", "constant_loss_term", "rebound_parameter",
          "unregistered_module", "accumulated_gradient")
@@ -77,7 +80,7 @@ ORDER = ("missing_requires_grad", "plain_tensor_attribute", "no_grad", "inferenc
 _DECLARED = {kind.name: kind for module in (
     cuts, rewrap, loss_without_history, in_place, double_backward, non_leaf_grad, parameters,
     zero_gradient, nan_gradient, constant_loss_term, rebound_parameter, registration,
-    accumulated_gradient, from_exception, warned) for kind in module.METADATA}
+    accumulated_gradient, from_exception, misspelled_attribute, warned) for kind in module.METADATA}
 if set(_DECLARED) != set(ORDER):
     raise RuntimeError(f"gradlab.rules: kinds declared {sorted(_DECLARED)} "
                        f"differ from the report order {sorted(ORDER)}")

@@ -7,6 +7,10 @@ rebuilt from numpy or `.item()`.
 Why: the term changes the loss value that is printed, but contributes no gradient: the
 optimizer never sees it and the objective it was meant to add is not trained.
 
+A loss that is nothing but such a constant (a placeholder `torch.tensor(0.)` or
+`torch.zeros(1)` returned for a task with no samples, summed from a loss dict) has no history
+at all: backward() raises, and the error is about the placeholder, not a missing requires_grad.
+
 Known problems: silent on constants that never came from the model (a numpy weight, a fixed
 offset) and on masks or targets that multiply or compare with a tensor that has history.
 
@@ -26,7 +30,7 @@ __all__ = ["METADATA", "check"]
 
 METADATA = (
     Kind("constant_loss_term", "08_silent_gradients",
-         severity="warning",
+         severity="warning; error when the whole loss is a fresh constant (backward raises)",
          explanation="a term of the summed loss carries no gradient: it is a constant"),
 )
 
@@ -35,10 +39,12 @@ _ADDS = {"add", "__add__", "__radd__", "sub", "__sub__", "__rsub__", "__iadd__",
 
 
 def check(facts: Facts) -> list[Finding]:
-    """Scalar terms with a cut behind them, joined into the loss by + or -."""
+    """Scalar terms with a cut behind them, joined into the loss by + or -; losses made only
+    of fresh constants."""
     found: list[Finding] = []
     if facts.rec is None:
         return found
+    found += _fresh_losses(facts)
     seen: set[tuple[str, int]] = set()
     terms = _sum_nodes(facts)
     for node, _ in facts.joined:
@@ -75,4 +81,32 @@ def _sum_nodes(facts: Facts) -> set[int]:
             continue
         found.add(id(node))
         stack.extend(child for child, _ in node.next_functions if child is not None)
+    return found
+
+
+def _fresh_losses(facts: Facts) -> list[Finding]:
+    """Losses without history whose every source is a one-element tensor made from plain
+    numbers (`torch.tensor(0.)`, `torch.zeros(1)`), with no cut behind them."""
+    assert facts.rec is not None
+    fresh = facts.events("fresh")
+    found = []
+    for loss_name, loss in facts.ctx.losses:
+        if loss.grad_fn is not None or loss.requires_grad:
+            continue
+        cuts, leaves = facts.rec.origin(loss)
+        made = [e for e in fresh if e.leaves & leaves or (
+            e.tensor is not None and e.tensor() is loss)]
+        if cuts or not made or leaves - {k for e in made for k in e.leaves}:
+            continue
+        subject = (f"the loss given to {loss_name}" if loss_name.startswith("backward()")
+                   else loss_name)
+        at = ", ".join(dict.fromkeys(f"torch.{e.op}(...) at {where(e)}" for e in made))
+        found.append(Finding(
+            "constant_loss_term", "error", (), where(made[0]),
+            f"{subject} is a constant: it is made only of {at}, a tensor built from a "
+            "number (a placeholder for a term with nothing to compute), so it has no history: "
+            "backward() raises, and the model's parameters never reach it.",
+            "build the placeholder from the model's output so it stays in the graph "
+            "((pred * 0).sum()), or skip backward() when no term has anything to train on",
+            place(made[0].where)))
     return found

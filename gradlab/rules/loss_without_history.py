@@ -36,12 +36,16 @@ METADATA = (
 def check(facts: Facts) -> list[Item]:
     """Name why each loss without history has none."""
     found: list[Item] = []
+    # a loss backward() raised on is no metric beside the training loss: its cut is the error
+    raised = {id(t) for e in facts.events("backward") if e.detail == "raised"
+              and e.tensor is not None and (t := e.tensor()) is not None}
     for (loss_name, loss), node in zip(facts.ctx.losses, facts.graph.outputs, strict=True):
         if loss.grad_fn is not None or loss.requires_grad:
             continue
         cuts, leaves = facts.rec.origin(loss) if facts.rec else (frozenset(), frozenset())
         if cuts:
-            found += sever(facts, cuts, node.id, quiet_if_reached=True).items()
+            found += sever(facts, cuts, node.id, quiet_if_reached=True,
+                           failed=id(loss) in raised).items()
             continue
         free = history_free(facts, leaves, node.id, "error")
         found += free.marks  # drawn either way, as before

@@ -107,6 +107,7 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
             "the first one?).",
             "build the optimizer from the model that computes the loss, after creating it")]
     late = _after_the_optimizer(facts)
+    late.update(_replaced(facts, [key for _, key, other in rest if not other and key not in late]))
     own = {id(p) for _, model in facts.ctx.modules for p in model.parameters(recurse=False)}
     if any(key in own for _, key, other in rest if not other):  # not a part trained elsewhere
         late.update({key: f"{names.name(names.tensors[key])} is the model's own parameter, "
@@ -128,21 +129,34 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
             "layers live in a Python list, which nn.Module does not register.", fix))
     if left_out:
         why = late[next(k for n, k, _ in rest if n == left_out[0])]
-        if why.startswith("created"):
-            fix = ("build the optimizer after the model is complete, or give it the new layer: "
-                   "optimizer.add_param_group({'params': layer.parameters()})")
-        elif "left out" in why:
-            fix = ("pass them to the optimizer: model.parameters(), or a parameter group of "
-                   "their own in the list given to it")
-        elif why.startswith("unfrozen"):
-            fix = ("build the optimizer from model.parameters(), frozen ones included (a frozen "
-                   "parameter's .grad stays None and the optimizer skips it), or "
-                   "optimizer.add_param_group() the unfrozen ones")
         found.append(Finding(
             "not_in_optimizer", "warning", tuple(group(left_out)), "",
             f"{', '.join(group(left_out))} get a gradient but no optimizer updates them: "
-            f"{why}.", fix, taught_in="" if "left out" in why else TRAINING_LOOP))
+            f"{why}.", _late_fix(why, fix), taught_in="" if "left out" in why else TRAINING_LOOP))
     return found
+
+
+# why a parameter was left out of the optimizer (the start of the reason, or words in it) ->
+# its fix
+_LATE_FIXES = (
+    ("created", "build the optimizer after the model is complete, or give it the new layer: "
+                "optimizer.add_param_group({'params': layer.parameters()})"),
+    ("replaced", "build the optimizer again after replacing them (after each pruning step), "
+                 "or put the new parameters in its param_groups in place of the old ones"),
+    ("left out", "pass them to the optimizer: model.parameters(), or a parameter group of "
+                 "their own in the list given to it"),
+    ("unfrozen", "build the optimizer from model.parameters(), frozen ones included (a frozen "
+                 "parameter's .grad stays None and the optimizer skips it), or "
+                 "optimizer.add_param_group() the unfrozen ones"),
+)
+
+
+def _late_fix(why: str, default: str) -> str:
+    """The fix for parameters left out of the optimizer for the reason `why`."""
+    for words, fix in _LATE_FIXES:
+        if why.startswith(words) or (words == "left out" and words in why):
+            return fix
+    return default
 
 
 def _after_the_optimizer(facts: Facts) -> dict[int, str]:
@@ -163,6 +177,22 @@ def _after_the_optimizer(facts: Facts) -> dict[int, str]:
             late[id(t)] = (f"unfrozen at {where(event)}, after the optimizer was built from the "
                            "parameters that required grad then")
     return late
+
+
+def _replaced(facts: Facts, keys: list[int]) -> dict[int, str]:
+    """The parameters among `keys` that replaced others after the optimizer was built: an
+    optimizer still holds parameters that neither a model nor the script has any more."""
+    names = facts.names
+    if not keys:
+        return {}
+    for var, opt in facts.ctx.optimizers:
+        old = [p for g in opt.param_groups for p in g["params"]
+               if id(p) not in names.params and id(p) not in names.scope and p.requires_grad]
+        if old:
+            why = (f"replaced after the optimizer was built: {var} still holds {len(old)} old "
+                   "tensor(s) that no model has any more, and updates those")
+            return dict.fromkeys(keys, why)
+    return {}
 
 
 def _untrained_models(facts: Facts) -> set[int]:

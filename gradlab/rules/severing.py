@@ -84,11 +84,12 @@ def _chains(facts: Facts, cut_ids: frozenset[int]) -> list[list[Event]]:
 
 
 def sever(facts: Facts, cut_ids: frozenset[int], into: Ref,
-          quiet_if_reached: bool = False) -> Marked:
+          quiet_if_reached: bool = False, failed: bool = False) -> Marked:
     """The findings of the cuts whose values entered the graph at node `into`, and their marks.
 
     With `quiet_if_reached`, a cut whose sources all get gradient elsewhere is drawn but
-    not reported (a metric computed under no_grad next to the training loss)."""
+    not reported (a metric computed under no_grad next to the training loss). With `failed`
+    (backward raised on the loss at `into`), what another loss reaches still lost this one."""
     findings: list[Finding] = []
     marks: list[Item] = []
     for chain in _chains(facts, cut_ids):
@@ -100,7 +101,7 @@ def sever(facts: Facts, cut_ids: frozenset[int], into: Ref,
         if cause == "rewrap" and any(e.cause == "numpy_roundtrip" for e in chain):
             cause = "numpy_roundtrip"
         label = " + ".join(dict.fromkeys(_CAUSE_LABEL[e.cause] for e in chain))
-        unreached = [t for t in unique if id(t) not in facts.reached]
+        unreached = [t for t in unique if failed or id(t) not in facts.reached]
         lost = [t for t in unreached if id(t) not in facts.trained_by_run]
         if unreached and not lost:  # the run trained them: this path only is cut, by design
             findings.append(_trained_elsewhere(facts, cause, head, unreached))

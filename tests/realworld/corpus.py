@@ -31,12 +31,6 @@ FLAGGED = ("error", "warning")
 # covers it. They are scored on their own (`measure()["known_*"]`), not in the ratchet figures,
 # and a test fails as soon as one is handled, so it is taken off this list and counts from then.
 KNOWN_MISSES = {
-    "prune-callback-parameters-replaced": "issue 31 pattern 6: replaced Parameters, only info",
-    "transfer-learning-require-grad-typo": "issue 31 pattern 8: require_grad typo not named",
-    "style-transfer-required-grad-typo": "issue 31 pattern 8: required_grad typo not named",
-    "histogram-loss-histc-term": "issue 31 pattern 7: histc term in a summed loss, no finding",
-    "multitask-head-all-masked-tensor-zero": "issue 31 pattern 9: fresh torch.tensor(0.) loss "
-                                             "named missing_requires_grad",
     "gan-generator-loss-on-detached-pred": "issue 31 pattern 1 (converse), the invariant: the "
                                            "generator trains through another term, so the cut "
                                            "adversarial term is info",

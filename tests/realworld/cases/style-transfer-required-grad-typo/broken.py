@@ -1,6 +1,6 @@
 # source: https://github.com/udacity/deep-learning-v2-pytorch/pull/90
 # symptom: vgg's parameters are not frozen: param.required_grad = False sets an unused attribute, the VGG weights still get gradients (no error)
-# expect: frozen_parameter
+# expect: misspelled_attribute
 import torch
 from torch import nn
 

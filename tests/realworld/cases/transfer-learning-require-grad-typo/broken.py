@@ -1,6 +1,6 @@
 # source: https://github.com/udacity/deep-learning-v2-pytorch/issues/12
 # symptom: the "frozen" feature layers still get gradients every step: param.require_grad = False freezes nothing (no error)
-# expect: frozen_parameter
+# expect: misspelled_attribute
 import torch
 from torch import nn
 
