@@ -16,7 +16,7 @@ from gradlab.report import Finding, Kind, Report
 __all__ = ["METADATA", "add_findings", "findings", "shown"]
 
 METADATA = (
-    Kind("broadcast_loss", "10_debug_your_own",
+    Kind("broadcast_loss", "08_silent_gradients",
          severity="error: the loss compares every output with every target",
          explanation="the loss's target broadcasts against its input (torch only warns)"),
 )

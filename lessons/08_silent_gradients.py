@@ -10,6 +10,8 @@
 # [lesson 05](05_in_place.ipynb). *Time:* {time}.
 
 # %%
+import warnings
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -277,6 +279,36 @@ assert "(clamp_ at" in str(_stale) and "backward at" in str(_stale)
 # %% [markdown]
 # Clip after `optimizer.step()`, under `torch.no_grad()` on the tensor itself.
 #
+# ## Optional · Wrong pairs: a target that broadcasts
+#
+# Here every gradient is there and finite, yet wrong: the output has shape `(16, 1)` and the
+# target `(16,)`. `mse_loss` broadcasts them to `(16, 16)` and compares each output with
+# *every* target. torch only warns; gradlab names it an error. (The cell hides Python's own
+# print of the warning: the report below quotes it once.)
+
+# %%
+def regression_step():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    target = y.squeeze(-1)  # shape (16,): the output is (16, 1)
+    loss = F.mse_loss(model(x), target)
+    loss.backward()
+    return locals()
+
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    broadcast = gl.diagnose(regression_step)
+print(broadcast)
+
+# %% tags=["remove-cell"]
+assert broadcast.kinds() == ["broadcast_loss"]
+assert "compares a target of shape [16] with an input of shape [16, 1]" in str(broadcast)
+_steps = regression_step()
+_paired = F.mse_loss(_steps["model"](x), y)
+assert _steps["loss"].item() != _paired.item()  # the broadcast loss is another number
+
+# %% [markdown]
 # ## Optional · Your turn
 #
 # `MotionModel` (reduced from [open-mmlab/mmrotate#205](https://github.com/open-mmlab/mmrotate/issues/205)
