@@ -4,6 +4,11 @@ Record a forward pass, find every place where gradient flow to the loss was cut 
 draw the autograd graph with the severed edges, and flip between a broken and a fixed program.
 The notebook parts (`gl.compare`'s toggle, `%%gradlab`) load on first use, so the library alone
 needs none of the course's packages (`pip install "gradlab[course]"` adds them).
+
+Data flows one way: `record/` (one instrument owns every global change) -> `facts/` (read-only)
+-> `rules/` (pure; each declares its kinds) -> `arbitrate` (overlaps, and no finding contradicts
+the run) -> `report` -> `render` / `widgets`. The course (`course/`) sits apart: the library
+never imports it.
 """
 
 from importlib import import_module
