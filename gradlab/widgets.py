@@ -37,13 +37,10 @@ _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # widget, and hides the widget output while it holds only the text "Loading widget..." or
 # "Error displaying widget: model not found" (after a restart, or saved and reopened).
 # `jupyter-widgets-disconnected` is ipywidgets' class on a view whose kernel has gone.
-STATIC_CSS = ("<style>"  # a toggle's or a prediction's static view (gl.predict uses it too)
-              ".jp-OutputArea:has(.gradlab-live) .gradlab-compare-static{display:none}"
-              ".jp-OutputArea:has(.gradlab-live) .gradlab-predict{display:none}"
-              ".jp-OutputArea:has(:is(.gradlab-compare-static,.gradlab-predict))"
-              " .jp-OutputArea-output:not(:has(*)){display:none}"
-              "</style>")
-_CSS = (STATIC_CSS + "<style>"
+_CSS = ("<style>"
+        ".jp-OutputArea:has(.gradlab-live) .gradlab-compare-static{display:none}"
+        ".jp-OutputArea:has(.gradlab-compare-static) .jp-OutputArea-output:not(:has(*))"
+        "{display:none}"
         ".gradlab-live .gradlab-kernel-gone{display:none}"
         ".gradlab-live.jupyter-widgets-disconnected .gradlab-kernel-gone{display:block}"
         ".gradlab-live.jupyter-widgets-disconnected .gradlab-controls"

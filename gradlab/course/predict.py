@@ -12,11 +12,14 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from gradlab.widgets import STATIC_CSS
-
 __all__ = ["Prediction", "predict"]
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# As a toggle's: JupyterLab hides the static question beside a live widget, and hides the widget
+# output while it holds only "Loading widget..." or "Error displaying widget: model not found".
+_CSS = ("<style>.jp-OutputArea:has(.gradlab-live) .gradlab-predict{display:none}"
+        ".jp-OutputArea:has(.gradlab-predict) .jp-OutputArea-output:not(:has(*)){display:none}"
+        "</style>")
 
 
 def _checked(question: Any, choices: Any, answer: Any, why: Any) -> tuple[str, tuple[str, ...],
@@ -92,7 +95,7 @@ class Prediction:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The static question, for every view: `text/html` and `text/plain`."""
-        return {"text/plain": str(self), "text/html": STATIC_CSS + self.static_html()}
+        return {"text/plain": str(self), "text/html": _CSS + self.static_html()}
 
     def _ipython_display_(self) -> None:
         """Two outputs, as a toggle has: the static question, which every page can show
