@@ -202,6 +202,14 @@ print("anomaly mode adds:", str(caught[-1].message).splitlines()[0])
 # place; the second backward fails. Recomputing the forward after the step fixes it.
 
 # %%
+gl.predict("The first backward kept the graph (retain_graph=True), then optimizer.step() ran. "
+           "What does the second backward through the same `out` do?",
+           ["it runs: the graph was kept", "it raises: the step changed saved weights in place"],
+           answer="it raises: the step changed saved weights in place",
+           why="retain_graph keeps the saved tensors, but optimizer.step() updates the weights "
+               "in place, so the weights the graph saved are at a newer version than recorded.")
+
+# %%
 def step_then_reuse():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3))

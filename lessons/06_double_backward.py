@@ -151,6 +151,15 @@ with gl.shows_error(RuntimeError):
 # loss must not detach: G learns only through D's judgement of `fake`.
 
 # %%
+gl.predict("D's loss backwards through `fake` (not detached); then G's loss backwards through "
+           "`fake` again. What happens at loss_g.backward()?",
+           ["it runs: G gets its gradient", "it raises: the graph through G was freed"],
+           answer="it raises: the graph through G was freed",
+           why="loss_d.backward() went through G's part of the graph and freed its saved "
+               "tensors; loss_g needs that part again. Detaching fake for D keeps D's backward "
+               "out of G's graph.")
+
+# %%
 def gan_step(detach_for_d):
     torch.manual_seed(0)
     G, D = nn.Linear(2, 3), nn.Linear(3, 1)
