@@ -29,7 +29,7 @@ def test_next_from_the_start_page_walks_every_numbered_notebook_in_order() -> No
     numbered = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     walked, here = ["00_start_here"], "00_start_here"
     while (here := _next(here)) != "00_start_here":
-        assert here not in walked, f"Next goes round before the end: {walked + [here]}"
+        assert here not in walked, f"Next goes round before the end: {[*walked, here]}"
         walked.append(here)
     assert walked == numbered
 

@@ -17,7 +17,7 @@ __all__ = ["Prediction", "predict"]
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # As a toggle's: JupyterLab hides the static question beside a live widget, and hides the widget
 # output while it holds only "Loading widget..." or "Error displaying widget: model not found".
-_CSS = ("<style>.jp-OutputArea:has(.gradlab-live) .gradlab-predict{display:none}"
+_CSS = ("<style>.jp-OutputArea:has(.gradlab-predict-live) .gradlab-predict{display:none}"
         ".jp-OutputArea:has(.gradlab-predict) .jp-OutputArea-output:not(:has(*)){display:none}"
         "</style>")
 
@@ -56,7 +56,7 @@ class Prediction:
         self.button.on_click(self._commit)
         self.view = widgets.VBox([widgets.HTML(f"<b>Predict.</b> {html.escape(question)}"),
                                   self.picker, self.button, self.reveal])
-        self.view.add_class("gradlab-live")
+        self.view.add_class("gradlab-predict-live")
 
     def _picked(self, change: dict[str, Any]) -> None:
         self.button.disabled = change["new"] is None
