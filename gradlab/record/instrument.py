@@ -38,7 +38,7 @@ from gradlab._autograd import forward_traceback, next_sequence_nr, set_forward_t
 from gradlab.record.events import Warned, Where
 from gradlab.record.frames import DISPATCH_FILES, plain_frame, user_where
 
-__all__ = ["INSTRUMENT", "TAP", "Instrument", "Watch", "call"]
+__all__ = ["INSTRUMENT", "TAP", "Instrument", "Watch", "call", "clean_anomaly_traceback"]
 
 TAP = ("always", None, Warning, re.compile(r"(gradlab\.record(\.\w+)?|torch\.overrides)\Z"), 0)
 _is_compiling = torch.compiler.is_compiling
@@ -259,11 +259,11 @@ def call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: FrameT
     the recorder."""
     out = func(*args, **kwargs)
     if _anomaly_enabled():
-        _clean_anomaly_traceback(out, frame, func)
+        clean_anomaly_traceback(out, frame, func)
     return out
 
 
-def _clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
+def clean_anomaly_traceback(out: Any, frame: FrameType, func: Any) -> None:
     """Give the new graph nodes the forward traceback anomaly mode stores without the
     recorder: the program's frames down to the call, then the op's own frames."""
     depth = 0

@@ -17,7 +17,7 @@ from gradlab.record import backward, cuts, in_place, silent
 from gradlab.record.books import Books
 from gradlab.record.classify import Category, category, func_name
 from gradlab.record.events import Recording
-from gradlab.record.instrument import INSTRUMENT, TAP, call
+from gradlab.record.instrument import INSTRUMENT, TAP, call, clean_anomaly_traceback
 
 __all__ = ["HANDLERS", "Recorder"]
 
@@ -46,6 +46,7 @@ _is_compiling = torch.compiler.is_compiling
 _IGNORE, _GRAD_READ, _OP = Category.IGNORE, Category.GRAD_READ, Category.OP
 _IN_PLACE, _BACKWARD = Category.IN_PLACE, Category.BACKWARD
 _all_tracked, _op = cuts.all_tracked, cuts.op
+_anomaly_enabled, _Tensor = torch.is_anomaly_enabled, torch.Tensor
 
 
 class Recorder(TorchFunctionMode):
@@ -73,6 +74,18 @@ class Recorder(TorchFunctionMode):
         filters = warnings.filters
         if not filters or filters[0] is not TAP:
             INSTRUMENT.front_tap(filters)
+        if kind is _OP and not kwargs:  # most calls: the same steps as below, without lookups
+            try:
+                out = func(*args)
+            except Exception as error:
+                in_place.raised(self.books, error, sys._getframe(1))
+                raise
+            if _anomaly_enabled():
+                clean_anomaly_traceback(out, sys._getframe(1), func)
+            if not ((out.requires_grad if isinstance(out, _Tensor) else _all_tracked((out,)))
+                    and _all_tracked(args)):
+                _op(self.books, name, args, {}, out, sys._getframe(1))
+            return out
         kwargs = kwargs or {}
         frame = sys._getframe(1)
         books = self.books
@@ -87,7 +100,7 @@ class Recorder(TorchFunctionMode):
             raise
         if kind is not _OP:
             HANDLERS[kind](books, name, args, kwargs, out, frame)
-        elif not ((out.requires_grad if isinstance(out, torch.Tensor) else _all_tracked((out,)))
-                  and _all_tracked(args) and (not kwargs or _all_tracked(kwargs.values()))):
+        elif not ((out.requires_grad if isinstance(out, _Tensor) else _all_tracked((out,)))
+                  and _all_tracked(args) and _all_tracked(kwargs.values())):
             _op(books, name, args, kwargs, out, frame)  # else history flows through: nothing new
         return out
