@@ -15,7 +15,8 @@ STAMP := $(VENV)/.gradlab-installed
 DEV_STAMP := $(VENV)/.gradlab-dev-installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 # What `make unit` leaves out: notebooks run in kernels, the browser, builds and installs.
-UNIT := -m "not slow" --ignore=tests/test_browser.py --ignore=tests/test_notebooks.py
+UNIT := -m "not slow" --ignore=tests/project/test_browser.py \
+	--ignore=tests/project/test_notebooks.py
 
 .PHONY: lab test unit lint notebooks bench site install install-dev course-deps system-deps \
 	check-install clean
@@ -54,7 +55,7 @@ lab: install
 	$(BIN)/jupyter trust notebooks/*.ipynb
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
-# TORCH_INDEX_URL reaches tests/test_wheel.py, which installs the same torch in a fresh venv.
+# TORCH_INDEX_URL reaches tests/project/test_wheel.py, which installs that torch in a fresh venv.
 test: install-dev
 	TORCH_INDEX_URL=$(TORCH_INDEX_URL) $(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
 

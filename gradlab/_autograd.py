@@ -1,6 +1,6 @@
 """The one home of private torch APIs and of walks over the autograd graph.
 
-On a torch upgrade, re-check each of these (tests/test_identity.py and tests/record catch most):
+On a torch upgrade, re-check each of these (tests/record, with test_identity.py, catches most):
 - `torch._C._autograd._get_sequence_nr` and `Node._sequence_nr()`: the number the next graph
   node gets, and a node's; modules are told apart by them (also read inline in graph.walk's
   loop, where a call would cost).

@@ -1,4 +1,5 @@
-"""Shared fixtures: the scenario programs live in tests/scenarios.py."""
+"""Puts tests/ on sys.path, so every test folder imports the shared helpers: scenarios.py (the
+scenario programs), realworld (the corpus) and, where one test reuses another, its package."""
 
 from __future__ import annotations
 

@@ -74,7 +74,8 @@ def test_same_gradients_errors_and_warnings_with_and_without_recording(
 
 
 WARNINGS_IN_A_FRESH_PROCESS = """
-import sys, gradlab as gl, scenarios as S, test_guarantees as T
+import sys, gradlab as gl, scenarios as S
+from record import test_guarantees as T
 if sys.argv[1] == "recorded":
     with gl.record():
         print(T.outcome(S.{name})[2])
@@ -89,7 +90,7 @@ def test_warn_once_warnings_are_the_same_with_and_without_recording(
         scenario: S.Scenario) -> None:
     code = WARNINGS_IN_A_FRESH_PROCESS.format(name=scenario.__name__)
     said = [subprocess.run([sys.executable, "-c", code, variant], capture_output=True,
-                           text=True, check=True, cwd=Path(__file__).parent).stdout
+                           text=True, check=True, cwd=Path(__file__).parents[1]).stdout
             for variant in ("plain", "recorded")]
     assert "Converting a tensor" in said[0]
     assert said[0] == said[1]

@@ -11,7 +11,8 @@ import types
 from typing import Any
 
 import pytest
-from test_notebooks_in_sync import build_script
+
+from project.test_notebooks_in_sync import build_script
 
 
 class FakeOutput(types.ModuleType):

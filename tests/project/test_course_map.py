@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LINK = re.compile(r"\]\((\d\d_[a-z_]+|instructor_notes)\.ipynb\)")
 
 

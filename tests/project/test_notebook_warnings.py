@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 BUILD_PATH = "/__w/pytorch"
 STDERR_WARNING = re.compile(r"^.*?\b(\w*Warning): (.+)$", re.MULTILINE)
 REPORTED_HTML = re.compile(r"<i>the program warned:</i> <code>(.*?)</code>", re.DOTALL)

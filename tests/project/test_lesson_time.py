@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from lesson_time import (
     CODE_CELL_SECONDS,
     CODE_LINE_SECONDS,

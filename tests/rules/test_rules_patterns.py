@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 import scenarios as S
-import test_guarantees as T
 import torch
+from record import test_guarantees as T
 
 import gradlab as gl
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def line_of(text: str) -> str:

@@ -250,7 +250,7 @@ loss.backward()
 def test_lesson_07_script_through_the_cli() -> None:
     """The script lesson 10 debugs: every bug named with its line, exit code 1, and with
     --json the script's own prints stay off stdout."""
-    script = Path(__file__).resolve().parents[1] / "notebooks" / "train_buggy.py"
+    script = Path(__file__).resolve().parents[2] / "notebooks" / "train_buggy.py"
     done = subprocess_check(str(script), "--json")
     assert done.returncode == 1, done.stderr
     findings = json.loads(done.stdout)

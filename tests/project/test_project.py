@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import tomllib
 import yaml
-from test_notebooks_in_sync import build_script
 
 import gradlab as gl
+from project.test_notebooks_in_sync import build_script
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def packages(path: Path) -> tuple[set[str], set[str]]:

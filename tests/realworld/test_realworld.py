@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from realworld import corpus
-from realworld.corpus import Case
 
 from gradlab.report import KINDS
+from realworld import corpus
+from realworld.corpus import Case
 
 CASES = corpus.cases()
 IDIOMS = corpus.idioms()

@@ -446,7 +446,7 @@ def test_the_debug_lessons_graph_fits_with_every_cut_named() -> None:
     labels wrapped and unconnected parts stacked, and keeps every cut's cause and line (graphviz's
     `pack` would drop them)."""
     import sys
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "notebooks"))
     try:
         from train_buggy import Net, make_data  # type: ignore[import-not-found]
     finally:

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_play
 
 from gradlab.widgets import KERNEL_GONE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "screenshots"
 LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
