@@ -1,29 +1,19 @@
-"""The autograd graph as plain data: nodes, edges, severed edges and marks.
-
-`walk()` follows `loss.grad_fn.next_functions` once, numbers nodes in traversal order (stable
-output, no memory addresses) and probes every node's saved tensors: reading `_saved_*` runs
-PyTorch's own version and freed-buffer checks, so stale and freed saves are found before backward.
-A save behind the program's saved-tensor hooks is never read (that would run its unpack hook):
-the node is marked and no prediction is made for it.
-"""
+"""The autograd graph as plain data: nodes, edges, severed edges and marks (`walk` makes it)."""
 
 from __future__ import annotations
 
 import re
 import weakref
-from bisect import bisect_right
-from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 import torch
 
-from gradlab._autograd import probe as _probe
 from gradlab._autograd import shape_text as shape_text
-from gradlab.record import Recording
 
-__all__ = ["HOOKED", "LOST", "Edge", "GradGraph", "Labels", "Node", "Probe", "Walk", "walk"]
+__all__ = ["HOOKED", "LOST", "Edge", "GradGraph", "Labels", "Node", "Parts", "Probe",
+           "node_name", "stale_mark"]
 
 HOOKED = "saved-tensor hooks: not read"
 LOST = "gets no gradient"  # the mark of a leaf a cut left without gradient (drawn in red)
@@ -69,17 +59,60 @@ class Edge(NamedTuple):
         return bool(self.cause) and not self.intended
 
 
-@dataclass
-class GradGraph:
-    """Nodes and edges of one or more loss graphs, plus what gradlab added to them."""
+Parts = tuple[list[Node], list[Edge], dict[str, tuple[int, "weakref.ref[torch.Tensor]"]],
+              dict[str, int]]  # what a GradGraph holds: nodes, edges, tensors, sequence
 
-    nodes: list[Node] = field(default_factory=list)
-    edges: list[Edge] = field(default_factory=list)
-    # what `values=True` reads: each leaf node's tensor (its id, and the tensor held weakly),
-    # each op node's grad_fn sequence number
-    tensors: dict[str, tuple[int, weakref.ref[torch.Tensor]]] = field(
-        default_factory=dict, compare=False, repr=False)
-    sequence: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+class GradGraph:
+    """Nodes and edges of one or more loss graphs, plus what gradlab added to them.
+
+    A walk gives the parts to make on first use (most runs are judged, never drawn); the
+    loss nodes (`outputs`) are known at once. `tensors`: what `values=True` reads, each leaf
+    node's tensor (its id, and the tensor held weakly); `sequence`: each op node's grad_fn
+    sequence number.
+    """
+
+    def __init__(self, make: Callable[[], Parts] | None = None,
+                 outputs: Sequence[Node] = ()) -> None:
+        self._make = make
+        self._outputs = list(outputs)
+        self._parts: Parts = ([], [], {}, {})
+
+    def _made(self) -> Parts:
+        make, self._make = self._make, None
+        if make is not None:
+            self._parts = make()
+        return self._parts
+
+    @property
+    def nodes(self) -> list[Node]:
+        """The boxes, in traversal order (node `nK` is the K-th)."""
+        return self._made()[0]
+
+    @property
+    def edges(self) -> list[Edge]:
+        """The arrows, in traversal order, then the ones gradlab added."""
+        return self._made()[1]
+
+    @property
+    def tensors(self) -> dict[str, tuple[int, weakref.ref[torch.Tensor]]]:
+        """Each leaf node's tensor: its id, and the tensor held weakly."""
+        return self._made()[2]
+
+    @property
+    def sequence(self) -> dict[str, int]:
+        """Each op node's grad_fn sequence number."""
+        return self._made()[3]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GradGraph):
+            return NotImplemented
+        return (self.nodes, self.edges) == (other.nodes, other.edges)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"GradGraph(nodes={self.nodes!r}, edges={self.edges!r})"
 
     def node(self, node_id: str) -> Node:
         """Return the node with this id."""
@@ -95,6 +128,8 @@ class GradGraph:
     @property
     def outputs(self) -> list[Node]:
         """The loss nodes, in the order the losses were given."""
+        if self._make is not None:  # not made yet, so not marked yet either
+            return list(self._outputs)
         return [n for n in self.nodes if n.kind == "output"]
 
     @property
@@ -172,97 +207,3 @@ class Labels(Protocol):
     def leaf_marks(self, t: torch.Tensor) -> tuple[str, ...]: ...
 
     def module_label(self, module: torch.nn.Module | None) -> str: ...
-
-
-@dataclass
-class Walk:
-    """The result of walking the loss graphs."""
-
-    graph: GradGraph
-    probes: list[Probe]
-    joined: list[tuple[Any, str]]
-    reached: dict[int, str]
-
-
-def _places(recording: Recording | None,
-            labels: Labels) -> tuple[str, list[int], set[int], list[str | None]]:
-    """What the walk reads from the recording: its tag (on the nodes that carry joins), the
-    sequence numbers where modules start or end, the marked sequence numbers, and the module
-    label of each place. A node's module label is found by bisection of its sequence number
-    (where it was made: a module's entry or exit); None: made outside the recording (the last
-    entry is for nodes made before it), drawn in its consumer's module."""
-    if recording is None:
-        return "", [], set(), [""]
-    by_place: list[str | None] = [labels.module_label(module) if seen else None
-                                  for seen, module in recording.modules_by_place()]
-    return recording.tag, recording.module_starts, recording.marked, [*by_place, None]
-
-
-def _add_leaf(graph: GradGraph, labels: Labels, variable: torch.Tensor,
-              reached: dict[int, str]) -> str:
-    """Add the node of a leaf the walk reached (held weakly, for `values=True`)."""
-    node_id = graph.add(labels.leaf_label(variable), "leaf", detail=shape_text(variable),
-                        marks=labels.leaf_marks(variable))
-    reached[id(variable)] = node_id
-    graph.tensors[node_id] = (id(variable), weakref.ref(variable))
-    return node_id
-
-
-def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
-         recording: Recording | None, probe: bool = True) -> Walk:
-    """Walk each loss's graph: number the nodes, probe their saved tensors (unless `probe` is
-    False), note the nodes that carry recorded joins and the node of every leaf reached."""
-    graph = GradGraph()
-    probes: list[Probe] = []
-    joined: list[tuple[Any, str]] = []
-    reached: dict[int, str] = {}
-    ids: dict[int, str] = {}
-    alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
-    tag, starts, marked, by_place = _places(recording, labels)
-    # this runs once per node of graphs with thousands: names bound once, tuples made directly
-    nodes, edges, sequence = graph.nodes, graph.edges, graph.sequence
-    add_edge, ids_get, new_tuple = edges.append, ids.get, tuple.__new__
-    node_names_get = _node_names.get
-    for loss_name, loss in losses:
-        out_id = graph.add(loss_name, "output", detail=shape_text(loss))
-        if loss.grad_fn is None:
-            continue
-        queue: deque[tuple[Any, str]] = deque([(loss.grad_fn, out_id)])
-        pop, push = queue.popleft, queue.append
-        while queue:
-            node, consumer = pop()
-            known = ids_get(id(node))
-            if known is not None:
-                add_edge(new_tuple(Edge, (known, consumer, "", "", False)))
-                continue
-            alive.append(node)
-            name = node_names_get(type(node)) or node_name(node)
-            # (isinstance(None, torch.Tensor) costs 0.2 us: ask AccumulateGrad nodes only)
-            if name == "AccumulateGrad" and isinstance(variable := node.variable, torch.Tensor):
-                node_id = _add_leaf(graph, labels, variable, reached)
-            else:
-                number = node._sequence_nr()
-                module_label = by_place[bisect_right(starts, number) - 1]
-                if module_label is None:
-                    module_label = nodes[int(consumer[1:])].module
-                node_id = f"n{len(nodes)}"
-                sequence[node_id] = number
-                if probe:
-                    saved, problem, message = _probe(node)
-                    marks = (stale_mark(message),) if problem == "stale" else (
-                        ("freed",) if problem == "freed" else (
-                            (HOOKED,) if problem == "hooked" else ()))
-                    if problem:
-                        probes.append(Probe(node_id, name, problem, message))
-                else:
-                    saved = marks = ()
-                nodes.append(new_tuple(Node, (node_id, name, "op", "", module_label, marks,
-                                              saved)))
-                if number in marked and tag in node.metadata:
-                    joined.append((node, node_id))
-            ids[id(node)] = node_id
-            add_edge(new_tuple(Edge, (node_id, consumer, "", "", False)))
-            for child, _ in node.next_functions:
-                if child is not None:
-                    push((child, node_id))
-    return Walk(graph, probes, joined, reached)
