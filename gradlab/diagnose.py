@@ -151,7 +151,7 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
 
 def _caught_autograd_error(recording: Recording | None) -> bool:
     """An autograd error passed through a torch call and the program caught it."""
-    return recording is not None and any(explain(e.detail) is not None
+    return recording is not None and any(explain(e.message) is not None
                                          for e in recording.of_kind("torch_error"))
 
 

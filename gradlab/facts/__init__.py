@@ -34,7 +34,7 @@ def _all_backwarded(ctx: Context) -> bool:
     failed: no saved tensor is left to probe, and no backward is still to come."""
     if ctx.recording is None or ctx.exception is not None or not ctx.losses:
         return False
-    freed = {id(t) for e in ctx.recording.of_kind("backward") if e.detail != "raised"
+    freed = {id(t) for e in ctx.recording.of_kind("backward") if not e.failed
              and not e.retain_graph and e.tensor is not None and (t := e.tensor()) is not None}
     return all(id(loss) in freed for _, loss in ctx.losses)
 
@@ -57,7 +57,7 @@ class Facts:
 
     def backwards(self) -> list[Event]:
         """The backward() / autograd.grad() calls that finished."""
-        return [e for e in self.events("backward") if e.detail != "raised"]
+        return [e for e in self.events("backward") if not e.failed]
 
     def optimizers_of(self, ids: Sequence[int]) -> set[str]:
         """The names of the optimizers that hold any of these tensors."""
@@ -90,7 +90,7 @@ class Facts:
         names = self.names
         if not names.frozen or not all(key in names.frozen for key in names.params):
             return None
-        froze = [where(e) for e in self.events("requires_grad") if e.detail == "False"
+        froze = [where(e) for e in self.events("requires_grad") if e.set_to is False
                  and e.tensor is not None and (t := e.tensor()) is not None
                  and id(t) in names.frozen]
         return group(sorted(set(names.frozen.values()))), froze[-1] if froze else ""

@@ -83,7 +83,7 @@ class Names(Labels):
                     self.tensors.setdefault(id(p), p)
         for event in ctx.recording.of_kind("requires_grad") if ctx.recording else ():
             t = event.tensor() if event.tensor is not None else None
-            if t is not None and event.detail == "False" and not t.requires_grad:
+            if t is not None and event.set_to is False and not t.requires_grad:
                 self.frozen.setdefault(id(t), self.name(t))  # frozen by the user's own line
                 self.tensors.setdefault(id(t), t)
 

@@ -32,23 +32,22 @@ def backward(books: Books, func: Any, name: str, args: tuple[Any, ...], kwargs: 
     create = bool(kwargs.get("create_graph"))
     retain = bool(kwargs.get("retain_graph")) or create
     where = user_where(frame)
+    op = "autograd.grad" if name == "grad" else name
     if books.changed_behind:
-        stale_uses(books, tensors, frame)
+        stale_uses(books, op, tensors, frame)
     if name == "backward":
         _grads_kept(books, where)
-    events = [books.event("backward", "autograd.grad" if name == "grad" else name, where,
-                          tensor=weakref.ref(t), retain_graph=retain,
-                          producer=grad_fn_name(t))
-              for t in tensors]
+    events = [books.event("backward", op, where, tensor=weakref.ref(t), retain_graph=retain,
+                          producer=grad_fn_name(t)) for t in tensors]
     try:
         return call(func, args, kwargs, frame)
     except Exception as error:
         for event in events:
-            event.detail = "raised"
+            event.failed = True
         cuts: frozenset[int] = frozenset()  # why the tensors had no history, while alive
         for t in tensors:
             cuts |= books.recording.origin(t)[0]
-        raised(books, error, frame, cuts)
+        raised(books, error, frame, cuts, op)
         raise
 
 
@@ -61,7 +60,7 @@ def _note_stepped(books: Books) -> None:
     """Follow the parameters optimizer steps changed since the last look."""
     events = books.recording.events
     for event in events[books.scanned:]:
-        if (event.kind == "in_place" and event.detail == "optimizer.step"
+        if (event.kind == "in_place" and event.origin == "optimizer.step"
                 and event.tensor is not None and (p := event.tensor()) is not None
                 and p.is_leaf and p.requires_grad):
             books.stepped.setdefault(id(p), Stepped(weakref.ref(p))).since_reset = True
@@ -102,9 +101,9 @@ def _grads_kept(books: Books, where: Where) -> None:
             state.kept = True
             kept.append(state.ref)
     if kept:
-        books.event("grad_kept", "backward", where, source_leaves=tuple(kept))
+        books.event("grad_kept", "backward", where, params=tuple(kept))
     if reset:
-        books.event("grad_reset", "backward", where, source_leaves=tuple(reset))
+        books.event("grad_reset", "backward", where, params=tuple(reset))
 
 
 def requires_grad(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -114,12 +113,12 @@ def requires_grad(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[s
     value = args[1] if len(args) > 1 else kwargs.get("requires_grad", True)
     if isinstance(t, torch.Tensor) and not in_zero_grad(frame):
         books.event("requires_grad", name, user_where(frame), tensor=weakref.ref(t),
-                    shape=shape(t), detail=str(bool(value)))
+                    shape=shape(t), set_to=bool(value))
         entry = books.provenance_of(t)
         if entry is not None and t.requires_grad:  # a re-wrap made a fresh leaf of it
             for index in entry.cuts:
                 if books.recording.events[index].cause == "rewrap":
-                    books.recording.events[index].detail = "fresh leaf"
+                    books.recording.events[index].fresh_leaf = True
 
 
 def is_leaf(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,
@@ -136,8 +135,8 @@ def is_leaf(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, An
     optimizer = caller.f_locals.get(_ADD_PARAM_GROUP.co_varnames[0])  # add_param_group's self
     if not out and not t.retains_grad and not getattr(optimizer, "defaults", {}).get(
             "differentiable"):
-        books.event("torch_error", "ValueError", user_where(caller),
-                    detail="can't optimize a non-leaf Tensor", stack=user_stack(caller))
+        books.event("torch_error", "add_param_group", user_where(caller), error="ValueError",
+                    message="can't optimize a non-leaf Tensor", stack=user_stack(caller))
 
 
 def grad_read(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any,

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from gradlab._autograd import grad_fn_name, metadata, sequence_nr, upstream_leaves
-from gradlab.record.events import NOWHERE, Event, Kind, Provenance, Recording, Where
+from gradlab.record.events import NOWHERE, Cause, Event, Kind, Provenance, Recording, Where
 from gradlab.record.frames import user_stack, user_where
 
 __all__ = ["Books", "Change", "Stepped", "cut", "fresh", "inherited_cuts", "joins", "shape"]
@@ -53,8 +53,9 @@ class Books:
 
     def event(self, kind: Kind, op: str, where: Where, **fields: Any) -> Event:
         """Add an event to the recording."""
-        event = Event(len(self.recording.events), kind, op, where, **fields)
-        self.recording.events.append(event)
+        events = self.recording.events
+        event = Event(len(events), kind, op, where, **fields)
+        events.append(event)
         return event
 
     def mark(self, node: Any) -> dict[str, Any]:
@@ -132,7 +133,7 @@ def shape(t: torch.Tensor) -> tuple[int, ...]:
     return tuple(int(s) for s in t.shape)
 
 
-def cut(books: Books, cause: str, op: str, sources: list[torch.Tensor],
+def cut(books: Books, cause: Cause, op: str, sources: list[torch.Tensor],
         outputs: list[torch.Tensor], frame: FrameType | None,
         extra_cuts: frozenset[int] = frozenset()) -> int | None:
     """Record that `outputs` lost the history of `sources`; return the event index."""
@@ -143,7 +144,6 @@ def cut(books: Books, cause: str, op: str, sources: list[torch.Tensor],
         node = next((grad_fn_name(s) for s in sources if s.grad_fn is not None), "")
         event = books.event("cut", op, user_where(frame), cause=cause, source_leaves=leaves,
                             source_node=node, shape=shape(sources[0]),
-                            dtype=str(sources[0].dtype).replace("torch.", ""),
                             stack=user_stack(frame) if cause in GRAD_MODES else ())
         index = event.index
         cuts = cuts | {index}

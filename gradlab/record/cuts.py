@@ -15,6 +15,7 @@ import torch
 from gradlab._autograd import grad_fn_name
 from gradlab.record.books import Books, cut, fresh, inherited_cuts, joins, shape
 from gradlab.record.classify import INTEGER_CASTS
+from gradlab.record.events import Cause
 from gradlab.record.frames import user_where
 
 __all__ = ["all_tracked", "data", "detach", "item", "numpy", "op", "rewrap", "tensors_in",
@@ -61,7 +62,7 @@ def all_tracked(values: Iterable[Any], nested: bool = False) -> bool:
     return True
 
 
-def _grad_mode_cause() -> str:
+def _grad_mode_cause() -> Cause:
     return "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
 
 
@@ -89,7 +90,7 @@ def op(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], o
     if sources and not name.startswith("new"):
         # grad mode is on and an input has history, yet this output has none: the op has no
         # derivative (an integer result, or a float one like histc's counts)
-        cause = "integer_dtype" if name in INTEGER_CASTS else "non_differentiable"
+        cause: Cause = "integer_dtype" if name in INTEGER_CASTS else "non_differentiable"
         cut(books, cause, name, sources, loose, frame, inherited_cuts(books, inputs))
         return
     cuts: frozenset[int] = frozenset()
@@ -186,7 +187,7 @@ def rewrap(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any
     if sources or cuts:
         index = cut(books, "rewrap", name, sources, [out], frame, cuts)
         if out.requires_grad and index is not None:  # a fresh leaf, not the sources' history
-            books.recording.events[index].detail = "fresh leaf"
+            books.recording.events[index].fresh_leaf = True
     elif all(isinstance(v, (int, float)) for v in values):
         fresh(books, name, out, frame)
 
@@ -207,8 +208,7 @@ def to(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], o
         return
     if source.is_leaf and source.requires_grad and out is not source and not out.is_leaf:
         books.event("to_non_leaf", name, user_where(frame), tensor=weakref.ref(out),
-                    shape=shape(out), producer=grad_fn_name(out),
-                    dtype=str(out.dtype).replace("torch.", ""))
+                    shape=shape(out), producer=grad_fn_name(out))
     elif out.is_floating_point() or out.is_complex():
         op(books, name, args, kwargs, out, frame)
     elif source.requires_grad:

@@ -15,7 +15,8 @@ import torch
 
 from gradlab._autograd import metadata, sequence_nr
 
-__all__ = ["Event", "Kind", "Provenance", "Recording", "Warned", "Where", "describe_file"]
+__all__ = ["Cause", "Event", "Kind", "Origin", "Provenance", "Recording", "Warned", "Where",
+           "describe_file"]
 
 _recording_serial = itertools.count(1)
 UNSEEN = object()  # module_owners' mark for nodes made outside the recording
@@ -72,56 +73,84 @@ class Warned:
         return f"{self.where}: {self.category}: {text}"
 
 
-@dataclass
-class Event:
-    """Something the recorder saw that matters for gradients; `kind` says which.
+Cause = Literal["no_grad", "inference_mode", "detach", "data_attribute", "numpy_roundtrip",
+                "rewrap", "integer_dtype", "non_differentiable"]
+Origin = Literal["optimizer.step", "init"]
 
-    Fields every kind has: `index`, `kind`, `op` (the torch call, or for `torch_error` the
-    exception's type), `where`. The others, by kind:
-    - `cut` (a value lost its history): `cause` how; `source_leaves`, `source_node`, `shape`,
-      `dtype` of what it was cut from; `cuts` the earlier cuts it carries; `stack` for no_grad
-      cuts; `tensor` for a `.data` cut (the tensor whose `.data` was taken); `detail`
-      "fresh leaf" for a re-wrap that made a new leaf.
-    - `join` (history-free values entered a tracked op): `cuts`, `leaves`, `producer`, `shape`.
-    - `in_place`: `tensor`, `shape`, `dtype`, `version_before`, `producer`; `detail` "leaf"
-      (refused on a leaf that requires grad), "optimizer.step" (made by an optimizer step) or
-      "init" (torch.nn.init filling a new parameter).
-    - `grad_read`, `to_non_leaf`: `tensor`, `shape`, `producer` (and `dtype`).
-    - `backward` (a tensor given to backward() or autograd.grad()): `tensor`, `retain_graph`,
-      `producer`; `detail` "raised" when the call failed.
-    - `torch_error` (an exception that passed through a torch call): `detail` its message,
-      `stack` the user's lines running, `cuts` behind the tensors of a failed backward.
-    - `requires_grad`: `tensor`, `shape`; `detail` "True" or "False", the value set.
-    - `optimizer_param` (an optimizer took `tensor` in): `tensor`, `shape`.
-    - `times_zero`, `zero_derivative`: `producer`. `nan_risk`: `producer`, `shape`, `detail`
-      why the backward gives NaN/Inf here.
-    - `behind_autograd` (an in-place change through `x.data`): `tensor` x, `cuts` the `.data`
-      cut and, with `detail` "history", the backward whose kept graph the change came from.
-    - `stale_use` (a node made before that change that saved x, or with `detail` "used
-      after", one made after it that used a changed non-leaf): `cuts`, `producer`.
-    - `fresh` (a one-element tensor made from plain numbers by torch.tensor, zeros...: a
-      constant, such as a loss placeholder): `tensor`, `leaves` its leaf key, `shape`.
-    - `grad_kept` / `grad_reset` (at a backward): `source_leaves` the parameters whose `.grad`
-      holds a gradient a step already used / no longer does.
+
+@dataclass(slots=True)
+class Event:
+    """Something the recorder saw that matters for gradients; `kind` says which. Each field
+    means one thing; a field that a kind does not use keeps its default.
+
+    field           kinds             meaning
+    index           all               its place in `Recording.events`
+    kind            all               what happened (`Kind`)
+    op              all               the torch call it was seen at ("" if not known)
+    where           all               the user's line
+    cause           cut               how the value lost its history
+    cuts            cut, join,        indices of the cut events behind the value (a cut: the
+                    torch_error,      earlier ones it carries; torch_error: behind the tensors
+                    behind_autograd   of a failed backward; behind_autograd: the `.data` cut)
+    leaves          join, fresh       keys (`Recording.leaf`) of the history-free leaves
+                                      behind the value
+    source_leaves   cut               the leaves the cut-off value was computed from
+    source_node     cut               the node that made the cut-off value
+    fresh_leaf      cut               a re-wrap that made a new leaf requiring grad
+    tensor          most              the tensor it is about (a cut: x of `x.data`)
+    shape           most              that tensor's shape (a cut: the cut-off value's)
+    producer        most              the node that made that tensor, or the op's output
+                                      (in_place: before the change)
+    version_before  in_place          the tensor's version before the change
+    origin          in_place          made by an optimizer step or torch.nn.init (None: the
+                                      code itself)
+    refused         in_place          torch refused it: a leaf that requires grad
+    retain_graph    backward          the call kept its graph (retain_ or create_graph)
+    failed          backward          the call raised
+    error, message  torch_error       the exception's type name and its message
+    stack           cut, torch_error, the user's lines running, innermost first (cuts: only
+                    behind_autograd   under no_grad or inference_mode; behind_autograd: the
+                                      innermost only)
+    set_to          requires_grad     the value set
+    reason          nan_risk          why the backward gives NaN/Inf here
+    kept_graph      behind_autograd   the backward whose kept graph gave the new value its
+                                      history (create_graph / retain_graph)
+    change          stale_use         the behind_autograd event whose change the node missed
+    after_change    stale_use         the node was made after the change (from the changed
+                                      non-leaf), not before it
+    used_by         stale_use         the node that used the changed value
+    params          grad_kept,        the parameters whose `.grad` holds a gradient a step
+                    grad_reset        already used / no longer holds one
     """
 
     index: int
     kind: Kind
     op: str
     where: Where
-    cause: str = ""
+    cause: Cause | Literal[""] = ""
     cuts: frozenset[int] = frozenset()
     leaves: frozenset[int] = frozenset()
     source_leaves: tuple[weakref.ref[torch.Tensor], ...] = ()
     source_node: str = ""
+    fresh_leaf: bool = False
     tensor: weakref.ref[torch.Tensor] | None = None
     shape: tuple[int, ...] = ()
-    dtype: str = ""
-    version_before: int = 0
     producer: str = ""
+    version_before: int = 0
+    origin: Origin | None = None
+    refused: bool = False
     retain_graph: bool = False
-    detail: str = ""
+    failed: bool = False
+    error: str = ""
+    message: str = ""
     stack: tuple[tuple[str, int], ...] = ()
+    set_to: bool | None = None
+    reason: str = ""
+    kept_graph: int | None = None
+    change: int | None = None
+    after_change: bool = False
+    used_by: str = ""
+    params: tuple[weakref.ref[torch.Tensor], ...] = ()
 
 
 @dataclass

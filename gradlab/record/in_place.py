@@ -21,20 +21,20 @@ from gradlab._autograd import (
 )
 from gradlab.record.books import Books, Change, cut, inherited_cuts, joins, shape
 from gradlab.record.cuts import tensors_in, tensors_out
-from gradlab.record.events import Event, Where
+from gradlab.record.events import Cause, Event, Origin, Where
 from gradlab.record.frames import made_by_init, user_stack, user_where
 from gradlab.record.instrument import call, stepping
 
 __all__ = ["in_place", "stale_uses"]
 
 
-def _made_by(frame: FrameType) -> tuple[Where, str]:
+def _made_by(frame: FrameType) -> tuple[Where, Origin | None]:
     """Where an in-place change was made for the user, and by whom: `optimizer.step` during an
     optimizer's step (at the line that called step()), `init` when torch.nn.init made it."""
     step = stepping()
     if step is not None:
         return step, "optimizer.step"
-    return user_where(frame), "init" if made_by_init(frame) else ""
+    return user_where(frame), "init" if made_by_init(frame) else None
 
 
 def in_place(books: Books, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -51,18 +51,17 @@ def in_place(books: Books, func: Any, name: str, args: tuple[Any, ...], kwargs: 
             for t, was, producer, _ in before:
                 books.event("in_place", name, user_where(frame), tensor=weakref.ref(t),
                             shape=shape(t), version_before=was, producer=producer,
-                            detail="leaf")
-        raised(books, error, frame)
+                            refused=True)
+        raised(books, error, frame, op=name)
         raise
-    made: tuple[Where, str] | None = None
+    made: tuple[Where, Origin | None] | None = None
     for t, was, producer, required_grad in before:
         if version(t) == was:
             continue
         if made is None:
             made = _made_by(frame)
         books.event("in_place", name, made[0], tensor=weakref.ref(t), shape=shape(t),
-                    dtype=str(t.dtype).replace("torch.", ""), version_before=was,
-                    producer=producer, detail=made[1])
+                    version_before=was, producer=producer, origin=made[1])
         if not t.requires_grad:
             _after_in_place_without_grad(books, name, t, args, kwargs, frame)
         elif books.recording.provenance and grad_fn(t) is not None:
@@ -73,11 +72,11 @@ def in_place(books: Books, func: Any, name: str, args: tuple[Any, ...], kwargs: 
 
 
 def raised(books: Books, error: Exception, frame: FrameType,
-           cuts: frozenset[int] = frozenset()) -> None:
-    """Note an exception passing through a torch call (re-raised unchanged by the caller:
-    the code may catch it, gradlab still saw it), with the cuts behind its tensors."""
-    books.event("torch_error", type(error).__name__, user_where(frame), detail=str(error),
-                stack=user_stack(frame), cuts=cuts)
+           cuts: frozenset[int] = frozenset(), op: str = "") -> None:
+    """Note an exception passing through the torch call `op` (re-raised unchanged by the
+    caller: the code may catch it, gradlab still saw it), with the cuts behind its tensors."""
+    books.event("torch_error", op, user_where(frame), error=type(error).__name__,
+                message=str(error), stack=user_stack(frame), cuts=cuts)
 
 
 def _after_in_place_without_grad(books: Books, name: str, t: torch.Tensor,
@@ -88,7 +87,7 @@ def _after_in_place_without_grad(books: Books, name: str, t: torch.Tensor,
     sources = [s for s in inputs if s.requires_grad]
     inherited = inherited_cuts(books, inputs)
     if (sources and not torch.is_grad_enabled()) or inherited:
-        cause = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
+        cause: Cause = "inference_mode" if torch.is_inference_mode_enabled() else "no_grad"
         cut(books, cause, name, sources, [t], frame, inherited)
 
 
@@ -112,8 +111,7 @@ def _behind_autograd(books: Books, name: str, t: torch.Tensor, frame: FrameType)
         event = books.event(
             "behind_autograd", name, user_where(frame), tensor=weakref.ref(source),
             shape=shape(source), producer=grad_fn_name(source), stack=user_stack(frame)[:1],
-            cuts=frozenset({data_cut.index} | ({kept.index} if kept else set())),
-            detail="history" if kept else "")
+            cuts=frozenset({data_cut.index}), kept_graph=kept.index if kept else None)
         node = grad_fn(source)
         made_by = None if node is None else (sequence_nr(node), node.name(), source.output_nr)
         books.changed_behind.append(Change(event, now, storage, made_by))
@@ -123,7 +121,7 @@ def _kept_graph_behind(books: Books, t: torch.Tensor) -> Event | None:
     """The backward that kept its graph (create_graph / retain_graph) and whose graph the
     history of `t` runs through: `t` was computed from a gradient meant to be differentiated."""
     kept = [e for e in books.recording.events if e.kind == "backward" and e.retain_graph
-            and e.detail != "raised"]
+            and not e.failed]
     if not kept:
         return None
     behind = inner_nodes([grad_fn(t)])
@@ -134,12 +132,12 @@ def _kept_graph_behind(books: Books, t: torch.Tensor) -> Event | None:
     return None
 
 
-def stale_uses(books: Books, losses: list[torch.Tensor], frame: FrameType) -> None:
-    """Before a backward: nodes made before a `.data` change that used the changed weight
-    (a leaf) or saved the changed non-leaf's memory, whose backward sees the new values; and
-    nodes made after it that used a changed non-leaf, whose gradient ignores the change
-    (`detail` "used after"). Matched by storage and node identity: a non-leaf changed
-    inside a forward is gone by now."""
+def stale_uses(books: Books, op: str, losses: list[torch.Tensor], frame: FrameType) -> None:
+    """Before the backward call `op`: nodes made before a `.data` change that used the changed
+    weight (a leaf) or saved the changed non-leaf's memory, whose backward sees the new values;
+    and nodes made after it that used a changed non-leaf, whose gradient ignores the change
+    (`after_change`). Matched by storage and node identity: a non-leaf changed inside a
+    forward is gone by now."""
     weights = {c.storage: c for c in books.changed_behind if c.made_by is None}
     saved_before = {c.event.index: c for c in books.changed_behind if c.made_by is not None}
     used_after = {c.made_by: c for c in saved_before.values() if c.made_by is not None}
@@ -161,24 +159,25 @@ def stale_uses(books: Books, losses: list[torch.Tensor], frame: FrameType) -> No
             storage = None if variable is None else storage_address(variable)
             change = None if storage is None else weights.get(storage)
             if change is not None and made < change.sequence:
-                _stale_use(books, node, change.event, frame, "")
+                _stale_use(books, op, node, change.event, frame, False)
                 del weights[change.storage]
             if not used_after:
                 continue
             key = (sequence_nr(child), child.name(), nr)
             change = used_after.get(key)
             if change is not None and made >= change.sequence:
-                _stale_use(books, node, change.event, frame, "used after")
+                _stale_use(books, op, node, change.event, frame, True)
                 del used_after[key]
         if made >= last or not saved_before:  # made after every change
             continue
         storages = {storage_address(t) for t in saved_tensors(node)}
         for index, change in list(saved_before.items()):
             if made < change.sequence and change.storage in storages:
-                _stale_use(books, node, change.event, frame, "")
+                _stale_use(books, op, node, change.event, frame, False)
                 del saved_before[index]
 
 
-def _stale_use(books: Books, node: Any, change: Event, frame: FrameType, detail: str) -> None:
-    books.event("stale_use", node.name(), user_where(frame), cuts=frozenset({change.index}),
-                producer=node.name(), detail=detail)
+def _stale_use(books: Books, op: str, node: Any, change: Event, frame: FrameType,
+               after: bool) -> None:
+    books.event("stale_use", op, user_where(frame), change=change.index, after_change=after,
+                used_by=node.name())

@@ -108,5 +108,5 @@ def singular(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[str, A
     problem = nan_reason(name, args, out)
     if problem:
         event = books.event("nan_risk", name, user_where(frame), producer=out.grad_fn.name(),
-                            shape=shape(out), detail=problem)
+                            shape=shape(out), reason=problem)
         books.mark(out.grad_fn)[books.recording.tag + ":nan"] = event.index

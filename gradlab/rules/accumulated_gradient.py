@@ -54,7 +54,7 @@ def check(facts: Facts) -> list[Finding]:
     applied: dict[int, tuple[torch.Tensor, Event, Event]] = {}
     for event in facts.rec.events:
         if event.kind in ("grad_kept", "grad_reset"):
-            for ref in event.source_leaves:
+            for ref in event.params:
                 p = ref()
                 if p is None:
                     continue
@@ -62,7 +62,7 @@ def check(facts: Facts) -> list[Finding]:
                     kept[id(p)] = (p, event)
                 else:
                     kept.pop(id(p), None)
-        elif (event.kind == "in_place" and event.detail == "optimizer.step"
+        elif (event.kind == "in_place" and event.origin == "optimizer.step"
               and event.tensor is not None and (p := event.tensor()) is not None
               and id(p) in kept and id(p) not in applied):
             applied[id(p)] = (p, kept[id(p)][1], event)

@@ -48,7 +48,8 @@ def check(facts: Facts) -> list[Finding]:
     events = facts.rec.events
     by_line: dict[tuple[str, int], tuple[dict[int, Event], list[Event]]] = {}
     for use in facts.events("stale_use"):
-        change = events[min(use.cuts)]
+        assert use.change is not None
+        change = events[use.change]
         changes, uses = by_line.setdefault(place(change.where), ({}, []))
         changes[change.index] = change
         uses.append(use)
@@ -56,7 +57,7 @@ def check(facts: Facts) -> list[Finding]:
              for at, (changes, uses) in by_line.items()]
     dropped: dict[tuple[str, int], list[Event]] = {}
     for change in facts.events("behind_autograd"):
-        if change.detail == "history":
+        if change.kept_graph is not None:
             dropped.setdefault(place(change.where), []).append(change)
     found += [replace(_history_dropped(facts, changes), place=at)
               for at, changes in dropped.items()]
@@ -66,8 +67,8 @@ def check(facts: Facts) -> list[Finding]:
 def _stale(facts: Facts, changes: list[Event], uses: list[Event]) -> Finding:
     change = changes[0]
     names = _names(facts, changes)
-    stale = [use for use in uses if use.detail != "used after"]
-    users = ", ".join(sorted({use.producer for use in stale or uses}))
+    stale = [use for use in uses if not use.after_change]
+    users = ", ".join(sorted({use.used_by for use in stale or uses}))
     if not stale:
         return Finding(
             "data_attribute", "warning", names, where(change),
@@ -103,7 +104,8 @@ def _history_dropped(facts: Facts, changes: list[Event]) -> Finding:
     assert facts.rec is not None
     change = changes[0]
     names = _names(facts, changes)
-    kept = next(e for i in sorted(change.cuts) if (e := facts.rec.events[i]).kind == "backward")
+    assert change.kept_graph is not None
+    kept = facts.rec.events[change.kept_graph]
     return Finding(
         "data_attribute", "error", names, where(change),
         f"silent: no error will be raised: {', '.join(names)} changed in place through .data "

@@ -49,7 +49,7 @@ def check(facts: Facts) -> list[Item]:
                      f"in-place {event.op} on {name}, a leaf that requires grad.",
                      "update weights under torch.no_grad(), or use an out-of-place op.",
                      place(event.where))
-             for event in facts.events("in_place") if event.detail == "leaf"
+             for event in facts.events("in_place") if event.refused
              for name in (facts.tensor_name(event),)]
     pending = _pending_nodes(facts)
     marks: list[Item] = []
@@ -60,7 +60,7 @@ def check(facts: Facts) -> list[Item]:
         if change is not None:
             changed = NewNode(f"{change.op} (in place)", "in_place", str(change.where))
             marks += [changed, AddEdge(changed, probe.node_id, "in-place", where(change))]
-            op = f"{change.detail}() ({change.op})" if change.detail else change.op
+            op = f"{change.origin}() ({change.op})" if change.origin else change.op
             what = f"{op} at {where(change)}" if where(change) else op
         else:
             what = "an in-place op"

@@ -37,7 +37,7 @@ def check(facts: Facts) -> list[Item]:
     """Name why each loss without history has none."""
     found: list[Item] = []
     # a loss backward() raised on is no metric beside the training loss: its cut is the error
-    raised = {id(t) for e in facts.events("backward") if e.detail == "raised"
+    raised = {id(t) for e in facts.events("backward") if e.failed
               and e.tensor is not None and (t := e.tensor()) is not None}
     for (loss_name, loss), node in zip(facts.ctx.losses, facts.graph.outputs, strict=True):
         if loss.grad_fn is not None or loss.requires_grad:

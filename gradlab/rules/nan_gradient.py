@@ -82,5 +82,5 @@ def _finding(event: Event, names: tuple[str, ...], severity: str) -> Finding:
         "backward will give NaN or Inf gradients")
     fix = _FIX.get(_FAMILY.get(event.op, event.op), "add an eps or clamp the input of this op")
     return Finding("nan_gradient", severity, names, where(event),
-                   f"{what}: {event.op}() at {where(event)}: {event.detail} (no error is raised; "
+                   f"{what}: {event.op}() at {where(event)}: {event.reason} (no error is raised; "
                    "one optimizer step writes NaN into the weights).", fix, place(event.where))

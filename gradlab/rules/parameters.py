@@ -171,9 +171,9 @@ def _after_the_optimizer(facts: Facts) -> dict[int, str]:
         t = event.tensor() if event.tensor is not None else None
         if t is None or event.index < first or id(t) in late:
             continue
-        if event.kind == "in_place" and event.detail == "init":
+        if event.kind == "in_place" and event.origin == "init":
             late[id(t)] = f"created at {where(event)}, after the optimizer was built"
-        elif event.kind == "requires_grad" and event.detail == "True":
+        elif event.kind == "requires_grad" and event.set_to is True:
             late[id(t)] = (f"unfrozen at {where(event)}, after the optimizer was built from the "
                            "parameters that required grad then")
     return late

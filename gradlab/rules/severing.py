@@ -249,7 +249,7 @@ def lost_numbers(facts: Facts, fresh: bool, how: str) -> list[Finding | Lost]:
     train = facts.trainable
     by_line: dict[tuple[str, str, int], tuple[Event, set[str]]] = {}
     for event in facts.events("cut"):
-        if event.cause != "rewrap" or (event.detail == "fresh leaf") != fresh:
+        if event.cause != "rewrap" or event.fresh_leaf != fresh:
             continue
         sources = {id(t) for ref in event.source_leaves if (t := ref()) is not None}
         for i in event.cuts:  # .item() values that went in

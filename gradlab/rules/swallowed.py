@@ -42,18 +42,18 @@ def check(facts: Facts, earlier: Earlier) -> list[Finding]:
     found: dict[tuple[str, str, tuple[str, int]], Finding] = {}
     stopped = facts.ctx.exception
     for event in facts.events("torch_error"):
-        if stopped is not None and str(stopped) == event.detail:
+        if stopped is not None and str(stopped) == event.message:
             continue  # it stopped the code: the exception's own finding names it
-        explanation = explain(event.detail)
+        explanation = explain(event.message)
         if explanation is None or (explanation.kind == "missing_requires_grad" and any(
                 f.severity == "error" for f in earlier.found)):  # a rule named the real cause
             continue
         at = where(event)
         catcher = next((handler for file, line in event.stack
-                        if (handler := handler_line(file, line, event.op)) is not None), None)
+                        if (handler := handler_line(file, line, event.error)) is not None), None)
         caught = (f"the except at {_place(at, catcher)} caught it" if catcher is not None
                   else "it was caught")
-        first_line = event.detail.split("\n")[0].split(" Hint:")[0]
+        first_line = event.message.split("\n")[0].split(" Hint:")[0]
         kind, why, fix = explanation.kind, explanation.explanation, explanation.fix
         if event.cuts and facts.rec is not None:  # the tensor's history was cut: name the cut
             cut = facts.rec.events[max(event.cuts)]
@@ -63,7 +63,7 @@ def check(facts: Facts, earlier: Earlier) -> list[Finding]:
                    "weights to the loss")
         found.setdefault((kind, at, place(event.where)), Finding(
             kind, "error", (), at,
-            f"{event.op}: {first_line} -- {caught}, so the code went on as if the step had "
+            f"{event.error}: {first_line} -- {caught}, so the code went on as if the step had "
             f"worked: {why}", fix, place(event.where)))
     return list(found.values())
 
