@@ -78,7 +78,7 @@ class Recorder(TorchFunctionMode):
             try:
                 out = func(*args)
             except Exception as error:
-                in_place.raised(self.books, error, sys._getframe(1))
+                in_place.raised(self.books, error, sys._getframe(1), op=name)
                 raise
             if _anomaly_enabled():
                 clean_anomaly_traceback(out, sys._getframe(1), func)
@@ -96,7 +96,7 @@ class Recorder(TorchFunctionMode):
         try:
             out = call(func, args, kwargs, frame)
         except Exception as error:
-            in_place.raised(books, error, frame)
+            in_place.raised(books, error, frame, op=name)
             raise
         if kind is not _OP:
             HANDLERS[kind](books, name, args, kwargs, out, frame)
