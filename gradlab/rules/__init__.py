@@ -62,6 +62,7 @@ RULES: tuple[Rule, ...] = (
     behind_autograd.check,
     nan_gradient.check,
     zero_gradient.after_backward,
+    zero_gradient.dropped_by_function,
     constant_loss_term.check,
     registration.check,
     accumulated_gradient.check,

@@ -14,7 +14,10 @@ zeroed after the step (`zero_grad(set_to_none=False)` at the end of the loop); a
 by the constant 0 on purpose (`x + y.mean() * 0.0`, which keeps `y`'s parameters in the graph
 for DistributedDataParallel) is only `info`. A zero `.grad`
 that no op on the way explains (a bias before BatchNorm, a WGAN critic's last bias: the
-contributions cancel) is only `info`.
+contributions cancel) is only `info`. `non_differentiable` (after a backward) also names a
+trainable tensor that reaches the loss only as an input of a custom `autograd.Function` whose
+`backward` returned None for it (a fake-quantize Function that drops the scale's gradient):
+its `.grad` stays None while the tensors beside it get theirs.
 
 Example:
     pred = torch.round(model(x))               # counts are integers
@@ -29,13 +32,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from gradlab.facts import Facts, where
 from gradlab.overlay import Earlier, Item, Lost
 from gradlab.record import Event
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import CUT_SEVERITY
 
-__all__ = ["METADATA", "after_backward", "predicted"]
+__all__ = ["METADATA", "after_backward", "dropped_by_function", "predicted"]
 
 METADATA = (
     Kind("non_differentiable", "08_silent_gradients",
@@ -148,6 +153,35 @@ def after_backward(facts: Facts, earlier: Earlier) -> list[Finding]:
             "zero_gradient", severity, (name,), where(facts.events("backward")[-1]),
             f"{name}.grad is all zero after backward: {why}", fix))
     return found
+
+
+def dropped_by_function(facts: Facts) -> list[Finding]:
+    """Trainable tensors the losses reached only as inputs of a custom autograd.Function whose
+    backward returned None for them: their `.grad` is None after the backward, while other
+    tensors it reached got theirs (so the gradients were not cleared since)."""
+    if not facts.backwards() or not (facts.trained_by_run & set(facts.reached)):
+        return []
+    nodes = facts.graph_nodes
+    parents = _parents(nodes)
+    leaves = {id(n.variable): n for n in nodes if getattr(n, "variable", None) is not None}
+    by_function: dict[str, list[str]] = {}
+    for key, (name, t) in sorted(facts.trainable.items(), key=lambda kv: kv[1][0]):
+        leaf = leaves.get(key)
+        if t.grad is not None or key not in facts.reached or leaf is None:
+            continue
+        users = parents.get(id(leaf), [])
+        if users and all(isinstance(u, torch.autograd.function.BackwardCFunction)
+                         for u in users):
+            by_function.setdefault(users[0].name().removesuffix("Backward"), []).append(name)
+    at = where(facts.backwards()[-1])
+    return [Finding(
+        "non_differentiable", "error", tuple(names), at,
+        f"{', '.join(names)} reach the loss only through the custom autograd.Function "
+        f"{function}, whose backward() returned None for them: their .grad is still None "
+        f"after the backward at {at} and they never train (no error is raised).",
+        f"return their gradient from {function}.backward(), or keep the Function to the op "
+        "that needs a custom gradient (the rounding) and compute the rest with torch ops")
+        for function, names in by_function.items()]
 
 
 def _parents(nodes: list[Any]) -> dict[int, list[Any]]:

@@ -38,8 +38,17 @@ KNOWN_MISSES = {
                                       "an L1 term trains G, only info",
     "checkpoint-lora-adapters-no-input-grad": "issue 31 pattern 5 (converse): reentrant "
                                               "checkpoint without input grad, only info",
+    "center-loss-centers-not-in-optimizer": "issue 31 pattern 6 (kin): a criterion's own "
+                                            "nn.Parameter gets a gradient in no optimizer, "
+                                            "only info 'trained elsewhere'",
+    "yolo-distillation-align-conv-not-in-optimizer": "issue 31 pattern 6 (kin): a loss module "
+                                                     "held by a plain object is not looked "
+                                                     "into, nothing flagged",
 }
 KNOWN_ALARMS = {
+    "sb3-dqn-target-net-in-optimizer-polyak": "issue 31 pattern 1 (a target network): the "
+                                              "optimizer holds the target net, no_grad error "
+                                              "though it moves by the Polyak update",
 }
 
 

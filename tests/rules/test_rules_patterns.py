@@ -348,3 +348,40 @@ def test_a_meta_loss_logged_under_no_grad_names_no_grad_when_backward_raises() -
                          capture_output=True, text=True, cwd=ROOT, check=False,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     assert "[error] no_grad" in out and "missing_requires_grad" not in out, out
+
+
+class _ScaledRound(torch.autograd.Function):
+    """round(x / scale) * scale, straight-through for x; the scale's gradient when asked."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, scale: torch.Tensor, scale_grad: bool) -> Any:
+        ctx.save_for_backward(x, scale)
+        ctx.scale_grad = scale_grad
+        return torch.round(x / scale) * scale
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> Any:
+        x, scale = ctx.saved_tensors
+        q = torch.round(x / scale)
+        return grad, ((q - x / scale) * grad).sum() if ctx.scale_grad else None, None
+
+
+def _fake_quant(scale_grad: bool, clear_after: bool = False) -> dict[str, Any]:
+    weight = torch.nn.Parameter(torch.randn(4, 3))
+    scale = torch.nn.Parameter(torch.tensor(0.1))
+    optimizer = torch.optim.SGD([weight, scale], lr=0.1)
+    loss = (torch.randn(5, 3) @ _ScaledRound.apply(weight, scale, scale_grad).T).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+    if clear_after:
+        optimizer.zero_grad()  # every .grad is None now: no evidence either way
+    return locals()
+
+
+def test_a_custom_function_that_drops_a_gradient_is_named() -> None:
+    (finding,) = [f for f in diagnose_quietly(lambda: _fake_quant(False)).problems
+                  if f.kind == "non_differentiable"]
+    assert finding.names == ("scale",) and "_ScaledRound" in finding.message
+    assert diagnose_quietly(lambda: _fake_quant(True)).ok
+    cleared = diagnose_quietly(lambda: _fake_quant(False, clear_after=True))
+    assert not [f for f in cleared.problems if f.kind == "non_differentiable"]
