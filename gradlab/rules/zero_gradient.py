@@ -159,15 +159,19 @@ def dropped_by_function(facts: Facts) -> list[Finding]:
     """Trainable tensors the losses reached only as inputs of a custom autograd.Function whose
     backward returned None for them: their `.grad` is None after the backward, while other
     tensors it reached got theirs (so the gradients were not cleared since)."""
-    if not facts.backwards() or not (facts.trained_by_run & set(facts.reached)):
+    if not facts.backwards():
         return []
+    missing = sorted((name, key) for key, (name, t) in facts.trainable.items()
+                     if t.grad is None and key in facts.reached)
+    if not missing or not (facts.trained_by_run & set(facts.reached)):
+        return []  # (checked first: the walk below costs more than the rest of most runs)
     nodes = facts.graph_nodes
     parents = _parents(nodes)
     leaves = {id(n.variable): n for n in nodes if getattr(n, "variable", None) is not None}
     by_function: dict[str, list[str]] = {}
-    for key, (name, t) in sorted(facts.trainable.items(), key=lambda kv: kv[1][0]):
+    for name, key in missing:
         leaf = leaves.get(key)
-        if t.grad is not None or key not in facts.reached or leaf is None:
+        if leaf is None:
             continue
         users = parents.get(id(leaf), [])
         if users and all(isinstance(u, torch.autograd.function.BackwardCFunction)
