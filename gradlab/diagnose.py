@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -136,8 +137,8 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
     optimizers = _as_list(optimizer, torch.optim.Optimizer, "optimizer",
                           "a torch.optim.Optimizer")
     given = {id(m) for _, m in modules}
-    found = [(k, v) for k, v in scope.items()
-             if isinstance(v, torch.nn.Module) and id(v) not in given and _has_weights(v)]
+    found = [(k, v) for k, v in _held_modules(scope)
+             if id(v) not in given and _has_weights(v)]
     if len(found) + len(modules) > 1:  # keep the found ones no other model holds
         inner = {id(sub) for _, m in found + modules for sub in list(m.modules())[1:]}
         found = [(k, v) for k, v in found if id(v) not in inner
@@ -147,6 +148,28 @@ def _context_from_scope(scope: Mapping[str, Any], *, loss: str | None, model: An
     optimizers += [(k, v) for k, v in scope.items()
                    if isinstance(v, torch.optim.Optimizer) and id(v) not in known]
     return Context(losses, modules, optimizers, dict(scope), recording, exception, shown(caught))
+
+
+def _held_modules(scope: Mapping[str, Any]) -> list[tuple[str, torch.nn.Module]]:
+    """The modules in scope, and those an object of the program's own classes holds as an
+    attribute (`distill.loss_fn`: a loss helper that is no nn.Module but owns one)."""
+    found: list[tuple[str, torch.nn.Module]] = []
+    for name, value in scope.items():
+        if isinstance(value, torch.nn.Module):
+            found.append((name, value))
+        elif _own_object(value):
+            found += [(f"{name}.{attr}", v) for attr, v in vars(value).items()
+                      if isinstance(v, torch.nn.Module)]
+    return found
+
+
+def _own_object(value: Any) -> bool:
+    """An instance of a class the program defined (not torch's, not a builtin or module)."""
+    kind = type(value)
+    return (hasattr(value, "__dict__") and not isinstance(value, (type, types.ModuleType))
+            and not callable(getattr(kind, "__wrapped__", None))
+            and kind.__module__ not in ("builtins", "functools")
+            and not kind.__module__.startswith(("torch", "numpy", "gradlab")))
 
 
 def _caught_autograd_error(recording: Recording | None) -> bool:
