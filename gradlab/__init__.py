@@ -5,10 +5,10 @@ draw the autograd graph with the severed edges, and flip between a broken and a 
 The notebook parts (`gl.compare`'s toggle, `%%gradlab`) load on first use, so the library alone
 needs none of the course's packages (`pip install "gradlab[course]"` adds them).
 
-Data flows one way: `record/` (one instrument owns every global change) -> `facts/` (read-only)
--> `rules/` (pure; each declares its kinds) -> `arbitrate` (overlaps, and no finding contradicts
-the run) -> `report` -> `render` / `widgets`. The course (`course/`) sits apart: the library
-never imports it.
+Data flows one way: `record/` (one instrument owns every global change) -> `walk` + `facts/`
+(read-only) -> `rules/` (pure; each declares its kinds) -> `arbitrate` (overlaps, no finding
+contradicts the run) -> `report` -> `render` / `widgets`. The course (`course/`) sits apart:
+the library never imports it.
 """
 
 from importlib import import_module

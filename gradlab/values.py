@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
+from gradlab._autograd import sequence_nr
 from gradlab.graph import GradGraph
 
 __all__ = ["Capture", "capture", "labels", "summary"]
@@ -65,7 +66,7 @@ class Capture(TorchFunctionMode):
             node = getattr(t, "grad_fn", None) if isinstance(t, torch.Tensor) else None
             if node is None:
                 continue
-            number = int(node._sequence_nr())
+            number = sequence_nr(node)
             if number not in self.values:
                 node.register_hook(self._grad_hook(self.grads, number))
             self.values[number] = summary(t)

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from gradlab._autograd import probe as _probe
-from gradlab._autograd import shape_text
+from gradlab._autograd import sequence_nr, shape_text
 from gradlab.graph import HOOKED, Edge, GradGraph, Labels, Node, Parts, Probe, node_name, stale_mark
 from gradlab.graph import _node_names as _names
 from gradlab.record import Recording
@@ -106,7 +106,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                       labels.leaf_marks(variable), id(variable), weakref.ref(variable),
                       consumer))
             else:
-                number = node._sequence_nr()
+                number = sequence_nr(node)
                 saved, marks = _probed(node, f"n{index}", name, probes) if probe else ((), ())
                 step((_OP, name, number, marks, saved, consumer))
                 if number in marked and tag in node.metadata:

@@ -110,3 +110,19 @@ def test_no_rule_draws_on_the_graph_or_writes_the_facts(path: Path) -> None:
             assert not any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
                            and t.value.id == "facts" for t in targets), \
                 f"{path.name}:{node.lineno} writes to the facts"
+
+
+# torch's private attributes (a leading underscore after a dot) that `_autograd.py` wraps
+_PRIVATE_TORCH = ("._sequence_nr", "._get_sequence_nr", "._raw_saved_", "._saved_", "._version",
+                  "._foreach_norm", "._get_current_function_mode_stack", "torch._C.")
+
+
+@pytest.mark.parametrize("path", _modules(), ids=_name)
+def test_private_torch_apis_only_in_autograd(path: Path) -> None:
+    """One module is the home of torch's private APIs, the list to re-check on an upgrade."""
+    if path.name == "_autograd.py":
+        return
+    code = "\n".join(line.split("#")[0] for line in path.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith(('"', "'")))
+    used = [name for name in _PRIVATE_TORCH if name in code]
+    assert not used, f"{_name(path)} uses {used}: wrap it in gradlab/_autograd.py"
