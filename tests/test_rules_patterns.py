@@ -348,3 +348,51 @@ def test_a_meta_loss_logged_under_no_grad_names_no_grad_when_backward_raises() -
                          capture_output=True, text=True, cwd=ROOT, check=False,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     assert "[error] no_grad" in out and "missing_requires_grad" not in out, out
+
+
+# Issue 31, the converse of pattern 1: a loss term that a cut severed from every tensor the
+# optimizers stepped after its backward hold. An encoder trains on a reconstruction term; a probe
+# head reads its features through `.detach()`; one loss, two optimizers.
+def _probe_step(step_head: bool = True, step: bool = True, detach: bool = True
+                ) -> dict[str, Any]:
+    enc, dec, head = torch.nn.Linear(6, 4), torch.nn.Linear(4, 6), torch.nn.Linear(4, 2)
+    opt_ae = torch.optim.SGD([*enc.parameters(), *dec.parameters()], lr=0.1)
+    opt_head = torch.optim.SGD(head.parameters(), lr=0.1)
+    x, y = torch.randn(8, 6), torch.randint(0, 2, (8,))
+
+    def train_step() -> None:  # the loss is gone when it returns, as in a GAN's step function
+        feat = enc(x)
+        probe = torch.nn.functional.cross_entropy(head(feat.detach() if detach else feat), y)
+        loss = probe + torch.nn.functional.mse_loss(dec(feat), x)
+        opt_ae.zero_grad()
+        opt_head.zero_grad()
+        loss.backward()
+        if step:
+            opt_ae.step()
+        if step and step_head:
+            opt_head.step()
+
+    train_step()
+    return {"enc": enc, "dec": dec, "head": head, "opt_ae": opt_ae, "opt_head": opt_head}
+
+
+def test_a_term_cut_from_every_stepped_tensor_is_a_warning_naming_the_cut() -> None:
+    report = diagnose_quietly(lambda: _probe_step(step_head=False))
+    (finding,) = report.problems
+    assert (finding.kind, finding.severity) == ("detach", "warning"), str(report)
+    lines, start = inspect.getsourcelines(_probe_step)
+    cut = next(i for i, text in enumerate(lines, start) if "feat.detach()" in text)
+    assert finding.where == f"{Path(__file__).name}:{cut}"
+    assert "head.weight" in finding.message and "opt_ae" in finding.fix
+    assert set(finding.names) == {"enc.weight", "enc.bias"}
+
+
+@pytest.mark.parametrize("variant", [
+    {},  # both optimizers step: the probe term trains head, which opt_head holds
+    {"step_head": False, "detach": False},  # the probe term reaches enc, which opt_ae steps
+    {"step_head": False, "step": False},  # no optimizer step after the backward: not judged
+], ids=["two-optimizers-stepped", "no-detach", "no-step"])
+def test_a_term_that_reaches_a_stepped_tensor_or_no_step_is_quiet(variant: dict[str, bool]
+                                                                  ) -> None:
+    report = diagnose_quietly(lambda: _probe_step(**variant))
+    assert not [f for f in report.findings if f.severity != "info"], str(report)

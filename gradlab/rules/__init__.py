@@ -35,6 +35,7 @@ from gradlab.rules import (
     registration,
     rewrap,
     swallowed,
+    unstepped_term,
     zero_gradient,
 )
 
@@ -63,6 +64,7 @@ RULES: tuple[Rule, ...] = (
     nan_gradient.check,
     zero_gradient.after_backward,
     constant_loss_term.check,
+    unstepped_term.check,
     registration.check,
     accumulated_gradient.check,
 )
