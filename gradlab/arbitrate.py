@@ -61,12 +61,14 @@ SUPERSEDED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
         "constant_loss_term", "constant_loss_term", "error"),
 }
 
-# A finding of a rule on the left that a finding of the same kind, at the same place, by the
-# rule on the right with that severity makes wrong: it is dropped there (only there). A cut
+# A finding (rule, severity) on the left that a finding of the same kind, at the same place,
+# (rule, severity) on the right makes wrong or repeats: it is dropped there (only there). A cut
 # that severed a loss term from every tensor its step updates is not a path cut by design
-# (`cuts` says so, as info, when the tensors still train through the other terms).
-SUPERSEDED_AT: dict[str, tuple[str, str]] = {
-    "cuts": ("unstepped_term", "warning"),
+# (`cuts` says so, as info, when they still train through the other terms); a cut that left
+# them without any gradient is `cuts`' error, which the term's warning would only repeat.
+SUPERSEDED_AT: dict[tuple[str, str], tuple[str, str]] = {
+    ("cuts", "info"): ("unstepped_term", "warning"),
+    ("unstepped_term", "warning"): ("cuts", "error"),
 }
 
 # The rules that read what the rules before them (in gradlab.rules.RULES order) found or
@@ -156,7 +158,7 @@ def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:
     for rule, finding in found:
         if SUPERSEDED_BY.get((rule, finding.kind)) in made:
             continue
-        by, severity = SUPERSEDED_AT.get(rule, ("", ""))
+        by, severity = SUPERSEDED_AT.get((rule, finding.severity), ("", ""))
         if (by, finding.kind, severity, finding.place) in made_at:
             continue
         if not contradicted(facts, rule, finding):

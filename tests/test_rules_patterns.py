@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -396,3 +397,12 @@ def test_a_term_that_reaches_a_stepped_tensor_or_no_step_is_quiet(variant: dict[
                                                                   ) -> None:
     report = diagnose_quietly(lambda: _probe_step(**variant))
     assert not [f for f in report.findings if f.severity != "info"], str(report)
+
+
+def test_a_generator_term_on_a_detached_fake_replaces_the_cuts_by_design_info() -> None:
+    path = ROOT / "tests/realworld/cases/gan-generator-step-fake-detach/broken.py"
+    out = subprocess.run([sys.executable, "-m", "gradlab", "check", str(path), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, check=False,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    at_cut = [(f["kind"], f["severity"]) for f in json.loads(out) if f["where"] == "broken.py:18"]
+    assert at_cut == [("detach", "warning")], out

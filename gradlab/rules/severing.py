@@ -24,8 +24,11 @@ __all__ = ["CUT_SEVERITY", "history_free", "leaf_node", "lost_numbers", "mark_no
            "not_a_tensor_loss", "reentrant_checkpoint", "sever"]
 
 # The severity policy of every cut kind (declared in the rule modules' METADATA).
-CUT_SEVERITY = ("error when a trained tensor loses every path to the loss; info for an intended "
-                "stop (another path trains it, a GAN's detached fake, a target network)")
+CUT_SEVERITY = ("error when a trained tensor loses every path to the loss; warning when it cuts "
+                "a term of the loss off every tensor the optimizers stepped after it hold "
+                "(unstepped_term: a generator's step on a detached fake); info for an intended "
+                "stop (another path trains it, a discriminator's detached fake, a target "
+                "network)")
 _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
                 "non_differentiable": "non-differentiable", "integer_dtype": "integer dtype"}

@@ -119,6 +119,8 @@ def _finding(facts: Facts, cut: Event, node: str, reaches: frozenset[int], lost:
         f"gradient to anything the step at {step} updates: the {label} at {where(cut)} cut "
         f"{lost_names} off it, and {reached}. {still}.",
         f"remove the {label} at {where(cut)} from this step's term, so its gradient reaches "
-        f"{lost_names} ({stepper}); keep it only in a step that trains "
-        f"{', '.join(reach) or 'what it cuts off'} (a discriminator's own step)",
+        f"{lost_names} ({stepper}); keep it only in a step that must not train them (a GAN "
+        "keeps fake.detach() in the discriminator's step)" + (
+            f", or, if the cut is meant, step an optimizer that holds {', '.join(reach)} "
+            "after this backward" if reach else ""),
         place(cut.where))
