@@ -406,3 +406,19 @@ def test_a_generator_term_on_a_detached_fake_replaces_the_cuts_by_design_info() 
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     at_cut = [(f["kind"], f["severity"]) for f in json.loads(out) if f["where"] == "broken.py:18"]
     assert at_cut == [("detach", "warning")], out
+
+
+def test_a_loops_step_is_read_once_and_keeps_no_tensor() -> None:
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with gl.record() as rec:
+        for _ in range(5):
+            out = model(torch.randn(4, 3))
+            loss = out.pow(2).mean() + (out.detach() - out).abs().mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    (read,) = rec.terms.values()
+    assert [t.node for t in read.terms] == ["MeanBackward0", "MeanBackward0"]
+    assert all(t.leaves == {id(p) for p in model.parameters()} for t in read.terms)
+    assert not any(isinstance(v, torch.Tensor) for t in read.terms for v in vars(t).values())

@@ -43,9 +43,9 @@ def backward(books: Books, func: Any, name: str, args: tuple[Any, ...], kwargs: 
               for t in tensors]
     if name == "backward":  # read the losses' terms while their graphs are whole
         for event, t in zip(events, tensors, strict=True):
-            terms = loss_terms(books.recording, event, t)
-            if terms is not None:
-                books.recording.terms[terms.key(books.recording)] = terms
+            read = loss_terms(books.recording, event, t)
+            if read is not None:
+                books.recording.terms[read[0]] = read[1]
     try:
         return call(func, args, kwargs, frame)
     except Exception as error:

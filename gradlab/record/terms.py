@@ -5,8 +5,8 @@ rebinds `loss`) is gone when the run is analysed. What the rules need of it is k
 data: the terms its top-level sum adds up, the leaves each term reaches (by id) and the cuts
 whose values joined inside it, and the joins on the sum itself (terms without history). The
 graph is read only when a cut's value joined a tracked op since the last backward: a step
-without a cut has no such term, and costs nothing. No tensor is held, and a loop keeps one
-record per step of its code (the last), not one per iteration.
+without a cut has no such term, and costs nothing. No tensor is held, and a loop's step is
+read once (at its first iteration), not at every iteration.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from gradlab._autograd import graph_nodes
+from gradlab._autograd import graph_nodes, metadata, sequence_nr
 from gradlab.record.events import Event, Recording
 
 __all__ = ["Term", "Terms", "loss_terms"]
@@ -42,43 +42,48 @@ class Terms:
     terms: tuple[Term, ...]
     sums: frozenset[int]  # the join events on the nodes that add the terms up
 
-    def key(self, recording: Recording) -> tuple[Any, ...]:
-        """What tells one step of the code from another: the backward's line, the terms' nodes
-        and the lines of their cuts (a loop's iterations share it)."""
-        events = recording.events
-        cuts = frozenset(events[i].where for term in self.terms for i in term.cuts)
-        return (events[self.backward].where, tuple(t.node for t in self.terms), cuts,
-                frozenset(events[i].where for i in self.sums))
 
-
-def loss_terms(recording: Recording, backward: Event, loss: torch.Tensor) -> Terms | None:
-    """The terms of `loss`, when a cut's value joined a tracked op since the last backward."""
-    if loss.grad_fn is None or not _cut_joined(recording.events, backward.index):
+def loss_terms(recording: Recording, backward: Event, loss: torch.Tensor
+               ) -> tuple[tuple[Any, ...], Terms] | None:
+    """The terms of `loss`, when a cut's value joined a tracked op since the last backward and
+    this step of the code (the backward's line, the lines of those cuts) was not read before;
+    with the key they are kept under."""
+    joined = _cuts_joined(recording.events, backward.index)
+    key = (backward.where, frozenset(e.where for e in joined))
+    if loss.grad_fn is None or not joined or key in recording.terms:
         return None
     sums, tops = _split(loss.grad_fn)
-    terms = []
-    for top in tops:
-        nodes = graph_nodes([top])
-        leaves = frozenset(id(v) for node in nodes
-                           if isinstance(v := getattr(node, "variable", None), torch.Tensor))
-        cuts = frozenset(i for node in nodes for e in recording.node_events(node)
-                         for i in e.cuts)
-        terms.append(Term(top.name(), leaves, cuts))
-    joined = frozenset(e.index for node in sums for e in recording.node_events(node)
-                       if e.cuts)
-    return Terms(backward.index, tuple(terms), joined)
+    terms = [_term(recording, top) for top in tops]
+    on_sums = frozenset(e.index for node in sums for e in recording.node_events(node)
+                        if e.cuts)
+    return key, Terms(backward.index, tuple(terms), on_sums)
 
 
-def _cut_joined(events: list[Event], before: int) -> bool:
-    """True when a join with a cut behind it was recorded since the backward before event
-    `before`."""
+def _term(recording: Recording, top: Any) -> Term:
+    """The leaves a term reaches and the cuts joined inside it, in one walk of its nodes."""
+    leaves: set[int] = set()
+    cuts: set[int] = set()
+    marked, tag = recording.marked, recording.tag
+    for node in graph_nodes([top]):
+        variable = getattr(node, "variable", None)
+        if isinstance(variable, torch.Tensor):
+            leaves.add(id(variable))
+        elif sequence_nr(node) in marked:
+            for index in metadata(node).get(tag, ()):
+                cuts |= recording.events[index].cuts
+    return Term(top.name(), frozenset(leaves), frozenset(cuts))
+
+
+def _cuts_joined(events: list[Event], before: int) -> list[Event]:
+    """The joins with a cut behind them recorded since the backward before event `before`."""
+    found = []
     for index in range(before - 1, -1, -1):
         event = events[index]
         if event.kind == "backward":
-            return False
+            break
         if event.kind == "join" and event.cuts:
-            return True
-    return False
+            found.append(event)
+    return found
 
 
 def _split(root: Any) -> tuple[list[Any], list[Any]]:
