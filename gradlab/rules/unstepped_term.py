@@ -92,6 +92,7 @@ def _sources(cut: Event) -> set[int]:
 
 
 def _names(facts: Facts, keys: set[int] | frozenset[int]) -> list[str]:
+    """The names of the tensors among `keys` that the run's inventory knows, grouped when many."""
     return group(sorted(facts.names.name(t) for key in keys
                         if (t := facts.names.tensors.get(key)) is not None))
 
