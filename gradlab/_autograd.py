@@ -11,7 +11,8 @@ On a torch upgrade, re-check each of these (tests/record, with test_identity.py,
   forward traceback anomaly mode stores (graph.walk reads `node.metadata` inline too).
 - `torch._foreach_norm`: one call for the norms of many gradients.
 - `torch.overrides._get_current_function_mode_stack`: the TorchFunctionModes now active.
-- `AccumulateGrad.variable` and `Node.next_functions`: the walks below.
+- `AccumulateGrad.variable` and `Node.next_functions`: the walks below; `Tensor._base`: the
+  leaf that a view made under no_grad shows.
 """
 
 from __future__ import annotations
@@ -93,9 +94,15 @@ def grad_fn_name(t: torch.Tensor) -> str:
 
 
 def upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
-    """Return weak references to the leaves that require grad behind `t` (itself if a leaf)."""
+    """Return weak references to the leaves that require grad behind `t` (itself if a leaf;
+    for a view of a leaf made under no_grad, `w.t()`, the leaf it views: the view dies with
+    the op that used it)."""
     if t.grad_fn is None:
-        return (weakref.ref(t),) if t.requires_grad else ()
+        if not t.requires_grad:
+            return ()
+        base = t._base
+        return (weakref.ref(base if isinstance(base, torch.Tensor) and base.requires_grad
+                            else t),)
     leaves: list[weakref.ref[torch.Tensor]] = []
     seen: set[int] = set()
     stack = [t.grad_fn]

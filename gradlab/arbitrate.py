@@ -21,7 +21,8 @@ from gradlab.facts import Facts
 from gradlab.overlay import Draw, Earlier, Explains, Item, Lost, apply
 from gradlab.report import Finding
 
-__all__ = ["CAUSED_BY", "CLAIMS", "READS", "SUPERSEDED_BY", "arbitrate", "contradicted", "run"]
+__all__ = ["CAUSED_BY", "CLAIMS", "READS", "SUPERSEDED_AT", "SUPERSEDED_BY", "arbitrate",
+           "contradicted", "run"]
 
 Rule = Callable[..., Sequence[Item]]
 
@@ -58,6 +59,16 @@ CAUSED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
 SUPERSEDED_BY: dict[tuple[str, str], tuple[str, str, str]] = {
     ("loss_without_history", "missing_requires_grad"): (
         "constant_loss_term", "constant_loss_term", "error"),
+}
+
+# A finding (rule, severity) on the left that a finding of the same kind, at the same place,
+# (rule, severity) on the right makes wrong or repeats: it is dropped there (only there). A cut
+# that severed a loss term from every tensor its step updates is not a path cut by design
+# (`cuts` says so, as info, when they still train through the other terms); a cut that left
+# them without any gradient is `cuts`' error, which the term's warning would only repeat.
+SUPERSEDED_AT: dict[tuple[str, str], tuple[str, str]] = {
+    ("cuts", "info"): ("unstepped_term", "warning"),
+    ("unstepped_term", "warning"): ("cuts", "error"),
 }
 
 # The rules that read what the rules before them (in gradlab.rules.RULES order) found or
@@ -142,9 +153,13 @@ def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:
     becomes `info` when it is about one path (or one way of training) of tensors that still
     trained through another."""
     made = {(rule, f.kind, f.severity) for rule, f in found}
+    made_at = {(rule, f.kind, f.severity, f.place) for rule, f in found if f.place != ("", 0)}
     kept = []
     for rule, finding in found:
         if SUPERSEDED_BY.get((rule, finding.kind)) in made:
+            continue
+        by, severity = SUPERSEDED_AT.get((rule, finding.severity), ("", ""))
+        if (by, finding.kind, severity, finding.place) in made_at:
             continue
         if not contradicted(facts, rule, finding):
             kept.append(finding)

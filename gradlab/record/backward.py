@@ -17,6 +17,7 @@ from gradlab.record.events import Where
 from gradlab.record.frames import in_zero_grad, plain_frame, user_stack, user_where
 from gradlab.record.in_place import raised, stale_uses
 from gradlab.record.instrument import call
+from gradlab.record.terms import loss_terms
 
 __all__ = ["backward", "grad_read", "is_leaf", "requires_grad"]
 
@@ -39,6 +40,11 @@ def backward(books: Books, func: Any, name: str, args: tuple[Any, ...], kwargs: 
         _grads_kept(books, where)
     events = [books.event("backward", op, where, tensor=weakref.ref(t), retain_graph=retain,
                           producer=grad_fn_name(t)) for t in tensors]
+    if name == "backward":  # read the losses' terms while their graphs are whole
+        for event, t in zip(events, tensors, strict=True):
+            read = loss_terms(books.recording, event, t)
+            if read is not None:
+                books.recording.terms[read[0]] = read[1]
     try:
         return call(func, args, kwargs, frame)
     except Exception as error:

@@ -9,11 +9,14 @@ import re
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 
 from gradlab._autograd import metadata, sequence_nr
+
+if TYPE_CHECKING:
+    from gradlab.record.terms import Terms
 
 __all__ = ["Cause", "Event", "Kind", "Origin", "Provenance", "Recording", "Warned", "Where",
            "describe_file"]
@@ -183,6 +186,8 @@ class Recording:
     # sequence numbers of the nodes this recording wrote into `grad_fn.metadata`: a node's
     # metadata dict is made on first access, which costs more than the rest of a walk's visit
     marked: set[int] = field(default_factory=set, repr=False)
+    # the terms of the losses given to backward() after a cut joined the graph (record.terms)
+    terms: dict[tuple[Any, ...], Terms] = field(default_factory=dict, repr=False)
     active: bool = False
     finished: bool = False
 

@@ -35,6 +35,7 @@ from gradlab.rules import (
     registration,
     rewrap,
     swallowed,
+    unstepped_term,
     zero_gradient,
 )
 
@@ -64,6 +65,7 @@ RULES: tuple[Rule, ...] = (
     zero_gradient.after_backward,
     zero_gradient.dropped_by_function,
     constant_loss_term.check,
+    unstepped_term.check,
     registration.check,
     accumulated_gradient.check,
 )

@@ -12,7 +12,9 @@ A loss that is nothing but such a constant (a placeholder `torch.tensor(0.)` or
 at all: backward() raises, and the error is about the placeholder, not a missing requires_grad.
 
 Known problems: silent on constants that never came from the model (a numpy weight, a fixed
-offset) and on masks or targets that multiply or compare with a tensor that has history.
+offset) and on masks or targets that multiply or compare with a tensor that has history. A loss
+dropped before the run ends (built and stepped inside a function) is judged from what the
+recorder read of it at backward(), when a cut's value had joined it.
 
 Example:
     loss = cross_entropy(pred, y) + (1 - (pred.argmax(-1) == y).float().mean())
@@ -24,6 +26,7 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts, place, where
+from gradlab.record import Event
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]
@@ -46,29 +49,41 @@ def check(facts: Facts) -> list[Finding]:
         return found
     found += _fresh_losses(facts)
     seen: set[tuple[str, int]] = set()
-    terms = _sum_nodes(facts)
-    for node, _ in facts.joined:
-        if id(node) not in terms:
+    for event in _joins_on_sums(facts):
+        if not event.cuts or event.op not in _ADDS or len(event.shape) > 1 or (
+                event.shape and event.shape[0] != 1):
             continue
-        for event in facts.rec.node_events(node):
-            if not event.cuts or event.op not in _ADDS or len(event.shape) > 1 or (
-                    event.shape and event.shape[0] != 1):
-                continue
-            cuts = [facts.rec.events[i] for i in sorted(event.cuts)]
-            at = place(event.where)
-            if not any(c.source_leaves for c in cuts) or at in seen:
-                continue
-            seen.add(at)
-            causes = ", ".join(dict.fromkeys(f"{c.op} at {where(c)}" if where(c) else c.op
-                                             for c in cuts))
-            found.append(Finding(
-                "constant_loss_term", "warning", (), where(event),
-                f"a term added to the loss at {where(event)} was computed from the model but "
-                f"lost its history ({causes}): it changes the loss value, but contributes no "
-                "gradient, so nothing trains on it.",
-                "compute the term with differentiable ops (softmax instead of argmax, a sigmoid "
-                "instead of a comparison, torch ops instead of numpy or .item()), or drop it", at))
+        cuts = [facts.rec.events[i] for i in sorted(event.cuts)]
+        at = place(event.where)
+        if not any(c.source_leaves for c in cuts) or at in seen:
+            continue
+        seen.add(at)
+        causes = ", ".join(dict.fromkeys(f"{c.op} at {where(c)}" if where(c) else c.op
+                                         for c in cuts))
+        detached = [where(c) for c in cuts if c.cause == "detach" and where(c)]
+        found.append(Finding(
+            "constant_loss_term", "warning", (), where(event),
+            f"a term added to the loss at {where(event)} was computed from the model but "
+            f"lost its history ({causes}): it changes the loss value, but contributes no "
+            "gradient, so nothing trains on it.",
+            f"remove the .detach() at {', '.join(detached)} from this term, so its gradient "
+            "reaches the model (keep .detach() only in a step that must not train through it), "
+            "or drop the term" if detached else
+            "compute the term with differentiable ops (softmax instead of argmax, a sigmoid "
+            "instead of a comparison, torch ops instead of numpy or .item()), or drop it", at))
     return found
+
+
+def _joins_on_sums(facts: Facts) -> list[Event]:
+    """The joins on the nodes that add up a loss: of the losses found, and of the losses given
+    to a finished backward() whose terms the recorder read (a loss a step function dropped)."""
+    assert facts.rec is not None
+    terms = _sum_nodes(facts)
+    joins = [event for node, _ in facts.joined if id(node) in terms
+             for event in facts.rec.node_events(node)]
+    finished = {e.index for e in facts.backwards()}
+    return joins + [facts.rec.events[i] for read in facts.rec.terms.values()
+                    if read.backward in finished for i in sorted(read.sums)]
 
 
 def _sum_nodes(facts: Facts) -> set[int]:

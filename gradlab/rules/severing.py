@@ -10,20 +10,25 @@ the helpers return marks (`gradlab.overlay`) beside the findings, and never touc
 
 from __future__ import annotations
 
+import ast
+
 import torch
 
-from gradlab.facts import Facts, grad_mode_block, initialised, place, where
+from gradlab.facts import Facts, grad_mode_block, initialised, place, source_tree, where
 from gradlab.graph import LOST, shape_text
 from gradlab.overlay import AddEdge, Item, LeafOf, Lost, Mark, Marked, MarkMadeBy, NewNode, Ref
-from gradlab.record import Event
+from gradlab.record import Event, Where, describe_file
 from gradlab.report import Finding
 
 __all__ = ["CUT_SEVERITY", "history_free", "leaf_node", "lost_numbers", "mark_node_of",
-           "not_a_tensor_loss", "sever"]
+           "not_a_tensor_loss", "reentrant_checkpoint", "sever"]
 
 # The severity policy of every cut kind (declared in the rule modules' METADATA).
-CUT_SEVERITY = ("error when a trained tensor loses every path to the loss; info for an intended "
-                "stop (another path trains it, a GAN's detached fake, a target network)")
+CUT_SEVERITY = ("error when a trained tensor loses every path to the loss; warning when it cuts "
+                "a term of the loss off every tensor the optimizers stepped after it hold "
+                "(unstepped_term: a generator's step on a detached fake); info for an intended "
+                "stop (another path trains it, a discriminator's detached fake, a target "
+                "network)")
 _CAUSE_LABEL = {"no_grad": "no_grad", "inference_mode": "inference_mode", "detach": "detach",
                 "data_attribute": ".data", "numpy_roundtrip": "numpy", "rewrap": "rewrap",
                 "non_differentiable": "non-differentiable", "integer_dtype": "integer dtype"}
@@ -53,6 +58,16 @@ _CUT_TEXT = {
                       "gradients.",
                       "keep a floating point dtype on the path to the loss."),
 }
+# a no_grad cut made inside a reentrant checkpoint: the user wrote no no_grad block
+_CHECKPOINT_TEXT = (
+    "checkpoint(..., use_reentrant=True) at {at} runs its function under torch.no_grad() and "
+    "connects it to the backward only through its tensor inputs, and none of them requires "
+    "grad (an input from a frozen embedding, say; torch warns \"None of the inputs have "
+    "requires_grad=True\"), so the backward skips the checkpointed layers and their .grad "
+    "stays None.",
+    "pass use_reentrant=False to the checkpoint at {at} (it records the layers whatever its "
+    "input), or make its input require grad first ({input}.requires_grad_(), or "
+    "model.enable_input_require_grads() with transformers)")
 _LOSS_CUTS = ("numpy_roundtrip", "rewrap", "detach", "data_attribute")
 _REWRAP_FIX = ("use torch.stack / torch.cat / ops on the tensors themselves, keep tensors "
                "instead of .item() numbers, and do not set requires_grad=True on the result")
@@ -153,14 +168,17 @@ def _cut_finding(facts: Facts, cause: str, head: Event, chain: list[Event],
     block = grad_mode_block(first) if first.stack else ""
     if block:
         message = message.replace("()", f"() (the block at {block})", 1)
+    elif cause == "no_grad" and (call := reentrant_checkpoint(first)) is not None:
+        message, fix = _CHECKPOINT_TEXT[0].format(at=call[0]), _CHECKPOINT_TEXT[1].format(
+            at=call[0], input=call[1])
     if cause == "non_differentiable" and not lost:
         return None
     if lost:
         severity, message = _weigh(facts, lost, what, message)
     else:
-        severity = "info"
-        message = (f"may be intended: {message} They still get gradient along another "
-                   "path.")
+        severity = "info"  # nothing it cut is known to lose its path: not claimed lost
+        message = (f"may be intended: {message}" + (" They still get gradient along another "
+                                                      "path." if leaves else ""))
     return Finding(cause, severity, tuple(names), where(head), message, fix,
                    place=place(head.where))
 
@@ -177,6 +195,25 @@ def _weigh(facts: Facts, lost: list[torch.Tensor], what: str,
         return "info", (f"may be intended: {message} They are trained by another optimizer "
                         f"({', '.join(sorted(optimizers))}) with another loss.")
     return "error", f"{what} get no gradient: {message}"
+
+
+def reentrant_checkpoint(event: Event) -> tuple[str, str] | None:
+    """The user's call of a reentrant checkpoint (`checkpoint(f, x)` without
+    `use_reentrant=False`) that a no_grad cut ran under, innermost first: its place and the
+    source of its first tensor input; None when the cut ran under none."""
+    for file, line in event.stack:
+        tree = source_tree(file)
+        calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and node.lineno <= line <= (node.end_lineno or node.lineno)
+                 and "checkpoint" in ast.unparse(node.func).rsplit(".", 1)[-1]
+                 and not any(k.arg == "use_reentrant" and isinstance(k.value, ast.Constant)
+                             and k.value.value is False for k in node.keywords)
+                 ] if tree is not None else []
+        if calls:
+            call = max(calls, key=lambda node: node.lineno)
+            given = ast.unparse(call.args[1]) if len(call.args) > 1 else "the input"
+            return str(Where(describe_file(file), call.lineno, "")), given
+    return None
 
 
 def history_free(facts: Facts, keys: frozenset[int], into: Ref,

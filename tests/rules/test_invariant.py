@@ -109,6 +109,17 @@ def test_the_claims_table_names_only_rules_that_exist() -> None:
     assert set(CLAIMS) <= modules
 
 
+def test_the_same_place_table_names_only_rules_and_severities_that_exist() -> None:
+    from gradlab.arbitrate import SUPERSEDED_AT
+    from gradlab.report import SEVERITIES
+    from gradlab.rules import RULES
+
+    modules = {rule.__module__.rsplit(".", 1)[-1] for rule in RULES}
+    pairs = [pair for entry in SUPERSEDED_AT.items() for pair in entry]
+    assert {rule for rule, _ in pairs} <= modules
+    assert {severity for _, severity in pairs} <= set(SEVERITIES)
+
+
 def test_two_cells_at_the_same_line_stay_two() -> None:
     import gradlab as gl
 

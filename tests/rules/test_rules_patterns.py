@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -385,3 +386,76 @@ def test_a_custom_function_that_drops_a_gradient_is_named() -> None:
     assert diagnose_quietly(lambda: _fake_quant(True)).ok
     cleared = diagnose_quietly(lambda: _fake_quant(False, clear_after=True))
     assert not [f for f in cleared.problems if f.kind == "non_differentiable"]
+
+
+# Issue 31, the converse of pattern 1: a loss term that a cut severed from every tensor the
+# optimizers stepped after its backward hold. An encoder trains on a reconstruction term; a probe
+# head reads its features through `.detach()`; one loss, two optimizers.
+def _probe_step(step_head: bool = True, step: bool = True, detach: bool = True
+                ) -> dict[str, Any]:
+    enc, dec, head = torch.nn.Linear(6, 4), torch.nn.Linear(4, 6), torch.nn.Linear(4, 2)
+    opt_ae = torch.optim.SGD([*enc.parameters(), *dec.parameters()], lr=0.1)
+    opt_head = torch.optim.SGD(head.parameters(), lr=0.1)
+    x, y = torch.randn(8, 6), torch.randint(0, 2, (8,))
+
+    def train_step() -> None:  # the loss is gone when it returns, as in a GAN's step function
+        feat = enc(x)
+        probe = torch.nn.functional.cross_entropy(head(feat.detach() if detach else feat), y)
+        loss = probe + torch.nn.functional.mse_loss(dec(feat), x)
+        opt_ae.zero_grad()
+        opt_head.zero_grad()
+        loss.backward()
+        if step:
+            opt_ae.step()
+        if step and step_head:
+            opt_head.step()
+
+    train_step()
+    return {"enc": enc, "dec": dec, "head": head, "opt_ae": opt_ae, "opt_head": opt_head}
+
+
+def test_a_term_cut_from_every_stepped_tensor_is_a_warning_naming_the_cut() -> None:
+    report = diagnose_quietly(lambda: _probe_step(step_head=False))
+    (finding,) = report.problems
+    assert (finding.kind, finding.severity) == ("detach", "warning"), str(report)
+    lines, start = inspect.getsourcelines(_probe_step)
+    cut = next(i for i, text in enumerate(lines, start) if "feat.detach()" in text)
+    assert finding.where == f"{Path(__file__).name}:{cut}"
+    assert "head.weight" in finding.message and "opt_ae" in finding.fix
+    assert set(finding.names) == {"enc.weight", "enc.bias"}
+
+
+@pytest.mark.parametrize("variant", [
+    {},  # both optimizers step: the probe term trains head, which opt_head holds
+    {"step_head": False, "detach": False},  # the probe term reaches enc, which opt_ae steps
+    {"step_head": False, "step": False},  # no optimizer step after the backward: not judged
+], ids=["two-optimizers-stepped", "no-detach", "no-step"])
+def test_a_term_that_reaches_a_stepped_tensor_or_no_step_is_quiet(variant: dict[str, bool]
+                                                                  ) -> None:
+    report = diagnose_quietly(lambda: _probe_step(**variant))
+    assert not [f for f in report.findings if f.severity != "info"], str(report)
+
+
+def test_a_generator_term_on_a_detached_fake_replaces_the_cuts_by_design_info() -> None:
+    path = ROOT / "tests/realworld/cases/gan-generator-step-fake-detach/broken.py"
+    out = subprocess.run([sys.executable, "-m", "gradlab", "check", str(path), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, check=False,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    at_cut = [(f["kind"], f["severity"]) for f in json.loads(out) if f["where"] == "broken.py:18"]
+    assert at_cut == [("detach", "warning")], out
+
+
+def test_a_loops_step_is_read_once_and_keeps_no_tensor() -> None:
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with gl.record() as rec:
+        for _ in range(5):
+            out = model(torch.randn(4, 3))
+            loss = out.pow(2).mean() + (out.detach() - out).abs().mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    (read,) = rec.terms.values()
+    assert [t.node for t in read.terms] == ["MeanBackward0", "MeanBackward0"]
+    assert all(t.leaves == {id(p) for p in model.parameters()} for t in read.terms)
+    assert not any(isinstance(v, torch.Tensor) for t in read.terms for v in vars(t).values())
