@@ -74,22 +74,22 @@ class Recorder(TorchFunctionMode):
         filters = warnings.filters
         if not filters or filters[0] is not TAP:
             INSTRUMENT.front_tap(filters)
-        if kind is _OP and not kwargs:  # most calls: the same steps as below, without lookups
+        if kind is _OP and not (kwargs and kwargs.get("inplace") is True):  # most calls
             try:
-                out = func(*args)
+                out = func(*args, **kwargs) if kwargs else func(*args)
             except Exception as error:
                 in_place.raised(self.books, error, sys._getframe(1), op=name)
                 raise
             if _anomaly_enabled():
                 clean_anomaly_traceback(out, sys._getframe(1), func)
             if not ((out.requires_grad if isinstance(out, _Tensor) else _all_tracked((out,)))
-                    and _all_tracked(args)):
-                _op(self.books, name, args, {}, out, sys._getframe(1))
-            return out
+                    and _all_tracked(args) and (not kwargs or _all_tracked(kwargs.values()))):
+                _op(self.books, name, args, kwargs or {}, out, sys._getframe(1))
+            return out  # else history flows through: nothing new
         kwargs = kwargs or {}
         frame = sys._getframe(1)
         books = self.books
-        if kind is _IN_PLACE or (kind is _OP and kwargs.get("inplace") is True):
+        if kind is _IN_PLACE or kind is _OP:  # (an op with inplace=True)
             return in_place.in_place(books, func, name, args, kwargs, frame)
         if kind is _BACKWARD:
             return backward.backward(books, func, name, args, kwargs, frame)
@@ -98,9 +98,5 @@ class Recorder(TorchFunctionMode):
         except Exception as error:
             in_place.raised(books, error, frame, op=name)
             raise
-        if kind is not _OP:
-            HANDLERS[kind](books, name, args, kwargs, out, frame)
-        elif not ((out.requires_grad if isinstance(out, _Tensor) else _all_tracked((out,)))
-                  and _all_tracked(args) and _all_tracked(kwargs.values())):
-            _op(books, name, args, kwargs, out, frame)  # else history flows through: nothing new
+        HANDLERS[kind](books, name, args, kwargs, out, frame)
         return out
