@@ -57,12 +57,13 @@ def check(facts: Facts) -> list[Item]:
             "module.to(...)"))
     loss_cuts = {i for _, loss in facts.ctx.losses if facts.rec is not None
                  for i in facts.rec.origin(loss)[0]}
+    _, given = facts.backwarded  # a tensor given to backward() is a loss, not a weight
     for key, name in sorted(names.scope.items(), key=lambda kv: kv[1]):
         t = names.tensors[key]
         if t.requires_grad:
             found += _rebound_with_history(facts, name, t)
             continue
-        if facts.rec is None:
+        if facts.rec is None or key in given:
             continue
         cuts, _ = facts.rec.origin(t)
         for index in sorted(cuts & loss_cuts):

@@ -188,3 +188,22 @@ def test_each_kind_is_declared_once_beside_the_rule_that_owns_it() -> None:
     assert sorted(k.name for k in declared) == sorted(gl.report.KINDS)
     for kind in declared:
         assert LESSONS[kind.name] == kind.lesson and kind.severity and kind.explanation
+
+
+def _rebind_in_a_loop() -> dict[str, object]:
+    w = torch.tensor(5.0, requires_grad=True)
+    for _ in range(2):
+        loss = (w - 3) ** 2
+        loss.backward()
+        with torch.no_grad():
+            w = w - 0.1 * w.grad  # type: ignore[operator]
+    return locals()
+
+
+def test_a_rebound_weight_is_named_not_the_loss_built_from_it() -> None:
+    """The loss of the next step has no history either, but it went to backward(): it is the
+    loss, and the headline error names the weight that was rebound."""
+    report = diagnose_quietly(_rebind_in_a_loop)
+    rebound = [f for f in report.findings if f.kind == "rebound_parameter"]
+    assert [f.names for f in rebound] == [("w",)], report
+    assert "loss was rebound" not in str(report) and "w was rebound" in str(report), report
