@@ -14,11 +14,12 @@ claims as data. After arbitration the marks are drawn onto the graph in one step
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from gradlab.facts import Facts
-from gradlab.overlay import Draw, Earlier, Explains, Item, Lost, apply
+from gradlab.overlay import AddEdge, Draw, Earlier, Explains, Item, Lost, apply
 from gradlab.report import Finding
 
 __all__ = ["CAUSED_BY", "CLAIMS", "READS", "SUPERSEDED_AT", "SUPERSEDED_BY", "arbitrate",
@@ -118,8 +119,22 @@ def run(facts: Facts, rules: Sequence[Rule]) -> tuple[list[Finding], Finding | N
             else:
                 marks.append(item)
     kept = arbitrate(facts, found)
-    apply(facts.graph, facts.reached, marks)
+    apply(facts.graph, facts.reached, alarmed(marks, kept))
     return kept, explains
+
+
+def alarmed(marks: list[Draw], kept: list[Finding]) -> list[Draw]:
+    """The marks with every cut drawn "may be intended" that a kept error or warning stands at
+    or names (`argmax at train.py:9`) drawn as severed: the picture never calls quiet what the
+    report warns of."""
+    alarms = [f for f in kept if f.severity != "info"]
+
+    def warned(line: str) -> bool:
+        named = re.compile(rf"(?<![\w.]){re.escape(line)}(?!\d)")
+        return any(f.where == line or named.search(f.message) for f in alarms)
+
+    return [replace(m, intended=False) if isinstance(m, AddEdge) and m.intended and m.cause
+            and m.where and warned(m.where) else m for m in marks]
 
 
 def _keys(facts: Facts, name: str) -> list[int]:

@@ -468,3 +468,18 @@ def test_the_debug_lessons_graph_fits_with_every_cut_named() -> None:
         svg = fitted.svg()
         for words in ("no_grad", "train_buggy.py:29", "detach + numpy", "train_buggy.py:31"):
             assert words in svg, (big, words)
+
+
+@pytest.mark.parametrize("program", s.ALL, ids=lambda p: p.__name__)
+def test_no_cut_drawn_quiet_where_the_report_warns(program: s.Scenario) -> None:
+    """A cut drawn "may be intended" (grey, dotted) is never at a line that a kept error or
+    warning stands at or names."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = gl.diagnose(program)
+    alarms = [f for f in report.findings if f.severity != "info"]
+    for edge in report.graph.edges:
+        if edge.cause and edge.intended and edge.where:
+            named = re.compile(rf"(?<![\w.]){re.escape(edge.where)}(?!\d)")
+            assert not any(f.where == edge.where or named.search(f.message) for f in alarms), \
+                (edge, report)
