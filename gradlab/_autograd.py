@@ -9,7 +9,8 @@ On a torch upgrade, re-check each of these (tests/record, with test_identity.py,
   backward; reading them runs torch's own version and freed-buffer checks.
 - `Node.metadata` and anomaly mode's `metadata["traceback_"]`: where gradlab marks nodes, and the
   forward traceback anomaly mode stores (graph.walk reads `node.metadata` inline too).
-- `torch._foreach_norm`: one call for the norms of many gradients.
+- `torch._foreach_norm`: one call for the norms of many gradients; `torch._C.DisableTorchFunction`:
+  gradlab's own hooks compute them unseen by the recorder.
 - `torch.overrides._get_current_function_mode_stack`: the TorchFunctionModes now active.
 - `AccumulateGrad.variable` and `Node.next_functions`: the walks below; `Tensor._base`: the
   leaf that a view made under no_grad shows.
@@ -24,7 +25,7 @@ import torch
 from torch.overrides import _get_current_function_mode_stack
 
 __all__ = ["current_function_modes", "foreach_norm", "forward_traceback", "grad_fn",
-           "grad_fn_name", "graph_nodes", "inner_nodes", "metadata", "next_sequence_nr",
+           "grad_fn_name", "graph_nodes", "inner_nodes", "metadata", "next_sequence_nr", "nonzero",
            "probe", "saved_tensors", "sequence_nr", "set_forward_traceback", "shape_text",
            "storage_address", "upstream_leaves", "version"]
 
@@ -63,6 +64,16 @@ def set_forward_traceback(node: Any, lines: list[str]) -> None:
 def foreach_norm(tensors: list[torch.Tensor], order: float = 2) -> list[torch.Tensor]:
     """The norms of many tensors in one call."""
     return list(torch._foreach_norm(tensors, order))
+
+
+def nonzero(tensors: list[torch.Tensor]) -> list[bool]:
+    """Which tensors hold a non-zero value, in one call that no TorchFunctionMode sees (for a
+    hook of gradlab's that runs inside the program's own torch calls)."""
+    with torch._C.DisableTorchFunction(), torch.no_grad():
+        norms = list(torch._foreach_norm(tensors, 1))
+        if len({n.device for n in norms}) > 1:
+            return [bool(n != 0) for n in norms]
+        return [size != 0 for size in torch.stack(norms).tolist()]
 
 
 def current_function_modes() -> list[Any]:

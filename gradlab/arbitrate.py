@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from gradlab.facts import Facts
+from gradlab.facts import Facts, where
 from gradlab.overlay import AddEdge, Draw, Earlier, Explains, Item, Lost, apply
 from gradlab.report import Finding
 
@@ -154,6 +154,8 @@ def contradicted(facts: Facts, rule: str, finding: Finding) -> bool:
     one of them got one (a loss itself is not such a tensor)."""
     if finding.kind not in CLAIMS.get(rule, ()) or finding.severity == "info":
         return False
+    if finding.where and finding.where in _crashed_at(facts):
+        return False  # the program called backward() through this cut: not by design
     losses = {name for name, _ in facts.ctx.losses}
     subjects = [name for name in finding.names if name not in losses]
     for name in subjects:
@@ -161,6 +163,14 @@ def contradicted(facts: Facts, rule: str, finding: Finding) -> bool:
         if not keys or not all(key in facts.trained_by_run for key in keys):
             return False
     return bool(subjects)
+
+
+def _crashed_at(facts: Facts) -> set[str]:
+    """The lines of the cuts behind the tensors of a backward that failed."""
+    if facts.rec is None:
+        return set()
+    events = facts.rec.events
+    return {where(events[i]) for e in facts.events("torch_error") for i in e.cuts}
 
 
 def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:

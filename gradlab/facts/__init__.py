@@ -127,14 +127,19 @@ class Facts:
     @cached_property
     def trained_by_run(self) -> frozenset[int]:
         """The trainable tensors (ids) whose `.grad` is non-zero after the recorded backward
-        passes: the run's own evidence that a gradient reached them."""
+        passes, or that an optimizer step updated from a non-zero gradient: the run's own
+        evidence that a gradient reached them."""
         if not self.backwards():
             return frozenset()
+        stepped = self.rec.trained if self.rec is not None else {}
+        moved = {key for key, (_, t) in self.trainable.items()
+                 if (ref := stepped.get(key)) is not None and ref() is t}
         dense = [(key, g) for key, (_, t) in self.trainable.items()
                  if (g := t.grad) is not None and g.is_floating_point()
                  and g.layout == torch.strided]
         sizes = self.grad_norms([g for _, g in dense])
-        return frozenset(key for (key, _), size in zip(dense, sizes, strict=True) if size != 0)
+        return frozenset(moved | {key for (key, _), size in zip(dense, sizes, strict=True)
+                                  if size != 0})
 
     @cached_property
     def trains_through(self) -> str:

@@ -175,6 +175,8 @@ class Recording:
     leaf_refs: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict)
     provenance: dict[int, Provenance] = field(default_factory=dict, repr=False)
     warned: list[Warned] = field(default_factory=list)
+    # the parameters an optimizer step updated from a non-zero gradient (by id, held weakly)
+    trained: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict, repr=False)
     # tensors made by randn, zeros...: initialised like a weight, not computed like a constant
     initialised: dict[int, weakref.ref[torch.Tensor]] = field(default_factory=dict, repr=False)
     initialised_storage: set[int] = field(default_factory=set, repr=False)  # their addresses

@@ -34,7 +34,12 @@ from torch.optim.optimizer import (
     register_optimizer_step_pre_hook,
 )
 
-from gradlab._autograd import forward_traceback, next_sequence_nr, set_forward_traceback
+from gradlab._autograd import (
+    forward_traceback,
+    next_sequence_nr,
+    nonzero,
+    set_forward_traceback,
+)
 from gradlab.record.events import Warned, Where
 from gradlab.record.frames import DISPATCH_FILES, plain_frame, user_where
 
@@ -53,6 +58,7 @@ class Watch:
     warned: list[Warned]
     starts: list[int]  # module entries and exits, by sequence number ...
     owners: list[Any]  # ... and the module the nodes made from there on belong to
+    trained: dict[int, weakref.ref[torch.Tensor]]  # parameters a step updated from a gradient
     stack: list[weakref.ref[torch.nn.Module]] = field(default_factory=list)
     step: Where | None = None  # the user's line of the optimizer step running now
     step_depth: int = 0  # an optimizer's step may call another's
@@ -237,7 +243,20 @@ def _step_starts(optimizer: Any, args: Any, kwargs: Any) -> None:
     if watch is not None:
         if watch.step_depth == 0:
             watch.step = user_where(sys._getframe(1))
+            _note_trained(watch, optimizer)
         watch.step_depth += 1
+
+
+def _note_trained(watch: Watch, optimizer: Any) -> None:
+    """Note the parameters this step updates from a non-zero gradient: the run's evidence that
+    they train, kept when the program sets `.grad` to None after the step."""
+    params = [p for group in optimizer.param_groups for p in group["params"]
+              if (g := p.grad) is not None and g.layout == torch.strided
+              and g.device.type != "meta"]
+    if params:
+        for p, moved in zip(params, nonzero([p.grad for p in params]), strict=True):
+            if moved:
+                watch.trained[id(p)] = weakref.ref(p)
 
 
 def _step_ends(optimizer: Any, args: Any, kwargs: Any) -> None:

@@ -11,6 +11,7 @@ the helpers return marks (`gradlab.overlay`) beside the findings, and never touc
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 import torch
 
@@ -118,10 +119,13 @@ def sever(facts: Facts, cut_ids: frozenset[int], into: Ref,
         label = " + ".join(dict.fromkeys(_CAUSE_LABEL[e.cause] for e in chain))
         unreached = [t for t in unique if failed or id(t) not in facts.reached]
         lost = [t for t in unreached if id(t) not in facts.trained_by_run]
-        if unreached and not lost:  # the run trained them: this path only is cut, by design
-            findings.append(_trained_elsewhere(facts, cause, head, unreached))
         finding = _cut_finding(facts, cause, head, chain, unique, lost) if (
             lost or not (quiet_if_reached or unreached)) else None
+        if unreached and not lost:  # the run trained them: this path only is cut...
+            if failed and finding is None:  # ... yet backward() was called through it
+                finding = _failed_through(facts, cause, head, chain, unreached)
+            else:
+                findings.append(_trained_elsewhere(facts, cause, head, unreached))
         if lost:  # reported (as an error, or as info when another optimizer trains them)
             marks.append(Lost(frozenset(id(t) for t in lost)))
         intended = finding is None or finding.severity == "info"
@@ -151,8 +155,22 @@ def _trained_elsewhere(facts: Facts, cause: str, head: Event,
     return Finding(cause, "info", tuple(names), where(head),
                    f"this path carries no gradient, by design; {', '.join(names)} still "
                    f"train{'s' if len(names) == 1 else ''} through {facts.trains_through} "
-                   f"(their .grad is non-zero after it).", _CUT_TEXT[cause][1],
-                   place(head.where))
+                   "(the run shows it: a non-zero .grad after it, or an optimizer step that "
+                   "used one).", _CUT_TEXT[cause][1], place(head.where))
+
+
+def _failed_through(facts: Facts, cause: str, head: Event, chain: list[Event],
+                    trained: list[torch.Tensor]) -> Finding | None:
+    """The error for a cut behind a backward() that raised, on a path of tensors that train
+    through another backward: the program meant this loss to carry gradient."""
+    said = _cut_finding(facts, cause, head, chain, trained, [])
+    if said is None:
+        return None
+    names = ", ".join(facts.names.name(t) for t in trained)
+    message = said.message.removeprefix("may be intended: ").split(" They still get")[0]
+    return replace(said, severity="error", message=(
+        f"backward() was called on a loss without history: {message} ({names} train through "
+        f"{facts.trains_through}; this loss gives them nothing.)"))
 
 
 def _cut_finding(facts: Facts, cause: str, head: Event, chain: list[Event],

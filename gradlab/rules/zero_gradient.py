@@ -157,13 +157,14 @@ def after_backward(facts: Facts, earlier: Earlier) -> list[Finding]:
 
 def dropped_by_function(facts: Facts) -> list[Finding]:
     """Trainable tensors the losses reached only as inputs of a custom autograd.Function whose
-    backward returned None for them: their `.grad` is None after the backward, while other
-    tensors it reached got theirs (so the gradients were not cleared since)."""
+    backward returned None for them: their `.grad` is None after the backward and no step used
+    one, while other tensors it reached got theirs (the run's evidence that gradients flowed)."""
     if not facts.backwards():
         return []
+    trained = facts.trained_by_run
     missing = sorted((name, key) for key, (name, t) in facts.trainable.items()
-                     if t.grad is None and key in facts.reached)
-    if not missing or not (facts.trained_by_run & set(facts.reached)):
+                     if t.grad is None and key in facts.reached and key not in trained)
+    if not missing or not (trained & set(facts.reached)):
         return []  # (checked first: the walk below costs more than the rest of most runs)
     nodes = facts.graph_nodes
     parents = _parents(nodes)

@@ -207,3 +207,33 @@ def test_a_rebound_weight_is_named_not_the_loss_built_from_it() -> None:
     rebound = [f for f in report.findings if f.kind == "rebound_parameter"]
     assert [f.names for f in rebound] == [("w",)], report
     assert "loss was rebound" not in str(report) and "w was rebound" in str(report), report
+
+
+def _gan_zeroing_after_step() -> dict[str, object]:
+    torch.manual_seed(0)
+    net_g = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 6))
+    net_d = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.LeakyReLU(0.2),
+                                torch.nn.Linear(8, 1))
+    opt_g = torch.optim.Adam(net_g.parameters(), lr=2e-4)
+    opt_d = torch.optim.Adam(net_d.parameters(), lr=2e-4)
+
+    def d_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return torch.relu(1 - net_d(real)).mean() + torch.relu(1 + net_d(fake.detach())).mean()
+
+    for _ in range(2):
+        fake = net_g(torch.randn(8, 4))
+        d_loss(torch.randn(8, 6), fake).backward()
+        opt_d.step()
+        opt_d.zero_grad()
+        (-net_d(fake).mean()).backward()
+        opt_g.step()
+        opt_g.zero_grad()  # after the step: every .grad is None when the run ends
+    return locals()
+
+
+def test_a_step_that_used_a_gradient_is_evidence_of_training() -> None:
+    """The generator's .grad is None after the run (zero_grad after the step), but its
+    optimizer stepped it from a non-zero gradient: the discriminator's detach is by design."""
+    report = diagnose_quietly(_gan_zeroing_after_step)
+    assert report.ok, report
+    assert [f.severity for f in report.findings if f.kind == "detach"] == ["info"], report
