@@ -97,7 +97,10 @@ class Event:
                     behind_autograd   of a failed backward; behind_autograd: the `.data` cut)
     leaves          join, fresh       keys (`Recording.leaf`) of the history-free leaves
                                       behind the value
-    source_leaves   cut               the leaves the cut-off value was computed from
+    source_leaves   cut, in_place,    the leaves the cut-off value was computed from
+                    behind_autograd   (in_place, behind_autograd: the new value the code
+                                      itself gave a leaf that requires grad, or x of `x.data`:
+                                      `target.lerp_(p, tau)`, `t.data.copy_(p.data)`)
     source_node     cut               the node that made the cut-off value
     fresh_leaf      cut               a re-wrap that made a new leaf requiring grad
     tensor          most              the tensor it is about (a cut: x of `x.data`)

@@ -38,11 +38,7 @@ KNOWN_MISSES: dict[str, str] = {
                                                      "held by a plain object is not looked "
                                                      "into, nothing flagged",
 }
-KNOWN_ALARMS = {
-    "sb3-dqn-target-net-in-optimizer-polyak": "issue 31 pattern 1 (a target network): the "
-                                              "optimizer holds the target net, no_grad error "
-                                              "though it moves by the Polyak update",
-}
+KNOWN_ALARMS: dict[str, str] = {}
 
 
 def header(path: Path) -> dict[str, str]:
