@@ -100,16 +100,9 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
     orphans = [var for var, opt in facts.ctx.optimizers
                if (held := [p for g in opt.param_groups for p in g["params"]])
                and not any(id(p) in facts.reached for p in held)]
-    if orphans and rest:  # the optimizer holds another copy of the model
-        lost = sorted(n for n, _, _ in rest)
-        return [Finding(
-            "not_in_optimizer", "error", tuple(group(lost)), "",
-            f"{', '.join(group(lost))} get a gradient but no optimizer updates them, and "
-            f"{', '.join(orphans)} updates none of the tensors the loss reached: it holds the "
-            "parameters of another model (created again after the optimizer was built from "
-            "the first one?).",
-            "build the optimizer from the model that computes the loss, after creating it")]
     late = _after_the_optimizer(facts)
+    if orphans and rest:  # the optimizer holds another copy of the model, or a frozen part
+        return [_orphaned(facts, orphans, [(n, key) for n, key, _ in rest], late)]
     late.update(_replaced(facts, [key for _, key, other in rest if not other and key not in late]))
     found, of_losses = _of_loss_modules(facts, [(n, key) for n, key, _ in rest if key not in late])
     rest = [(n, key, other) for n, key, other in rest if key not in of_losses]
@@ -138,6 +131,39 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
             f"{', '.join(group(left_out))} get a gradient but no optimizer updates them: "
             f"{why}.", _late_fix(why, fix), taught_in="" if "left out" in why else TRAINING_LOOP))
     return found
+
+
+def _orphaned(facts: Facts, orphans: list[str], rest: list[tuple[str, int]],
+              late: dict[int, str]) -> Finding:
+    """The error for optimizers that update none of the tensors the loss reached: they hold
+    a frozen part of the model (a base frozen after the optimizer was built from it, its
+    adapter created after), or the parameters of another model (created again since)."""
+    names = facts.names
+    lost = group(sorted(n for n, _ in rest))
+    held = [p for var, opt in facts.ctx.optimizers if var in orphans
+            for g in opt.param_groups for p in g["params"]]
+    if not all(id(p) in names.params and not p.requires_grad for p in held):
+        return Finding(
+            "not_in_optimizer", "error", tuple(lost), "",
+            f"{', '.join(lost)} get a gradient but no optimizer updates them, and "
+            f"{', '.join(orphans)} updates none of the tensors the loss reached: it holds the "
+            "parameters of another model (created again after the optimizer was built from "
+            "the first one?).",
+            "build the optimizer from the model that computes the loss, after creating it")
+    created = sorted({why.split(",")[0].removeprefix("created at ") for _, key in rest
+                      if (why := late.get(key, "")).startswith("created")})
+    when = (f"they were created after the optimizer was built (at {', '.join(created)}), and "
+            if created else "")
+    return Finding(
+        "not_in_optimizer", "error", tuple(lost), "",
+        f"{', '.join(lost)} get a gradient but no optimizer updates them: {when}"
+        f"{', '.join(orphans)} holds only parameters that are frozen now "
+        f"({', '.join(group(sorted(names.params[id(p)] for p in held)))}: requires_grad=False), "
+        "so it updates nothing the loss reached.",
+        "build the optimizer after adding the new layers and freezing the rest, from the "
+        "parameters that train: torch.optim.AdamW(p for p in model.parameters() if "
+        "p.requires_grad); or give it the new ones with optimizer.add_param_group()",
+        taught_in=TRAINING_LOOP)
 
 
 def _of_loss_modules(facts: Facts, rest: list[tuple[str, int]]
