@@ -107,8 +107,9 @@ def grad_fn_name(t: torch.Tensor) -> str:
 def upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
     """Return weak references to the leaves that require grad behind `t` (itself if a leaf;
     for a view of a leaf made under no_grad, `w.t()`, the leaf it views: the view dies with
-    the op that used it)."""
-    if t.grad_fn is None:
+    the op that used it, also when its base changed since and reading its grad_fn raises)."""
+    root = grad_fn(t)
+    if root is None:
         if not t.requires_grad:
             return ()
         base = t._base
@@ -116,7 +117,7 @@ def upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
                             else t),)
     leaves: list[weakref.ref[torch.Tensor]] = []
     seen: set[int] = set()
-    stack = [t.grad_fn]
+    stack = [root]
     while stack:
         node = stack.pop()
         if id(node) in seen:

@@ -142,6 +142,20 @@ class Facts:
                                   if size != 0})
 
     @cached_property
+    def moved_by_hand(self) -> dict[int, tuple[Event, list[torch.Tensor]]]:
+        """The leaves requiring grad that the code itself changed in place from other such
+        leaves (a target network's Polyak update, `load_state_dict` from the online network),
+        each with its last such change and those other leaves: the run's evidence that they
+        follow other parameters instead of training."""
+        found: dict[int, tuple[Event, list[torch.Tensor]]] = {}
+        for event in [*self.events("in_place"), *self.events("behind_autograd")]:
+            t = event.tensor() if event.tensor is not None and event.source_leaves else None
+            others = [s for ref in event.source_leaves if (s := ref()) is not None and s is not t]
+            if t is not None and others:
+                found[id(t)] = event, list({id(s): s for s in others}.values())
+        return found
+
+    @cached_property
     def trains_through(self) -> str:
         """Where a tensor that the found losses do not reach got its gradient: the backward
         calls on other tensors (a critic's own loss, a helper's step), else `another path`."""

@@ -118,9 +118,11 @@ def requires_grad(books: Books, name: str, args: tuple[Any, ...], kwargs: dict[s
     t = args[0]
     value = args[1] if len(args) > 1 else kwargs.get("requires_grad", True)
     if isinstance(t, torch.Tensor) and not in_zero_grad(frame):
-        books.event("requires_grad", name, user_where(frame), tensor=weakref.ref(t),
-                    shape=shape(t), set_to=bool(value))
         entry = books.provenance_of(t)
+        books.event("requires_grad", name, user_where(frame), tensor=weakref.ref(t),
+                    shape=shape(t), set_to=bool(value),
+                    cuts=entry.cuts if entry else frozenset(),
+                    leaves=entry.leaves if entry else frozenset())
         if entry is not None and t.requires_grad:  # a re-wrap made a fresh leaf of it
             for index in entry.cuts:
                 if books.recording.events[index].cause == "rewrap":

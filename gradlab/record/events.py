@@ -94,10 +94,16 @@ class Event:
     cause           cut               how the value lost its history
     cuts            cut, join,        indices of the cut events behind the value (a cut: the
                     torch_error,      earlier ones it carries; torch_error: behind the tensors
-                    behind_autograd   of a failed backward; behind_autograd: the `.data` cut)
-    leaves          join, fresh       keys (`Recording.leaf`) of the history-free leaves
-                                      behind the value
-    source_leaves   cut               the leaves the cut-off value was computed from
+                    behind_autograd,  of a failed backward; behind_autograd: the `.data` cut;
+                    requires_grad     requires_grad: behind the tensor when it was set)
+    leaves          join, fresh,      keys (`Recording.leaf`) of the history-free leaves
+                    requires_grad     behind the value (requires_grad: behind the tensor when
+                                      it was set; with `cuts`, empty for a tensor created like
+                                      a weight, set for a value computed from others)
+    source_leaves   cut, in_place,    the leaves the cut-off value was computed from
+                    behind_autograd   (in_place, behind_autograd: the new value the code
+                                      itself gave a leaf that requires grad, or x of `x.data`:
+                                      `target.lerp_(p, tau)`, `t.data.copy_(p.data)`)
     source_node     cut               the node that made the cut-off value
     fresh_leaf      cut               a re-wrap that made a new leaf requiring grad
     tensor          most              the tensor it is about (a cut: x of `x.data`)

@@ -17,6 +17,7 @@ from gradlab._autograd import (
     saved_tensors,
     sequence_nr,
     storage_address,
+    upstream_leaves,
     version,
 )
 from gradlab.record.books import Books, Change, cut, inherited_cuts, joins, shape
@@ -60,15 +61,34 @@ def in_place(books: Books, func: Any, name: str, args: tuple[Any, ...], kwargs: 
             continue
         if made is None:
             made = _made_by(frame)
+        # the code's own change of a parameter, or of x.data: what its new value came from
+        by_hand = made[1] is None and not producer and (
+            required_grad or books.provenance_of(t) is not None)
+        sources = _operand_leaves(books, args[1:], kwargs) if by_hand else ()
         books.event("in_place", name, made[0], tensor=weakref.ref(t), shape=shape(t),
-                    version_before=was, producer=producer, origin=made[1])
+                    version_before=was, producer=producer, origin=made[1],
+                    source_leaves=sources if required_grad else ())
         if not t.requires_grad:
-            _after_in_place_without_grad(books, name, t, args, kwargs, frame)
+            _after_in_place_without_grad(books, name, t, args, kwargs, frame, sources)
         elif books.recording.provenance and grad_fn(t) is not None:
             if not required_grad:  # given history by its operand: `p.data -= lr * g`
                 _behind_autograd(books, name, t, frame)
             joins(books, name, tensors_in(args[1:], kwargs), t, frame)
     return out
+
+
+def _operand_leaves(books: Books, args: tuple[Any, ...], kwargs: dict[str, Any]
+                    ) -> tuple[weakref.ref[torch.Tensor], ...]:
+    """The leaves requiring grad that the operands of a change made by hand to a leaf were
+    computed from (`target.lerp_(p, tau)`, `copy_` from a state_dict): the change's sources."""
+    found: list[weakref.ref[torch.Tensor]] = []
+    for s in tensors_in(args, kwargs):
+        if s.requires_grad and grad_fn(s) is None:  # a leaf (a value with history: no walk)
+            found.extend(upstream_leaves(s))
+        elif (entry := books.provenance_of(s)) is not None:
+            events = books.recording.events
+            found.extend(ref for i in sorted(entry.cuts) for ref in events[i].source_leaves)
+    return tuple(found)
 
 
 def raised(books: Books, error: Exception, frame: FrameType,
@@ -81,8 +101,9 @@ def raised(books: Books, error: Exception, frame: FrameType,
 
 def _after_in_place_without_grad(books: Books, name: str, t: torch.Tensor,
                                  args: tuple[Any, ...], kwargs: dict[str, Any],
-                                 frame: FrameType) -> None:
-    _behind_autograd(books, name, t, frame)
+                                 frame: FrameType,
+                                 made_from: tuple[weakref.ref[torch.Tensor], ...]) -> None:
+    _behind_autograd(books, name, t, frame, made_from)
     inputs = tensors_in(args[1:], kwargs)
     sources = [s for s in inputs if s.requires_grad]
     inherited = inherited_cuts(books, inputs)
@@ -91,9 +112,11 @@ def _after_in_place_without_grad(books: Books, name: str, t: torch.Tensor,
         cut(books, cause, name, sources, [t], frame, inherited)
 
 
-def _behind_autograd(books: Books, name: str, t: torch.Tensor, frame: FrameType) -> None:
-    """An in-place change to `x.data` (here `t`): x's version counter does not see it.
-    When the change gave `t` history (`p.data -= lr * g`), .data drops that history too."""
+def _behind_autograd(books: Books, name: str, t: torch.Tensor, frame: FrameType,
+                     made_from: tuple[weakref.ref[torch.Tensor], ...] = ()) -> None:
+    """An in-place change to `x.data` (here `t`), its new value computed from the leaves
+    `made_from`: x's version counter does not see it. When the change gave `t` history
+    (`p.data -= lr * g`), .data drops that history too."""
     entry = books.provenance_of(t)
     if entry is None:
         return
@@ -111,7 +134,8 @@ def _behind_autograd(books: Books, name: str, t: torch.Tensor, frame: FrameType)
         event = books.event(
             "behind_autograd", name, user_where(frame), tensor=weakref.ref(source),
             shape=shape(source), producer=grad_fn_name(source), stack=user_stack(frame)[:1],
-            cuts=frozenset({data_cut.index}), kept_graph=kept.index if kept else None)
+            cuts=frozenset({data_cut.index}), kept_graph=kept.index if kept else None,
+            source_leaves=made_from)
         node = grad_fn(source)
         made_by = None if node is None else (sequence_nr(node), node.name(), source.output_nr)
         books.changed_behind.append(Change(event, now, storage, made_by))

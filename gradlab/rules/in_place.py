@@ -45,12 +45,7 @@ _VERSION_ERROR = re.compile(r"\[torch\.\w+ \[([\d, ]*)\]\](?:, which is output \
 
 def check(facts: Facts) -> list[Item]:
     """In-place ops on leaves that require grad, and saved tensors changed in place."""
-    found = [Finding("in_place", "error", (name,), where(event),
-                     f"in-place {event.op} on {name}, a leaf that requires grad.",
-                     "update weights under torch.no_grad(), or use an out-of-place op.",
-                     place(event.where))
-             for event in facts.events("in_place") if event.refused
-             for name in (facts.tensor_name(event),)]
+    found = [_on_a_leaf(facts, event) for event in facts.events("in_place") if event.refused]
     pending = _pending_nodes(facts)
     marks: list[Item] = []
     for probe in facts.probes:
@@ -72,6 +67,32 @@ def check(facts: Facts) -> list[Item]:
             "operation'.",
             "use the out-of-place op (y = y * 2, torch.relu(y)) or change a clone()."))
     return [*found, *marks]
+
+
+def _on_a_leaf(facts: Facts, event: Event) -> Finding:
+    """The error of an in-place op torch refused on a leaf that requires grad: a weight (to
+    update under no_grad), or a value the program computed and then made require grad (an
+    activation given requires_grad by a hook like enable_input_require_grads(), an input),
+    which is to be changed out of place."""
+    name = facts.tensor_name(event)
+    t = event.tensor() if event.tensor is not None else None
+    # the same weak reference: the same tensor, also after it died (a caught error)
+    made = [e for e in facts.events("requires_grad") if e.set_to and e.index < event.index
+            and e.tensor is not None and e.tensor is event.tensor and (e.cuts or e.leaves)]
+    if (t is not None and id(t) in facts.names.params) or not made:
+        return Finding("in_place", "error", (name,), where(event),
+                       f"in-place {event.op} on {name}, a leaf that requires grad.",
+                       "update weights under torch.no_grad(), or use an out-of-place op.",
+                       place(event.where))
+    var = name if name.replace(".", "_").isidentifier() else "x"
+    return Finding(
+        "in_place", "error", (name,), where(event),
+        f"in-place {event.op} on {name}, a leaf that requires grad: not a weight but a value "
+        f"computed without history and then made to require grad at {where(made[-1])} (as "
+        "an input-grad hook like enable_input_require_grads() does), and torch refuses to "
+        "change such a leaf in place.",
+        f"compute it out of place ({var} = {var} + ...), or change a copy: {var} = "
+        f"{var}.clone() before the in-place op.", place(event.where))
 
 
 def _pending_nodes(facts: Facts) -> set[str]:

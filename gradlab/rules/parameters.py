@@ -3,8 +3,9 @@
 What: parameters with requires_grad=False (info); tensors that require grad but are plain
 attributes of a module, not `nn.Parameter`s (so `model.parameters()` misses them); parameters
 that get a gradient but no optimizer updates (layers in a Python list; created or unfrozen
-after the optimizer was built; an optimizer that holds another copy of the model, built before
-the model was created again); parameters of a training model the forward never used.
+after the optimizer was built; owned by a loss module, like a center loss's centers; an
+optimizer that holds another copy of the model, built before the model was created again);
+parameters of a training model the forward never used.
 
 Why: each trains nothing, silently: the loss goes down less, or not at all.
 
@@ -22,6 +23,8 @@ Use instead:
 
 from __future__ import annotations
 
+import torch
+
 from gradlab.explain import TRAINING_LOOP
 from gradlab.facts import Facts, group, where
 from gradlab.overlay import Earlier, Item, NewNode
@@ -35,8 +38,8 @@ METADATA = (
          explanation="a tensor that requires grad is a plain attribute, not an nn.Parameter"),
     Kind("not_in_optimizer", "02_missing_requires_grad",
          severity="error when its layers live in a list or the optimizer holds another model; "
-                  "warning when created or unfrozen after the optimizer was built; info when "
-                  "trained elsewhere",
+                  "warning when created or unfrozen after the optimizer was built, or owned by "
+                  "a loss module (nothing else trains them); info when trained elsewhere",
          explanation="a parameter gets a gradient but no optimizer updates it"),
     Kind("frozen_parameter", "02_missing_requires_grad",
          severity="info (fine-tuning); error when every parameter is frozen and backward or the "
@@ -97,17 +100,12 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
     orphans = [var for var, opt in facts.ctx.optimizers
                if (held := [p for g in opt.param_groups for p in g["params"]])
                and not any(id(p) in facts.reached for p in held)]
-    if orphans and rest:  # the optimizer holds another copy of the model
-        lost = sorted(n for n, _, _ in rest)
-        return [Finding(
-            "not_in_optimizer", "error", tuple(group(lost)), "",
-            f"{', '.join(group(lost))} get a gradient but no optimizer updates them, and "
-            f"{', '.join(orphans)} updates none of the tensors the loss reached: it holds the "
-            "parameters of another model (created again after the optimizer was built from "
-            "the first one?).",
-            "build the optimizer from the model that computes the loss, after creating it")]
     late = _after_the_optimizer(facts)
+    if orphans and rest:  # the optimizer holds another copy of the model, or a frozen part
+        return [_orphaned(facts, orphans, [(n, key) for n, key, _ in rest], late)]
     late.update(_replaced(facts, [key for _, key, other in rest if not other and key not in late]))
+    found, of_losses = _of_loss_modules(facts, [(n, key) for n, key, _ in rest if key not in late])
+    rest = [(n, key, other) for n, key, other in rest if key not in of_losses]
     own = {id(p) for _, model in facts.ctx.modules for p in model.parameters(recurse=False)}
     if any(key in own for _, key, other in rest if not other):  # not a part trained elsewhere
         late.update({key: f"{names.name(names.tensors[key])} is the model's own parameter, "
@@ -115,7 +113,6 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
                      "of the optimizer" for _, key, other in rest if not other and key not in late})
     left_out = sorted(n for n, key, _ in rest if key in late)
     elsewhere = sorted(n for n, key, _ in rest if key not in late)
-    found = []
     if elsewhere:
         found.append(Finding(
             "not_in_optimizer", "info", tuple(group(elsewhere)), "",
@@ -134,6 +131,90 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
             f"{', '.join(group(left_out))} get a gradient but no optimizer updates them: "
             f"{why}.", _late_fix(why, fix), taught_in="" if "left out" in why else TRAINING_LOOP))
     return found
+
+
+def _orphaned(facts: Facts, orphans: list[str], rest: list[tuple[str, int]],
+              late: dict[int, str]) -> Finding:
+    """The error for optimizers that update none of the tensors the loss reached: they hold
+    a frozen part of the model (a base frozen after the optimizer was built from it, its
+    adapter created after), or the parameters of another model (created again since)."""
+    names = facts.names
+    lost = group(sorted(n for n, _ in rest))
+    held = [p for var, opt in facts.ctx.optimizers if var in orphans
+            for g in opt.param_groups for p in g["params"]]
+    if not all(id(p) in names.params and not p.requires_grad for p in held):
+        return Finding(
+            "not_in_optimizer", "error", tuple(lost), "",
+            f"{', '.join(lost)} get a gradient but no optimizer updates them, and "
+            f"{', '.join(orphans)} updates none of the tensors the loss reached: it holds the "
+            "parameters of another model (created again after the optimizer was built from "
+            "the first one?).",
+            "build the optimizer from the model that computes the loss, after creating it")
+    created = sorted({why.split(",")[0].removeprefix("created at ") for _, key in rest
+                      if (why := late.get(key, "")).startswith("created")})
+    when = (f"they were created after the optimizer was built (at {', '.join(created)}), and "
+            if created else "")
+    return Finding(
+        "not_in_optimizer", "error", tuple(lost), "",
+        f"{', '.join(lost)} get a gradient but no optimizer updates them: {when}"
+        f"{', '.join(orphans)} holds only parameters that are frozen now "
+        f"({', '.join(group(sorted(names.params[id(p)] for p in held)))}: requires_grad=False), "
+        "so it updates nothing the loss reached.",
+        "build the optimizer after adding the new layers and freezing the rest, from the "
+        "parameters that train: torch.optim.AdamW(p for p in model.parameters() if "
+        "p.requires_grad); or give it the new ones with optimizer.add_param_group()",
+        taught_in=TRAINING_LOOP)
+
+
+def _of_loss_modules(facts: Facts, rest: list[tuple[str, int]]
+                     ) -> tuple[list[Finding], set[int]]:
+    """The warnings for the parameters among `rest` (name, id) that a loss module owns, one
+    per module, and their ids.
+
+    A loss module (a criterion) is a module whose class or whose name in the program says loss
+    or criterion (`CenterLoss`, `criterion_cent`, `distill.D_loss_fn`; torch's own losses all
+    end in `Loss`). Its own parameters get their gradient from this loss alone: no other step
+    trains them, unlike a discriminator or a teacher. Not its own: a module the program also
+    holds elsewhere (a model handed to the loss), or parameters the code loaded by hand after
+    creating them (pretrained weights, `load_state_dict`): those are trained elsewhere."""
+    names, ctx = facts.names, facts.ctx
+    if not rest:
+        return [], set()
+    elsewhere = {id(v) for v in ctx.scope.values() if isinstance(v, torch.nn.Module)}
+    loaded = {id(t) for e in facts.events("in_place") if e.origin is None
+              and e.tensor is not None and (t := e.tensor()) is not None}
+    owner: dict[int, tuple[str, str]] = {}
+    for var, model in ctx.modules:
+        for path, sub in names.submodules_of[id(model)]:
+            label = f"{var}.{path}" if path else var
+            if not any(w in text.lower() for text in (type(sub).__name__, label.split(".")[-1])
+                       for w in ("loss", "criterion")):
+                continue
+            given = {id(p) for m in sub.modules() if m is not sub and id(m) in elsewhere
+                     for p in m.parameters()}
+            owner.update({id(p): (label, type(sub).__name__) for p in sub.parameters()
+                          if id(p) not in given and id(p) not in owner})
+    held = [var for var, _ in ctx.optimizers]
+    stepped = sorted(facts.optimizers_of(list(facts.reached))) or held
+    modules: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for name, key in rest:
+        if key in owner and key not in loaded:
+            modules.setdefault(owner[key], []).append((name, key))
+    found = []
+    for (label, kind), params in modules.items():
+        these = group(sorted(name for name, _ in params))
+        found.append(Finding(
+            "not_in_optimizer", "warning", tuple(these), "",
+            f"{', '.join(these)} get a gradient but no optimizer updates them: they belong to "
+            f"the loss module {label} ({kind}), so their gradient comes from this loss alone "
+            f"and nothing else trains them, and "
+            f"{'the optimizer' if len(held) == 1 else 'none of the optimizers'} "
+            f"({', '.join(held)}) {'does not hold' if len(held) == 1 else 'holds'} them: no "
+            "step changes them, they keep their initial values.",
+            f"add them to the optimizer: {stepped[0]}.add_param_group({{'params': "
+            f"{label}.parameters()}}), or pass them in the list it is built from",
+            taught_in=TRAINING_LOOP))
+    return found, {key for params in modules.values() for _, key in params}
 
 
 # why a parameter was left out of the optimizer (the start of the reason, or words in it) ->

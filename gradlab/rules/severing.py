@@ -15,7 +15,15 @@ from dataclasses import replace
 
 import torch
 
-from gradlab.facts import Facts, grad_mode_block, initialised, place, source_tree, where
+from gradlab.facts import (
+    Facts,
+    grad_mode_block,
+    group,
+    initialised,
+    place,
+    source_tree,
+    where,
+)
 from gradlab.graph import LOST, shape_text
 from gradlab.overlay import AddEdge, Item, LeafOf, Lost, Mark, Marked, MarkMadeBy, NewNode, Ref
 from gradlab.record import Event, Where, describe_file
@@ -69,6 +77,8 @@ _CHECKPOINT_TEXT = (
     "pass use_reentrant=False to the checkpoint at {at} (it records the layers whatever its "
     "input), or make its input require grad first ({input}.requires_grad_(), or "
     "model.enable_input_require_grads() with transformers)")
+_TARGET_FIX = ("nothing, for a target network: its values are meant to come without history; "
+               "if these tensors should train, compute their output outside the no_grad block")
 _LOSS_CUTS = ("numpy_roundtrip", "rewrap", "detach", "data_attribute")
 _REWRAP_FIX = ("use torch.stack / torch.cat / ops on the tensors themselves, keep tensors "
                "instead of .item() numbers, and do not set requires_grad=True on the result")
@@ -192,7 +202,7 @@ def _cut_finding(facts: Facts, cause: str, head: Event, chain: list[Event],
     if cause == "non_differentiable" and not lost:
         return None
     if lost:
-        severity, message = _weigh(facts, lost, what, message)
+        severity, message, fix = _weigh(facts, lost, what, message, fix)
     else:
         severity = "info"  # nothing it cut is known to lose its path: not claimed lost
         message = (f"may be intended: {message}" + (" They still get gradient along another "
@@ -201,18 +211,33 @@ def _cut_finding(facts: Facts, cause: str, head: Event, chain: list[Event],
                    place=place(head.where))
 
 
-def _weigh(facts: Facts, lost: list[torch.Tensor], what: str,
-           message: str) -> tuple[str, str]:
-    """Severity and wording of a cut that left `lost` without a path to the found losses."""
+def _weigh(facts: Facts, lost: list[torch.Tensor], what: str, message: str,
+           fix: str) -> tuple[str, str, str]:
+    """Severity, wording and fix of a cut that left `lost` without a path to the found
+    losses."""
     optimizers = facts.optimizers_of([id(t) for t in lost])
     reached_optimizers = facts.optimizers_of(list(facts.reached))
     if facts.names.optimized and not optimizers:
         return "info", (f"may be intended: {message} They are not trained by any optimizer "
-                        "here.")
+                        "here."), fix
+    moved = [facts.moved_by_hand.get(id(t)) for t in lost]
+    if all(moved):  # not trained: moved by hand from the trained ones
+        return "info", _target_network(facts, [m for m in moved if m], message), _TARGET_FIX
     if optimizers and reached_optimizers and not optimizers & reached_optimizers:
         return "info", (f"may be intended: {message} They are trained by another optimizer "
-                        f"({', '.join(sorted(optimizers))}) with another loss.")
-    return "error", f"{what} get no gradient: {message}"
+                        f"({', '.join(sorted(optimizers))}) with another loss."), fix
+    return "error", f"{what} get no gradient: {message}", fix
+
+
+def _target_network(facts: Facts, moved: list[tuple[Event, list[torch.Tensor]]],
+                    message: str) -> str:
+    """The wording of a cut off tensors that the code moves by hand from other parameters."""
+    sources = {id(s): facts.names.name(s) for _, others in moved for s in others}
+    lines = ", ".join(dict.fromkeys(where(event) for event, _ in moved if where(event)))
+    return (f"may be intended: a target network: {message} They get no gradient by design: "
+            f"the code changes them in place from {', '.join(group(list(sources.values())))}"
+            f"{f' at {lines}' if lines else ''} (a Polyak or copy update), not through a "
+            "loss.")
 
 
 def reentrant_checkpoint(event: Event) -> tuple[str, str] | None:

@@ -61,6 +61,9 @@ def check(facts: Facts, earlier: Earlier) -> list[Finding]:
             why = f"its history was cut by {cut.cause} ({cut.op} at {where(cut)})."
             fix = (f"keep the {cut.cause} cut ({cut.op} at {where(cut)}) off the path from the "
                    "weights to the loss")
+        # a rule that found this kind at this line saw the case: its fix fits it
+        fix = next((f.fix for f in earlier.found if f.kind == kind
+                    and f.place == place(event.where) and f.fix), fix)
         found.setdefault((kind, at, place(event.where)), Finding(
             kind, "error", (), at,
             f"{event.error}: {first_line} -- {caught}, so the code went on as if the step had "

@@ -30,19 +30,8 @@ FLAGGED = ("error", "warning")
 # Cases gradlab misses and idioms it alarms on today, each with the pattern of issue 31 that
 # covers it. They are scored on their own (`measure()["known_*"]`), not in the ratchet figures,
 # and a test fails as soon as one is handled, so it is taken off this list and counts from then.
-KNOWN_MISSES: dict[str, str] = {
-    "center-loss-centers-not-in-optimizer": "issue 31 pattern 6 (kin): a criterion's own "
-                                            "nn.Parameter gets a gradient in no optimizer, "
-                                            "only info 'trained elsewhere'",
-    "yolo-distillation-align-conv-not-in-optimizer": "issue 31 pattern 6 (kin): a loss module "
-                                                     "held by a plain object is not looked "
-                                                     "into, nothing flagged",
-}
-KNOWN_ALARMS = {
-    "sb3-dqn-target-net-in-optimizer-polyak": "issue 31 pattern 1 (a target network): the "
-                                              "optimizer holds the target net, no_grad error "
-                                              "though it moves by the Polyak update",
-}
+KNOWN_MISSES: dict[str, str] = {}
+KNOWN_ALARMS: dict[str, str] = {}
 
 
 def header(path: Path) -> dict[str, str]:
