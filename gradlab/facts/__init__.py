@@ -132,14 +132,13 @@ class Facts:
         if not self.backwards():
             return frozenset()
         stepped = self.rec.trained if self.rec is not None else {}
-        moved = {key for key, (_, t) in self.trainable.items()
-                 if (ref := stepped.get(key)) is not None and ref() is t}
         dense = [(key, g) for key, (_, t) in self.trainable.items()
                  if (g := t.grad) is not None and g.is_floating_point()
                  and g.layout == torch.strided]
-        sizes = self.grad_norms([g for _, g in dense])
-        return frozenset(moved | {key for (key, _), size in zip(dense, sizes, strict=True)
-                                  if size != 0})
+        sizes = iter(self.grad_norms([g for _, g in dense]))
+        return frozenset({key for key, _ in dense if next(sizes) != 0} | {
+            key for key, (_, t) in self.trainable.items()
+            if (ref := stepped.get(key)) is not None and ref() is t})
 
     @cached_property
     def moved_by_hand(self) -> dict[int, tuple[Event, list[torch.Tensor]]]:
