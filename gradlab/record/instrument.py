@@ -97,6 +97,7 @@ class Instrument:
         self._filter_lists: dict[int, list[Any]] = {}  # every list TAP was put in, by id
         self._shown_before: Any = None
         self._modules_before = 0
+        self._last_module = ""  # the newest entry of sys.modules at install
         self._hooks: list[Any] = []
 
     def start(self, watch: Watch | None) -> None:
@@ -158,6 +159,7 @@ class Instrument:
         if hooks._showwarnmsg is not _show:
             self._shown_before = hooks._showwarnmsg
         self._modules_before = len(sys.modules)
+        self._last_module = next(reversed(sys.modules), "")
         torch.nn.Module._call_impl = _module_call  # type: ignore[method-assign]
         hooks._showwarnmsg = _show
         self.front_tap(warnings.filters)
@@ -182,8 +184,9 @@ class Instrument:
         """A module imported meanwhile (sys.modules keeps the order of imports) may have kept
         nn.Module._call_impl as it found it: torch's dynamo does, to recognise the calls it
         can shorten. Give it the real one."""
-        modules = list(sys.modules.values())
-        for module in modules[self._modules_before:]:
+        if next(reversed(sys.modules), "") == self._last_module:
+            return  # nothing imported meanwhile (most recordings): no copy of sys.modules
+        for module in list(sys.modules.values())[self._modules_before:]:
             namespace = getattr(module, "__dict__", {})
             for key in [k for k, v in namespace.items() if v is _module_call]:
                 namespace[key] = _plain_call_impl
