@@ -193,7 +193,7 @@ def arbitrate(facts: Facts, found: list[tuple[str, Finding]]) -> list[Finding]:
             trains = "trains" if len(finding.names) == 1 else "train"
             message = (f"this path carries no gradient, by design; {names} still {trains} "
                        f"through {facts.trains_through}: "
-                       f"{finding.message.split(' get no gradient: ', 1)[-1]}")
+                       f"{re.split(' gets? no gradient: ', finding.message, maxsplit=1)[-1]}")
             kept.append(replace(finding, severity="info", message=message))
     return _worded_by_cause(found, kept)
 

@@ -144,7 +144,7 @@ class Report:
             lines.append("gradlab: no problems found: every trainable tensor is connected "
                          "to the loss.")
         else:
-            counts = ", ".join(f"{sum(f.severity == s for f in self.findings)} {s}"
+            counts = ", ".join(_count(sum(f.severity == s for f in self.findings), s)
                                for s in SEVERITIES if any(f.severity == s for f in self.findings))
             lines.append(f"gradlab: {counts}")
             lines.extend(str(f) for f in self.findings)
@@ -159,6 +159,11 @@ class Report:
 
     def _repr_html_(self) -> str:
         return report_html(self)
+
+
+def _count(n: int, severity: str) -> str:
+    """`1 error`, `3 errors`, `2 info`."""
+    return f"{n} {severity}{'s' if n > 1 and severity != 'info' else ''}"
 
 
 _BADGE = {"error": ("#b00020", "✖ error"), "warning": ("#8a5a00", "▲ warning"),

@@ -11,6 +11,7 @@ the helpers return marks (`gradlab.overlay`) beside the findings, and never touc
 from __future__ import annotations
 
 import ast
+from collections.abc import Sized
 from dataclasses import replace
 
 import torch
@@ -226,7 +227,7 @@ def _weigh(facts: Facts, lost: list[torch.Tensor], what: str, message: str,
     if optimizers and reached_optimizers and not optimizers & reached_optimizers:
         return "info", (f"may be intended: {message} They are trained by another optimizer "
                         f"({', '.join(sorted(optimizers))}) with another loss."), fix
-    return "error", f"{what} get no gradient: {message}", fix
+    return "error", f"{what} {_get(lost)} no gradient: {message}", fix
 
 
 def _target_network(facts: Facts, moved: list[tuple[Event, list[torch.Tensor]]],
@@ -238,6 +239,11 @@ def _target_network(facts: Facts, moved: list[tuple[Event, list[torch.Tensor]]],
             f"the code changes them in place from {', '.join(group(list(sources.values())))}"
             f"{f' at {lines}' if lines else ''} (a Polyak or copy update), not through a "
             "loss.")
+
+
+def _get(names: Sized) -> str:
+    """`gets` for one tensor, `get` for more."""
+    return "gets" if len(names) == 1 else "get"
 
 
 def reentrant_checkpoint(event: Event) -> tuple[str, str] | None:
@@ -311,7 +317,7 @@ def not_a_tensor_loss(facts: Facts, type_name: str) -> Finding | None:
     chain = [cut] + [facts.rec.events[i] for i in sorted(cut.cuts)] if facts.rec else [cut]
     leaves = {id(t): t for e in chain for ref in e.source_leaves if (t := ref()) is not None}
     names = tuple(facts.names.name(t) for t in leaves.values())
-    lost = f"; {', '.join(names)} get no gradient" if names else ""
+    lost = f"; {', '.join(names)} {_get(names)} no gradient" if names else ""
     kind = "numpy_roundtrip" if cut.cause == "numpy_roundtrip" else "rewrap"
     made = "numpy values" if kind == "numpy_roundtrip" else "Python numbers"
     return Finding(
@@ -344,6 +350,6 @@ def lost_numbers(facts: Facts, fresh: bool, how: str) -> list[Finding | Lost]:
         found.append(Lost(frozenset(k for k, (n, _) in train.items() if n in lost)))
         found.append(Finding(
             "rewrap", "error", tuple(names), line,
-            f"{', '.join(names)} get no gradient: {event.op}(...) at {line} copies their values "
-            f"{how}", _REWRAP_FIX, place=place(event.where)))
+            f"{', '.join(names)} {_get(names)} no gradient: {event.op}(...) at {line} copies "
+            f"their values {how}", _REWRAP_FIX, place=place(event.where)))
     return found
