@@ -161,11 +161,14 @@ def dropped_by_function(facts: Facts) -> list[Finding]:
     one, while other tensors it reached got theirs (the run's evidence that gradients flowed)."""
     if not facts.backwards():
         return []
+    missing = [(name, key) for key, (name, t) in facts.trainable.items()
+               if t.grad is None and key in facts.reached]
+    if not missing:
+        return []  # (checked first: most runs stop here, before the evidence is gathered)
     trained = facts.trained_by_run
-    missing = sorted((name, key) for key, (name, t) in facts.trainable.items()
-                     if t.grad is None and key in facts.reached and key not in trained)
+    missing = sorted((name, key) for name, key in missing if key not in trained)
     if not missing or not (trained & set(facts.reached)):
-        return []  # (checked first: the walk below costs more than the rest of most runs)
+        return []
     nodes = facts.graph_nodes
     parents = _parents(nodes)
     leaves = {id(n.variable): n for n in nodes if getattr(n, "variable", None) is not None}
