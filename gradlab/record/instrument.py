@@ -24,7 +24,7 @@ import warnings
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any, cast
 
@@ -59,12 +59,13 @@ class Watch:
     starts: list[int]  # module entries and exits, by sequence number ...
     owners: list[Any]  # ... and the module the nodes made from there on belong to
     trained: dict[int, weakref.ref[torch.Tensor]]  # parameters a step updated from a gradient
-    stack: list[weakref.ref[torch.nn.Module]] = field(default_factory=list)
+    inside: weakref.ref[torch.nn.Module] | None = None  # the module running now
     step: Where | None = None  # the user's line of the optimizer step running now
     step_depth: int = 0  # an optimizer's step may call another's
 
 
 _watches: dict[int, Watch] = {}  # recording thread -> its watch
+_ref, _next_sequence_nr = weakref.ref, next_sequence_nr
 _plain_call_impl: Any = torch.nn.Module._call_impl
 
 
@@ -74,17 +75,16 @@ def _module_call(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
     watch = None if _is_compiling() else _watches.get(_get_ident())  # dynamo inlines this
     if watch is None:
         return _plain_call_impl(self, *args, **kwargs)
-    stack, starts, owners = watch.stack, watch.starts, watch.owners
-    ref = weakref.ref(self)
-    stack.append(ref)
-    starts.append(next_sequence_nr())
+    starts, owners, outer = watch.starts, watch.owners, watch.inside
+    watch.inside = ref = _ref(self)
+    starts.append(_next_sequence_nr())
     owners.append(ref)
     try:
         return _plain_call_impl(self, *args, **kwargs)
     finally:
-        stack.pop()
-        starts.append(next_sequence_nr())
-        owners.append(stack[-1] if stack else None)
+        watch.inside = outer
+        starts.append(_next_sequence_nr())
+        owners.append(outer)
 
 
 class Instrument:
