@@ -19,6 +19,7 @@ On a torch upgrade, re-check each of these (tests/record, with test_identity.py,
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any, cast
 
 import torch
@@ -115,19 +116,8 @@ def upstream_leaves(t: torch.Tensor) -> tuple[weakref.ref[torch.Tensor], ...]:
         base = t._base
         return (weakref.ref(base if isinstance(base, torch.Tensor) and base.requires_grad
                             else t),)
-    leaves: list[weakref.ref[torch.Tensor]] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        variable = getattr(node, "variable", None)
-        if isinstance(variable, torch.Tensor):
-            leaves.append(weakref.ref(variable))
-        stack.extend(n for n, _ in node.next_functions if n is not None)
-    return tuple(leaves)
+    return tuple(weakref.ref(variable) for node in graph_nodes([root])
+                 if isinstance(variable := getattr(node, "variable", None), torch.Tensor))
 
 
 def inner_nodes(roots: list[Any]) -> dict[int, Any]:
@@ -144,8 +134,10 @@ def inner_nodes(roots: list[Any]) -> dict[int, Any]:
     return found
 
 
-def graph_nodes(roots: list[Any]) -> list[Any]:
-    """Every node behind `roots`, each once, roots first (freed graphs keep their structure)."""
+def graph_nodes(roots: list[Any], through: Callable[[Any], bool] | None = None) -> list[Any]:
+    """Every node behind `roots`, each once, roots first (freed graphs keep their structure);
+    with `through`, only what is reached through nodes it is true for (the others are listed
+    but not entered)."""
     nodes: list[Any] = []
     seen: set[int] = set()
     stack = [node for node in roots if node is not None]
@@ -155,7 +147,8 @@ def graph_nodes(roots: list[Any]) -> list[Any]:
             continue
         seen.add(id(node))
         nodes.append(node)
-        stack.extend(child for child, _ in node.next_functions if child is not None)
+        if through is None or through(node):
+            stack.extend(child for child, _ in node.next_functions if child is not None)
     return nodes
 
 

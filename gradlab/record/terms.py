@@ -88,20 +88,11 @@ def _cuts_joined(events: list[Event], before: int) -> list[Event]:
 
 def _split(root: Any) -> tuple[list[Any], list[Any]]:
     """The nodes that add the loss up (+, -, and scaling by a constant) and the terms' tops."""
-    sums: list[Any] = []
-    tops: list[Any] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        children = [child for child, _ in node.next_functions if child is not None]
-        name = node.name()
-        if name.startswith(_SUMS) or (name.startswith(_SCALES) and len(children) == 1):
-            sums.append(node)
-            stack.extend(children)
-        else:
-            tops.append(node)
-    return sums, tops
+    nodes = graph_nodes([root], through=_adds_up)
+    return [n for n in nodes if _adds_up(n)], [n for n in nodes if not _adds_up(n)]
+
+
+def _adds_up(node: Any) -> bool:
+    name = node.name()
+    return bool(name.startswith(_SUMS) or (name.startswith(_SCALES) and sum(
+        child is not None for child, _ in node.next_functions) == 1))
