@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -165,11 +164,9 @@ def _held_modules(scope: Mapping[str, Any]) -> list[tuple[str, torch.nn.Module]]
 
 def _own_object(value: Any) -> bool:
     """An instance of a class the program defined (not torch's, not a builtin or module)."""
-    kind = type(value)
-    return (hasattr(value, "__dict__") and not isinstance(value, (type, types.ModuleType))
-            and not callable(getattr(kind, "__wrapped__", None))
-            and kind.__module__ not in ("builtins", "functools")
-            and not kind.__module__.startswith(("torch", "numpy", "gradlab")))
+    module = type(value).__module__  # classes, modules and functions are builtins' types
+    return (hasattr(value, "__dict__") and module not in ("builtins", "functools")
+            and not module.startswith(("torch", "numpy", "gradlab")))
 
 
 def _caught_autograd_error(recording: Recording | None) -> bool:

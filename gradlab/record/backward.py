@@ -66,9 +66,7 @@ def _note_stepped(books: Books) -> None:
     """Follow the parameters optimizer steps changed since the last look."""
     events = books.recording.events
     for event in events[books.scanned:]:
-        if (event.kind == "in_place" and event.origin == "optimizer.step"
-                and event.tensor is not None and (p := event.tensor()) is not None
-                and p.is_leaf and p.requires_grad):
+        if (p := event.stepped()) is not None and p.is_leaf and p.requires_grad:
             books.stepped.setdefault(id(p), Stepped(weakref.ref(p))).since_reset = True
     books.scanned = len(events)
 

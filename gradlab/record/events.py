@@ -161,6 +161,12 @@ class Event:
     used_by: str = ""
     params: tuple[weakref.ref[torch.Tensor], ...] = ()
 
+    def stepped(self) -> torch.Tensor | None:
+        """The tensor an optimizer step changed, when this is such a change and it is alive."""
+        if self.kind != "in_place" or self.origin != "optimizer.step" or self.tensor is None:
+            return None
+        return self.tensor()
+
 
 @dataclass
 class Provenance:

@@ -62,9 +62,7 @@ def check(facts: Facts) -> list[Finding]:
                     kept[id(p)] = (p, event)
                 else:
                     kept.pop(id(p), None)
-        elif (event.kind == "in_place" and event.origin == "optimizer.step"
-              and event.tensor is not None and (p := event.tensor()) is not None
-              and id(p) in kept and id(p) not in applied):
+        elif (p := event.stepped()) is not None and id(p) in kept and id(p) not in applied:
             applied[id(p)] = (p, kept[id(p)][1], event)
     by_lines: dict[tuple[str, str, tuple[str, int], tuple[str, int]], list[str]] = {}
     for p, backward, step in applied.values():

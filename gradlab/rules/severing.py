@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sized
-from dataclasses import replace
 
 import torch
 
@@ -174,34 +173,41 @@ def _failed_through(facts: Facts, cause: str, head: Event, chain: list[Event],
                     trained: list[torch.Tensor]) -> Finding | None:
     """The error for a cut behind a backward() that raised, on a path of tensors that train
     through another backward: the program meant this loss to carry gradient."""
-    said = _cut_finding(facts, cause, head, chain, trained, [])
-    if said is None:
+    if cause == "non_differentiable":
         return None
-    names = ", ".join(facts.names.name(t) for t in trained)
-    message = said.message.removeprefix("may be intended: ").split(" They still get")[0]
-    return replace(said, severity="error", message=(
-        f"backward() was called on a loss without history: {message} ({names} train through "
-        f"{facts.trains_through}; this loss gives them nothing.)"))
+    names = [facts.names.name(t) for t in trained]
+    message, fix = _cut_text(cause, head, chain, ", ".join(names), len(names))
+    return Finding(cause, "error", tuple(names), where(head), (
+        f"backward() was called on a loss without history: {message} ({', '.join(names)} "
+        f"train through {facts.trains_through}; this loss gives them nothing.)"), fix,
+        place=place(head.where))
 
 
-def _cut_finding(facts: Facts, cause: str, head: Event, chain: list[Event],
-                 leaves: list[torch.Tensor], lost: list[torch.Tensor]) -> Finding | None:
-    """The finding for a cut: an error when a trained tensor loses its only path to the
-    loss; info when what it cut is not trained here or still gets gradient elsewhere."""
-    names = [facts.names.name(t) for t in (lost or leaves)]
-    what = ", ".join(names) if names else "the value"
+def _cut_text(cause: str, head: Event, chain: list[Event], what: str,
+              count: int) -> tuple[str, str]:
+    """What a cut did to `what` (`count` tensors), and its fix: the block or the reentrant
+    checkpoint it ran under named when known."""
     first = next((e for e in chain if e.cause == cause), head)
     message_text, fix = _CUT_TEXT[cause]
-    message = message_text.format(what=what, op=first.op,
-                                  were="were" if len(names) > 1 else "was")
+    message = message_text.format(what=what, op=first.op, were="were" if count > 1 else "was")
     block = grad_mode_block(first) if first.stack else ""
     if block:
         message = message.replace("()", f"() (the block at {block})", 1)
     elif cause == "no_grad" and (call := reentrant_checkpoint(first)) is not None:
         message, fix = _CHECKPOINT_TEXT[0].format(at=call[0]), _CHECKPOINT_TEXT[1].format(
             at=call[0], input=call[1])
+    return message, fix
+
+
+def _cut_finding(facts: Facts, cause: str, head: Event, chain: list[Event],
+                 leaves: list[torch.Tensor], lost: list[torch.Tensor]) -> Finding | None:
+    """The finding for a cut: an error when a trained tensor loses its only path to the
+    loss; info when what it cut is not trained here or still gets gradient elsewhere."""
     if cause == "non_differentiable" and not lost:
         return None
+    names = [facts.names.name(t) for t in (lost or leaves)]
+    what = ", ".join(names) if names else "the value"
+    message, fix = _cut_text(cause, head, chain, what, len(names))
     if lost:
         severity, message, fix = _weigh(facts, lost, what, message, fix)
     else:

@@ -50,9 +50,7 @@ def stepped_after(facts: Facts, backward: int) -> tuple[set[int], str]:
     for event in facts.rec.events[backward + 1:]:
         if event.kind == "backward":
             break
-        if (event.kind == "in_place" and event.origin == "optimizer.step"
-                and event.tensor is not None and (p := event.tensor()) is not None
-                and p.is_leaf and p.requires_grad):
+        if (p := event.stepped()) is not None and p.is_leaf and p.requires_grad:
             changed.add(id(p))
             line = line or where(event)
     stepping = facts.optimizers_of(list(changed))
