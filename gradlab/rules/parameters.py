@@ -100,9 +100,10 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
     orphans = [var for var, opt in facts.ctx.optimizers
                if (held := [p for g in opt.param_groups for p in g["params"]])
                and not any(id(p) in facts.reached for p in held)]
-    late = _after_the_optimizer(facts)
+    created = _created_after_the_optimizer(facts)
+    late = _after_the_optimizer(facts, created)
     if orphans and rest:  # the optimizer holds another copy of the model, or a frozen part
-        return [_orphaned(facts, orphans, [(n, key) for n, key, _ in rest], late)]
+        return [_orphaned(facts, orphans, [(n, key) for n, key, _ in rest], created)]
     late.update(_replaced(facts, [key for _, key, other in rest if not other and key not in late]))
     found, of_losses = _of_loss_modules(facts, [(n, key) for n, key, _ in rest if key not in late])
     rest = [(n, key, other) for n, key, other in rest if key not in of_losses]
@@ -134,7 +135,7 @@ def _not_in_optimizer(facts: Facts) -> list[Finding]:
 
 
 def _orphaned(facts: Facts, orphans: list[str], rest: list[tuple[str, int]],
-              late: dict[int, str]) -> Finding:
+              created: dict[int, str]) -> Finding:
     """The error for optimizers that update none of the tensors the loss reached: they hold
     a frozen part of the model (a base frozen after the optimizer was built from it, its
     adapter created after), or the parameters of another model (created again since)."""
@@ -150,10 +151,9 @@ def _orphaned(facts: Facts, orphans: list[str], rest: list[tuple[str, int]],
             "parameters of another model (created again after the optimizer was built from "
             "the first one?).",
             "build the optimizer from the model that computes the loss, after creating it")
-    created = sorted({why.split(",")[0].removeprefix("created at ") for _, key in rest
-                      if (why := late.get(key, "")).startswith("created")})
-    when = (f"they were created after the optimizer was built (at {', '.join(created)}), and "
-            if created else "")
+    lines = sorted({created[key] for _, key in rest if key in created})
+    when = (f"they were created after the optimizer was built (at {', '.join(lines)}), and "
+            if lines else "")
     return Finding(
         "not_in_optimizer", "error", tuple(lost), "",
         f"{', '.join(lost)} get a gradient but no optimizer updates them: {when}"
@@ -240,21 +240,24 @@ def _late_fix(why: str, default: str) -> str:
     return default
 
 
-def _after_the_optimizer(facts: Facts) -> dict[int, str]:
-    """The parameters created, or unfrozen, after the optimizers were built (from what the
-    recording saw), each with what happened."""
+def _created_after_the_optimizer(facts: Facts) -> dict[int, str]:
+    """The parameters torch.nn.init filled after the optimizers were built (from what the
+    recording saw), each with the line."""
     built = [e.index for e in facts.events("optimizer_param")]
-    if not built:
-        return {}
-    first = built[0]
-    late: dict[int, str] = {}
-    for event in facts.events("in_place") + facts.events("requires_grad"):
+    return {id(t): where(e) for e in reversed(facts.events("in_place"))
+            if built and e.index > built[0] and e.origin == "init"
+            and e.tensor is not None and (t := e.tensor()) is not None}
+
+
+def _after_the_optimizer(facts: Facts, created: dict[int, str]) -> dict[int, str]:
+    """The parameters created (`created`), or unfrozen, after the optimizers were built, each
+    with what happened."""
+    built = [e.index for e in facts.events("optimizer_param")]
+    late = {key: f"created at {line}, after the optimizer was built"
+            for key, line in created.items()}
+    for event in facts.events("requires_grad") if built else ():
         t = event.tensor() if event.tensor is not None else None
-        if t is None or event.index < first or id(t) in late:
-            continue
-        if event.kind == "in_place" and event.origin == "init":
-            late[id(t)] = f"created at {where(event)}, after the optimizer was built"
-        elif event.kind == "requires_grad" and event.set_to is True:
+        if t is not None and event.index >= built[0] and id(t) not in late and event.set_to:
             late[id(t)] = (f"unfrozen at {where(event)}, after the optimizer was built from the "
                            "parameters that required grad then")
     return late
