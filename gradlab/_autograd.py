@@ -11,7 +11,12 @@ On a torch upgrade, re-check each of these (tests/record, with test_identity.py,
   forward traceback anomaly mode stores (graph.walk reads `node.metadata` inline too).
 - `torch._foreach_norm`: one call for the norms of many gradients; `torch._C.DisableTorchFunction`:
   gradlab's own hooks compute them unseen by the recorder.
-- `torch.overrides._get_current_function_mode_stack`: the TorchFunctionModes now active.
+- `torch.overrides._get_current_function_mode_stack`: the TorchFunctionModes now active;
+  `torch._C._len_torch_function_stack`, `_get_function_stack_at`, `_pop_torch_function_stack`
+  and `_push_on_torch_function_stack`: the recorder steps off the stack while torch's own
+  layers run (record.trusted).
+- `nn.Module._forward_hooks` and kin, and `torch.nn.modules.module._global_*_hooks`: whether a
+  hook runs program code around a module call.
 - `AccumulateGrad.variable` and `Node.next_functions`: the walks below; `Tensor._base`: the
   leaf that a view made under no_grad shows.
 """
@@ -23,12 +28,14 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import torch
+from torch.nn.modules import module as _nn_module
 from torch.overrides import _get_current_function_mode_stack
 
 __all__ = ["current_function_modes", "foreach_norm", "forward_traceback", "grad_fn",
-           "grad_fn_name", "graph_nodes", "inner_nodes", "metadata", "next_sequence_nr", "nonzero",
-           "probe", "saved_tensors", "sequence_nr", "set_forward_traceback", "shape_text",
-           "storage_address", "upstream_leaves", "version"]
+           "grad_fn_name", "graph_nodes", "hooked", "inner_nodes", "metadata", "next_sequence_nr",
+           "nonzero", "pop_function_mode", "probe", "push_function_mode", "saved_tensors",
+           "sequence_nr", "set_forward_traceback", "shape_text", "storage_address",
+           "top_function_mode", "upstream_leaves", "version"]
 
 next_sequence_nr = torch._C._autograd._get_sequence_nr  # the number the next node gets
 
@@ -80,6 +87,26 @@ def nonzero(tensors: list[torch.Tensor]) -> list[bool]:
 def current_function_modes() -> list[Any]:
     """The TorchFunctionModes active in this thread, outermost first."""
     return list(_get_current_function_mode_stack())  # type: ignore[no-untyped-call]
+
+
+_stack_length, _stack_at = torch._C._len_torch_function_stack, torch._C._get_function_stack_at
+pop_function_mode = torch._C._pop_torch_function_stack  # this thread's innermost mode, removed
+push_function_mode = torch._C._push_on_torch_function_stack
+
+
+def top_function_mode() -> Any:
+    """The innermost TorchFunctionMode of this thread, or None."""
+    length = _stack_length()
+    return _stack_at(length - 1) if length else None
+
+
+def hooked(module: torch.nn.Module) -> bool:
+    """Whether a hook of the module's own or a global one runs around its call (the test
+    `nn.Module._call_impl` makes before it takes its short path)."""
+    return bool(module._forward_hooks or module._forward_pre_hooks or module._backward_hooks
+                or module._backward_pre_hooks or _nn_module._global_forward_hooks
+                or _nn_module._global_forward_pre_hooks or _nn_module._global_backward_hooks
+                or _nn_module._global_backward_pre_hooks)
 
 
 def storage_address(t: torch.Tensor) -> int | None:

@@ -46,7 +46,7 @@ class record:
         recording.module_starts.append(next_sequence_nr())
         recording.module_owners.append(None)
         INSTRUMENT.start(Watch(recording.warned, recording.module_starts,
-                               recording.module_owners, recording.trained))
+                               recording.module_owners, recording.trained, mode=mode))
         try:
             mode.__enter__()  # type: ignore[no-untyped-call]
         except BaseException:

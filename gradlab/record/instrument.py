@@ -5,6 +5,8 @@ While anything uses it (a recording, a `warnings_seen` block), in any thread:
   number at each module's entry and exit, so that a graph node's module is found later by its
   number. Global module hooks could note the same, but they send every module call down torch's
   slower path with hooks, at twice the cost; in other threads the wrapper only calls through.
+  A call of torch's own layer that can hold no news (`trusted`) runs with the recorder off the
+  mode stack; a module of another class inside it puts the recorder back for its call.
 - `warnings._showwarnmsg` is `_show`, and one filter (`TAP`), kept first, sends the warnings of
   torch calls to it before the program's filters see them. A warning a torch call raised inside
   the recorder is noted and issued again at the line Python gives it without gradlab, through the
@@ -38,10 +40,14 @@ from gradlab._autograd import (
     forward_traceback,
     next_sequence_nr,
     nonzero,
+    pop_function_mode,
+    push_function_mode,
     set_forward_traceback,
+    top_function_mode,
 )
 from gradlab.record.events import Warned, Where
 from gradlab.record.frames import DISPATCH_FILES, plain_frame, user_where
+from gradlab.record.trusted import TRUSTED, runs_unrecorded
 
 __all__ = ["INSTRUMENT", "TAP", "Instrument", "Watch", "call", "clean_anomaly_traceback"]
 
@@ -62,6 +68,9 @@ class Watch:
     inside: weakref.ref[torch.nn.Module] | None = None  # the module running now
     step: Where | None = None  # the user's line of the optimizer step running now
     step_depth: int = 0  # an optimizer's step may call another's
+    mode: Any = None  # the recorder (a TorchFunctionMode with `raised(error, frame, op)`)
+    off: bool = False  # the recorder is off the mode stack: a trusted layer is running
+    escaped: BaseException | None = None  # the last error a recorded call inside one let out
 
 
 _watches: dict[int, Watch] = {}  # recording thread -> its watch
@@ -80,11 +89,70 @@ def _module_call(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
     starts.append(_next_sequence_nr())
     owners.append(ref)
     try:
+        if type(self) in TRUSTED:
+            return _trusted(watch, self, args, kwargs)
+        if watch.off:
+            return _recorded(watch, self, args, kwargs)
         return _plain_call_impl(self, *args, **kwargs)
     finally:
         watch.inside = outer
         starts.append(_next_sequence_nr())
         owners.append(outer)
+
+
+def _trusted(watch: Watch, module: torch.nn.Module, args: Any, kwargs: Any) -> Any:
+    """Call a layer of a trusted class: with the recorder off the mode stack when it can hold
+    no news, noting an error that leaves it as the recorder notes one that leaves a torch call.
+    The test runs with the recorder off too: it reads tensor attributes."""
+    if watch.off:
+        if runs_unrecorded(module, args, kwargs):
+            return _plain_call_impl(module, *args, **kwargs)
+        return _recorded(watch, module, args, kwargs)
+    mode = watch.mode
+    if mode is None or top_function_mode() is not mode:  # a mode of the program's is innermost
+        return _plain_call_impl(module, *args, **kwargs)
+    pop_function_mode()
+    if not runs_unrecorded(module, args, kwargs):
+        push_function_mode(mode)
+        return _plain_call_impl(module, *args, **kwargs)
+    watch.off = True
+    try:
+        return _plain_call_impl(module, *args, **kwargs)
+    except Exception as error:
+        if error is not watch.escaped:  # else a recorded call noted it already
+            mode.raised(error, sys._getframe(2), type(module).__name__)
+        raise
+    finally:
+        if watch.off:  # (else a recorded call inside put the recorder back for good)
+            watch.off = False
+            push_function_mode(mode)
+
+
+def _recorded(watch: Watch, module: torch.nn.Module, args: Any, kwargs: Any) -> Any:
+    """Call a module inside a trusted layer with the recorder back on the stack. When what it
+    returns is not all tracked (a cut inside it), the layer's own calls after it may join that
+    value to tracked ones: the recorder then stays on for the rest of the layer."""
+    push_function_mode(watch.mode)
+    watch.off = False
+    stay = False
+    try:
+        out = _plain_call_impl(module, *args, **kwargs)
+        stay = not _tracked(out)
+        return out
+    except BaseException as error:
+        watch.escaped = error
+        raise
+    finally:
+        if not stay:
+            pop_function_mode()
+            watch.off = True
+
+
+def _tracked(out: Any) -> bool:
+    """A tensor that requires grad, or a list or tuple of such tensors and plain values."""
+    values = out if isinstance(out, (list, tuple)) else (out,)
+    return all(v.requires_grad if isinstance(v, torch.Tensor) else v is None or
+               isinstance(v, (bool, int, float, str)) for v in values)
 
 
 class Instrument:

@@ -58,6 +58,10 @@ class Recorder(TorchFunctionMode):
         self.recording = recording
         self.books = Books(recording)
 
+    def raised(self, error: Exception, frame: FrameType, op: str) -> None:
+        """Note an error that left a call the recorder did not see op by op."""
+        in_place.raised(self.books, error, frame, op=op)
+
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
                            kwargs: dict[str, Any] | None = None) -> Any:
         known = _known.get(func)
