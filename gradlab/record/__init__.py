@@ -22,6 +22,7 @@ from gradlab.record.events import UNSEEN, Event, Recording, Warned, Where, descr
 from gradlab.record.frames import exception_where, is_internal, user_where
 from gradlab.record.instrument import INSTRUMENT, Watch
 from gradlab.record.mode import Recorder
+from gradlab.record.trusted import Switch
 
 __all__ = ["Event", "Recording", "Warned", "Where", "describe_file", "exception_where",
            "is_internal", "record", "storage_address", "user_where"]
@@ -46,7 +47,8 @@ class record:
         recording.module_starts.append(next_sequence_nr())
         recording.module_owners.append(None)
         INSTRUMENT.start(Watch(recording.warned, recording.module_starts,
-                               recording.module_owners, recording.trained, mode=mode))
+                               recording.module_owners, recording.trained,
+                               switch=Switch(mode)))
         try:
             mode.__enter__()  # type: ignore[no-untyped-call]
         except BaseException:

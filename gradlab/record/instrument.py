@@ -19,6 +19,7 @@ the list current at the end a copy. Anomaly mode's forward tracebacks are cleane
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import threading
@@ -26,7 +27,7 @@ import warnings
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, cast
 
@@ -40,14 +41,11 @@ from gradlab._autograd import (
     forward_traceback,
     next_sequence_nr,
     nonzero,
-    pop_function_mode,
-    push_function_mode,
     set_forward_traceback,
-    top_function_mode,
 )
 from gradlab.record.events import Warned, Where
 from gradlab.record.frames import DISPATCH_FILES, plain_frame, user_where
-from gradlab.record.trusted import TRUSTED, runs_unrecorded
+from gradlab.record.trusted import TRUSTED, Switch, resets_unrecorded
 
 __all__ = ["INSTRUMENT", "TAP", "Instrument", "Watch", "call", "clean_anomaly_traceback"]
 
@@ -68,9 +66,7 @@ class Watch:
     inside: weakref.ref[torch.nn.Module] | None = None  # the module running now
     step: Where | None = None  # the user's line of the optimizer step running now
     step_depth: int = 0  # an optimizer's step may call another's
-    mode: Any = None  # the recorder (a TorchFunctionMode with `raised(error, frame, op)`)
-    off: bool = False  # the recorder is off the mode stack: a trusted layer is running
-    escaped: BaseException | None = None  # the last error a recorded call inside one let out
+    switch: Switch = field(default_factory=Switch)  # the recorder's place on the mode stack
 
 
 _watches: dict[int, Watch] = {}  # recording thread -> its watch
@@ -90,9 +86,9 @@ def _module_call(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
     owners.append(ref)
     try:
         if type(self) in TRUSTED:
-            return _trusted(watch, self, args, kwargs)
-        if watch.off:
-            return _recorded(watch, self, args, kwargs)
+            return watch.switch.trusted(_plain_call_impl, self, args, kwargs)
+        if watch.switch.off:
+            return watch.switch.recorded(_plain_call_impl, self, args, kwargs)
         return _plain_call_impl(self, *args, **kwargs)
     finally:
         watch.inside = outer
@@ -100,59 +96,19 @@ def _module_call(self: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
         owners.append(outer)
 
 
-def _trusted(watch: Watch, module: torch.nn.Module, args: Any, kwargs: Any) -> Any:
-    """Call a layer of a trusted class: with the recorder off the mode stack when it can hold
-    no news, noting an error that leaves it as the recorder notes one that leaves a torch call.
-    The test runs with the recorder off too: it reads tensor attributes."""
-    if watch.off:
-        if runs_unrecorded(module, args, kwargs):
-            return _plain_call_impl(module, *args, **kwargs)
-        return _recorded(watch, module, args, kwargs)
-    mode = watch.mode
-    if mode is None or top_function_mode() is not mode:  # a mode of the program's is innermost
-        return _plain_call_impl(module, *args, **kwargs)
-    pop_function_mode()
-    if not runs_unrecorded(module, args, kwargs):
-        push_function_mode(mode)
-        return _plain_call_impl(module, *args, **kwargs)
-    watch.off = True
-    try:
-        return _plain_call_impl(module, *args, **kwargs)
-    except Exception as error:
-        if error is not watch.escaped:  # else a recorded call noted it already
-            mode.raised(error, sys._getframe(2), type(module).__name__)
-        raise
-    finally:
-        if watch.off:  # (else a recorded call inside put the recorder back for good)
-            watch.off = False
-            push_function_mode(mode)
+def _unrecorded_zero_grad(plain: Any) -> Any:
+    """`zero_grad` of torch's modules or optimizers while instrumented: off the mode stack
+    when it notes nothing (`trusted.resets_unrecorded`)."""
+    @functools.wraps(plain)
+    def zero_grad(self: Any, set_to_none: bool = True) -> None:
+        watch = _watches.get(_get_ident())
+        if watch is None or not resets_unrecorded(self, set_to_none):
+            return plain(self, set_to_none)  # type: ignore[no-any-return]
+        return watch.switch.unrecorded(plain, self, set_to_none)  # type: ignore[no-any-return]
+    return zero_grad
 
 
-def _recorded(watch: Watch, module: torch.nn.Module, args: Any, kwargs: Any) -> Any:
-    """Call a module inside a trusted layer with the recorder back on the stack. When what it
-    returns is not all tracked (a cut inside it), the layer's own calls after it may join that
-    value to tracked ones: the recorder then stays on for the rest of the layer."""
-    push_function_mode(watch.mode)
-    watch.off = False
-    stay = False
-    try:
-        out = _plain_call_impl(module, *args, **kwargs)
-        stay = not _tracked(out)
-        return out
-    except BaseException as error:
-        watch.escaped = error
-        raise
-    finally:
-        if not stay:
-            pop_function_mode()
-            watch.off = True
-
-
-def _tracked(out: Any) -> bool:
-    """A tensor that requires grad, or a list or tuple of such tensors and plain values."""
-    values = out if isinstance(out, (list, tuple)) else (out,)
-    return all(v.requires_grad if isinstance(v, torch.Tensor) else v is None or
-               isinstance(v, (bool, int, float, str)) for v in values)
+_ZERO_GRADS: tuple[Any, ...] = (torch.nn.Module, torch.optim.Optimizer)
 
 
 class Instrument:
@@ -167,6 +123,7 @@ class Instrument:
         self._modules_before = 0
         self._last_module = ""  # the newest entry of sys.modules at install
         self._hooks: list[Any] = []
+        self._zero_grads: dict[Any, tuple[Any, Any]] = {}  # class -> (its own, gradlab's)
 
     def start(self, watch: Watch | None) -> None:
         """Take a use of the instrument (installing it first if unused), for this thread's
@@ -233,6 +190,11 @@ class Instrument:
         self.front_tap(warnings.filters)
         self._hooks = [register_optimizer_step_pre_hook(_step_starts),
                        register_optimizer_step_post_hook(_step_ends)]
+        for cls in _ZERO_GRADS:
+            plain = cls.__dict__["zero_grad"]
+            ours = _unrecorded_zero_grad(plain)
+            self._zero_grads[cls] = plain, ours
+            cls.zero_grad = ours
 
     def _uninstall(self) -> None:
         hooks: Any = warnings
@@ -241,6 +203,10 @@ class Instrument:
         self._hooks = []
         if torch.nn.Module._call_impl is _module_call:
             torch.nn.Module._call_impl = _plain_call_impl  # type: ignore[method-assign]
+        for cls, (plain, ours) in self._zero_grads.items():
+            if cls.__dict__.get("zero_grad") is ours:  # (else the program patched it since)
+                cls.zero_grad = plain
+        self._zero_grads = {}
         if hooks._showwarnmsg is _show:
             hooks._showwarnmsg = self._shown_before
         for filters in [*self._filter_lists.values(), cast(list[Any], warnings.filters)]:

@@ -8,20 +8,24 @@ note nothing there. Such a call then runs with the recorder off the mode stack, 
 has without gradlab; a module of another class called inside it (a program's own block in an
 `nn.Sequential`) is recorded again. Only the exact classes below count, with their own
 `forward`: a subclass, a parametrized module or a patched `forward` is recorded call by call.
+So does `zero_grad()` of a module or an optimizer that sets the gradients to None: it reads and
+drops each `.grad`, which the recorder would not note.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional
 
-from gradlab._autograd import hooked
+from gradlab._autograd import hooked, pop_function_mode, push_function_mode, top_function_mode
 
-__all__ = ["TRUSTED", "runs_unrecorded"]
+__all__ = ["TRUSTED", "Switch", "resets_unrecorded", "runs_unrecorded"]
 
 # forward is one call of a torch.nn.functional op on the input and the module's own weights
 _ONE_CALL = (
@@ -83,3 +87,93 @@ def runs_unrecorded(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, 
                                           and parameter.is_floating_point()):
             return False
     return _all_tracked(args) and (not kwargs or _all_tracked(kwargs.values()))
+
+
+def resets_unrecorded(owner: Any, set_to_none: bool) -> bool:
+    """Whether `owner.zero_grad(set_to_none)` of torch's runs only torch's code and notes
+    nothing: it sets gradients to None (zeroing them in place is an in-place change the
+    recorder notes), and a module lists its parameters as torch does."""
+    if not set_to_none:
+        return False
+    if not isinstance(owner, nn.Module):
+        return True  # an optimizer: its param_groups are data
+    cls = type(owner)
+    return (cls.parameters is nn.Module.parameters
+            and cls.named_parameters is nn.Module.named_parameters
+            and cls._named_members is nn.Module._named_members
+            and cls.named_modules is nn.Module.named_modules)
+
+
+def _tracked(out: Any) -> bool:
+    """A tensor that requires grad, or a list or tuple of such tensors and plain values."""
+    values = out if isinstance(out, (list, tuple)) else (out,)
+    return all(v.requires_grad if isinstance(v, torch.Tensor) else type(v) in _PLAIN_VALUES
+               for v in values)
+
+
+@dataclass(slots=True)
+class Switch:
+    """The recorder's place on one thread's mode stack while trusted calls run."""
+
+    mode: Any = None  # the recorder: a TorchFunctionMode with `raised(error, frame, op)`
+    off: bool = False  # the recorder is off the stack: a trusted layer is running
+    escaped: BaseException | None = None  # the last error a recorded call inside one let out
+
+    def unrecorded(self, plain: Callable[..., Any], *args: Any) -> Any:
+        """`plain(*args)` with the recorder off the stack (when it is innermost)."""
+        mode = self.mode
+        if self.off or mode is None or top_function_mode() is not mode:
+            return plain(*args)
+        pop_function_mode()
+        try:
+            return plain(*args)
+        finally:
+            push_function_mode(mode)
+
+    def trusted(self, plain: Callable[..., Any], module: nn.Module, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:
+        """Call a layer of a trusted class (`plain` is `nn.Module._call_impl`): off the stack
+        when it can hold no news, noting an error that leaves it as the recorder notes one that
+        leaves a torch call. The test runs off the stack too: it reads tensor attributes."""
+        if self.off:
+            if runs_unrecorded(module, args, kwargs):
+                return plain(module, *args, **kwargs)
+            return self.recorded(plain, module, args, kwargs)
+        mode = self.mode
+        if mode is None or top_function_mode() is not mode:  # a program's mode is innermost
+            return plain(module, *args, **kwargs)
+        pop_function_mode()
+        if not runs_unrecorded(module, args, kwargs):
+            push_function_mode(mode)
+            return plain(module, *args, **kwargs)
+        self.off = True
+        try:
+            return plain(module, *args, **kwargs)
+        except Exception as error:
+            if error is not self.escaped:  # else a recorded call noted it already
+                mode.raised(error, sys._getframe(3), type(module).__name__)
+            raise
+        finally:
+            if self.off:  # (else a recorded call inside put the recorder back for good)
+                self.off = False
+                push_function_mode(mode)
+
+    def recorded(self, plain: Callable[..., Any], module: nn.Module, args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> Any:
+        """Call a module inside a trusted layer with the recorder back on the stack. When what
+        it returns is not all tracked (a cut inside it), the layer's own calls after it may join
+        that value to tracked ones: the recorder then stays on for the rest of the layer."""
+        push_function_mode(self.mode)
+        self.off = False
+        stay = False
+        try:
+            out = plain(module, *args, **kwargs)
+            stay = not _tracked(out)
+            return out
+        except BaseException as error:
+            self.escaped = error
+            raise
+        finally:
+            if not stay:
+                pop_function_mode()
+                self.off = True

@@ -563,13 +563,13 @@ def test_warnings_the_program_ignores_from_inside_are_still_findings() -> None:
 @pytest.mark.parametrize("raises", [False, True], ids=["ends", "raises"])
 def test_a_recording_leaves_torch_and_warnings_as_it_found_them(raises: bool) -> None:
     before = (nn.Module._call_impl, nn.Module.__call__, warnings._showwarnmsg,  # type: ignore[attr-defined]
-              list(warnings.filters))
+              list(warnings.filters), nn.Module.zero_grad, torch.optim.Optimizer.zero_grad)
     with pytest.raises(ValueError) if raises else contextlib.nullcontext(), gl.record():
         nn.Linear(2, 2)(torch.randn(1, 2))
         if raises:
             raise ValueError("the program failed")
     assert (nn.Module._call_impl, nn.Module.__call__, warnings._showwarnmsg,  # type: ignore[attr-defined]
-            list(warnings.filters)) == before
+            list(warnings.filters), nn.Module.zero_grad, torch.optim.Optimizer.zero_grad) == before
 
 
 def test_a_module_imported_while_recording_keeps_the_real_call() -> None:

@@ -247,3 +247,36 @@ def test_functional_calls_between_trusted_layers_are_still_recorded() -> None:
         h = model(_x(2, 4))
         y = F.relu(h.detach()) + h
     assert [e.cause for e in rec.of_kind("cut")] == ["detach"] and y.requires_grad
+
+
+def _trained() -> tuple[nn.Module, torch.optim.Optimizer]:
+    model = nn.Linear(4, 2)
+    model(torch.randn(3, 4)).sum().backward()
+    return model, torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+@pytest.mark.parametrize("owner", ["model", "optimizer"])
+def test_zero_grad_to_none_runs_unrecorded(owner: str) -> None:
+    model, optimizer = _trained()
+    with gl.record() as rec:
+        (model if owner == "model" else optimizer).zero_grad()
+    assert rec.ops == 0 and model.weight.grad is None
+
+
+def test_zero_grad_in_place_is_recorded() -> None:
+    model, optimizer = _trained()
+    with gl.record() as rec:
+        optimizer.zero_grad(set_to_none=False)
+    assert rec.ops > 0 and not model.weight.grad.any()
+
+
+def test_zero_grad_of_a_model_that_lists_its_own_parameters_is_recorded() -> None:
+    class Listed(nn.Linear):
+        def parameters(self, recurse: bool = True) -> Any:
+            return iter([self.weight])
+
+    model = Listed(4, 2)
+    model(torch.randn(3, 4)).sum().backward()
+    with gl.record() as rec:
+        model.zero_grad()
+    assert rec.ops > 0 and model.weight.grad is None and model.bias.grad is not None
