@@ -219,9 +219,10 @@ _shape_texts: dict[tuple[int, ...], str] = {}
 
 def shape_text(t: torch.Tensor) -> str:
     """Return a tensor's shape as `(3, 4)`; a scalar is `()`."""
-    shape = tuple(map(int, t.shape))
-    text = _shape_texts.get(shape)
+    size = t.shape  # a torch.Size hashes and compares as the tuple of its sizes
+    text = _shape_texts.get(size)
     if text is None:
+        shape = tuple(map(int, size))  # (symbolic sizes under tracing become ints)
         text = str(shape)  # a tuple's repr: (3, 4), (3,) and ()
         if len(_shape_texts) < 4096:  # a model has a few dozen shapes
             _shape_texts[shape] = text

@@ -78,8 +78,7 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     probes: list[Probe] = []
     joined: list[tuple[Any, str]] = []
     reached: dict[int, str] = {}
-    ids: dict[int, int] = {}
-    alive: list[Any] = []  # keeps the Python node objects, and so their id(), stable
+    ids: dict[Any, int] = {}  # by the node objects themselves (their hash is their identity)
     # this runs once per node of graphs with thousands: names bound once
     step, ids_get, names_get = steps.append, ids.get, _names.get
     for loss_name, loss in losses:
@@ -92,12 +91,11 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
         pop, push = queue.popleft, queue.append
         while queue:
             node, consumer = pop()
-            known = ids_get(id(node))
+            known = ids_get(node)
             if known is not None:
                 step((_AGAIN, known, consumer))
                 continue
-            alive.append(node)
-            index = ids[id(node)] = len(ids) + len(outputs)
+            index = ids[node] = len(ids) + len(outputs)
             name = names_get(type(node)) or node_name(node)
             # (isinstance(None, torch.Tensor) costs 0.2 us: ask AccumulateGrad nodes only)
             if name == "AccumulateGrad" and isinstance(variable := node.variable, torch.Tensor):

@@ -51,7 +51,7 @@ class Names(Labels):
         for var, model in ctx.modules:
             bare_layer = type(model).__module__.startswith("torch.nn")
             prefix = f"{var}." if prefixed or bare_layer else ""
-            subs = self.submodules_of[id(model)] = list(model.named_modules())
+            subs = self.submodules_of[id(model)] = _named_modules(model)
             params = self.parameters_of[id(model)] = []
             for name, p in _named_parameters(model, subs):
                 params.append(p)
@@ -125,6 +125,26 @@ class Names(Labels):
         return self.modules.get(id(module), type(module).__name__)
 
 
+def _named_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
+    """`model.named_modules()` in one loop instead of torch's generator per module, which
+    costs in deep models; a module class that lists them its own way is asked."""
+    found: list[tuple[str, torch.nn.Module]] = []
+    seen: set[int] = set()
+    stack: list[tuple[str, torch.nn.Module]] = [("", model)]
+    while stack:
+        prefix, module = stack.pop()
+        if type(module).named_modules is not torch.nn.Module.named_modules:
+            return list(model.named_modules())
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        found.append((prefix, module))
+        children = [(f"{prefix}.{name}" if prefix else name, child)
+                    for name, child in module._modules.items() if child is not None]
+        stack.extend(reversed(children))
+    return found
+
+
 def _named_parameters(model: torch.nn.Module, subs: list[tuple[str, torch.nn.Module]]
                       ) -> list[tuple[str, torch.Tensor]]:
     """`model.named_parameters()`, read from its named submodules as torch does: one walk of
@@ -135,7 +155,10 @@ def _named_parameters(model: torch.nn.Module, subs: list[tuple[str, torch.nn.Mod
     found: list[tuple[str, torch.Tensor]] = []
     seen: set[int] = set()
     for prefix, sub in subs:
-        for key, p in sub._parameters.items():
+        own = sub._parameters
+        if not own:
+            continue
+        for key, p in own.items():
             if p is not None and id(p) not in seen:
                 seen.add(id(p))
                 found.append((f"{prefix}.{key}" if prefix else key, p))

@@ -4,6 +4,7 @@ programs give no error and no warning."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,29 @@ def test_the_gradient_table_lists_parameters_as_named_parameters_does(
 
     expected = [name for name, _ in model().named_parameters()]
     assert [row.name for row in gl.diagnose(step).grads] == expected
+
+
+class _OwnModules(torch.nn.Sequential):
+    def named_modules(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        return reversed(list(super().named_modules(*args, **kwargs)))  # type: ignore[arg-type]
+
+
+def _nested() -> torch.nn.Module:
+    shared = torch.nn.Linear(2, 2)
+    inner = torch.nn.Sequential(shared, torch.nn.ReLU())
+    inner.register_module("missing", None)
+    return torch.nn.Sequential(inner, shared, torch.nn.Sequential(inner, _Tied()))
+
+
+@pytest.mark.parametrize("model", [_Tied, _nested, lambda: _OwnModules(_Tied(), _Listed())],
+                         ids=["tied", "nested-shared", "own-listing"])
+def test_the_inventory_lists_modules_as_named_modules_does(
+        model: Callable[[], torch.nn.Module]) -> None:
+    from gradlab.facts.names import _named_modules
+
+    net = model()
+    assert [(n, id(m)) for n, m in _named_modules(net)] == [
+        (n, id(m)) for n, m in net.named_modules()]
 
 
 def test_each_kind_is_declared_once_beside_the_rule_that_owns_it() -> None:
