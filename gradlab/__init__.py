@@ -5,7 +5,7 @@ draw the autograd graph with the severed edges, and flip between a broken and a 
 The notebook parts (`gl.compare`'s toggle, `%%gradlab`) load on first use, so the library alone
 needs none of the course's packages (`pip install "gradlab[course]"` adds them).
 
-Data flows one way: `record/` (one instrument owns every global change) -> `walk` + `facts/`
+Data flows one way: `recording/` (one instrument owns every global change) -> `walk` + `facts/`
 (read-only) -> `rules/` (pure; each declares its kinds) -> `arbitrate` (overlaps, no finding
 contradicts the run) -> `report` -> `render` / `widgets`. The course (`course/`) sits apart:
 the library never imports it.
@@ -14,17 +14,17 @@ the library never imports it.
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from gradlab.analyse import analyse
+from gradlab.analysis import analyse
 from gradlab.api import draw
-from gradlab.compare import Comparison, Result
+from gradlab.comparison import Comparison, Result
 from gradlab.context import Context
-from gradlab.diagnose import diagnose
-from gradlab.explain import Explanation, explain
+from gradlab.diagnosis import diagnose
+from gradlab.explanations import Explanation, explain
 from gradlab.graph import Edge, GradGraph, Node
-from gradlab.record import Event, Recording, record
+from gradlab.recording import Event, Recording, record
 from gradlab.render import LEGEND, GraphView
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
-from gradlab.setup import classroom, setup
+from gradlab.session import classroom, setup
 from gradlab.shows import ShowsError, shows_error
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:  # the course's names, for type checkers; imported lazily below
     from gradlab.course.errors import error_of
-    from gradlab.course.grade import Feedback, grade
+    from gradlab.course.grading import Feedback, grade
     from gradlab.course.hints import hint, solution
     from gradlab.course.predict import predict
 
@@ -51,11 +51,9 @@ __all__ = [
 # loaded on first use: name -> the module that defines it.
 _LAZY = {"CompareWidget": "gradlab.widgets", "compare": "gradlab.widgets",
          "load_ipython_extension": "gradlab.magic",
-         "Feedback": "gradlab.course.grade", "grade": "gradlab.course.grade",
+         "Feedback": "gradlab.course.grading", "grade": "gradlab.course.grading",
          "hint": "gradlab.course.hints", "solution": "gradlab.course.hints",
          "error_of": "gradlab.course.errors", "predict": "gradlab.course.predict"}
-# `from gradlab.compare import ...` bound the submodule to `gl.compare`; the name is the toggle's.
-globals().pop("compare", None)
 
 
 def __getattr__(name: str) -> object:

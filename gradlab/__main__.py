@@ -32,8 +32,8 @@ def _say(text: str) -> None:
 def check(path: str, args: Sequence[str], loss: str | None, as_json: bool,
           timeout: float | None, steps: int | None = None) -> int:
     """Run SCRIPT under gradlab and print its findings; return the exit code."""
-    from gradlab.analyse import analyse
-    from gradlab.diagnose import autograd_related, unrelated_error
+    from gradlab.analysis import analyse
+    from gradlab.diagnosis import autograd_related, unrelated_error
     from gradlab.steps import watch_steps
 
     try:
@@ -87,7 +87,7 @@ def _run(path: str, args: Sequence[str], timeout: float | None, as_json: bool,
 
 def _context(run: ScriptRun, loss: str | None, as_json: bool) -> Context | int:
     """What the analysis reads from the script's run, or the exit code when there is none."""
-    from gradlab.diagnose import _context_from_scope
+    from gradlab.diagnosis import _context_from_scope
 
     try:
         return _context_from_scope(run.scope, loss=loss, model=None, optimizer=None,

@@ -14,7 +14,7 @@ On a torch upgrade, re-check each of these (tests/record, with test_identity.py,
 - `torch.overrides._get_current_function_mode_stack`: the TorchFunctionModes now active;
   `torch._C._len_torch_function_stack`, `_get_function_stack_at`, `_pop_torch_function_stack`
   and `_push_on_torch_function_stack`: the recorder steps off the stack while torch's own
-  layers run (record.trusted).
+  layers run (recording.trusted).
 - `nn.Module._forward_hooks` and kin, and `torch.nn.modules.module._global_*_hooks`: whether a
   hook runs program code around a module call.
 - `AccumulateGrad.variable` and `Node.next_functions`: the walks below; `Tensor._base`: the

@@ -9,8 +9,8 @@ from typing import Any
 import torch
 
 from gradlab import render
-from gradlab.diagnose import diagnose
-from gradlab.record import Recording
+from gradlab.diagnosis import diagnose
+from gradlab.recording import Recording
 from gradlab.report import Report
 from gradlab.values import capture
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from gradlab.record import Recording
+from gradlab.recording import Recording
 
 __all__ = ["Context"]
 

@@ -11,10 +11,10 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from gradlab.diagnose import diagnose_scope, run_recorded
+from gradlab.diagnosis import diagnose_scope, run_recorded
 from gradlab.render import draw
 from gradlab.report import report_html
-from gradlab.setup import in_classroom
+from gradlab.session import in_classroom
 
 __all__ = ["GradlabMagics", "load_ipython_extension"]
 

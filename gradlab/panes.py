@@ -15,7 +15,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from gradlab import curve, picture
-from gradlab.compare import VARIANTS, Comparison, Result
+from gradlab.comparison import VARIANTS, Comparison, Result
 from gradlab.render import DOT_MISSING
 from gradlab.report import report_html
 

@@ -234,7 +234,7 @@ class GraphView:
         from html import escape
 
         from gradlab.picture import graph_html  # builds on this module
-        from gradlab.setup import in_classroom
+        from gradlab.session import in_classroom
 
         summary = self.summary()
         if shutil.which("dot") is None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from gradlab.diagnose import run_recorded
-from gradlab.record import Recording, Warned
+from gradlab.diagnosis import run_recorded
+from gradlab.recording import Recording, Warned
 
 __all__ = ["EXIT_CODES", "NotASource", "ScriptRun", "TimedOut", "check_source", "run_script",
            "syntax_error_text"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from gradlab.explain import explain
+from gradlab.explanations import explain
 
 __all__ = ["ShowsError", "shows_error"]
 

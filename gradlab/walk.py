@@ -25,7 +25,7 @@ from gradlab._autograd import probe as _probe
 from gradlab._autograd import sequence_nr, shape_text
 from gradlab.graph import HOOKED, Edge, GradGraph, Labels, Node, Parts, Probe, node_name, stale_mark
 from gradlab.graph import _node_names as _names
-from gradlab.record import Recording
+from gradlab.recording import Recording
 
 __all__ = ["Walk", "walk"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from gradlab.explain import explain
-from gradlab.record import Warned
+from gradlab.explanations import explain
+from gradlab.recording import Warned
 from gradlab.report import Finding, Kind, Report
 
 __all__ = ["METADATA", "add_findings", "findings", "shown"]

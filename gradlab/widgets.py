@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from gradlab import curve
-from gradlab.compare import VARIANTS, Comparison, Result, Variant
+from gradlab.comparison import VARIANTS, Comparison, Result, Variant
 from gradlab.panes import (
     STATIC_NOTE,
     code_html,
@@ -23,7 +23,7 @@ from gradlab.panes import (
     graph_html,
     static_html,
 )
-from gradlab.setup import in_classroom
+from gradlab.session import in_classroom
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -4,7 +4,7 @@ check's `error_of`. The library never imports this package; `gradlab` re-exports
 lazily, so `import gradlab` loads neither the course nor ipywidgets."""
 
 from gradlab.course.errors import error_of
-from gradlab.course.grade import Feedback, grade
+from gradlab.course.grading import Feedback, grade
 from gradlab.course.hints import hint, solution
 
 __all__ = ["Feedback", "error_of", "grade", "hint", "solution"]

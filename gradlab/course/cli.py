@@ -40,8 +40,8 @@ def add_commands(commands: _Commands) -> None:
 
 
 def _grade_file(key: str, path: str) -> int:
-    from gradlab.course.grade import grade
-    from gradlab.diagnose import unrelated_error
+    from gradlab.course.grading import grade
+    from gradlab.diagnosis import unrelated_error
 
     _, exercise = load(key)
     if not os.path.isfile(path):

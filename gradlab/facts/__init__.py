@@ -22,7 +22,7 @@ from gradlab.context import Context
 from gradlab.facts.names import Names, initialised
 from gradlab.facts.source import backward_on_numbers, grad_mode_block, source_tree
 from gradlab.facts.text import group, place, where
-from gradlab.record import Event
+from gradlab.recording import Event
 from gradlab.walk import walk
 
 __all__ = ["Context", "Facts", "Names", "backward_on_numbers", "grad_mode_block", "group",

@@ -13,7 +13,7 @@ import torch
 
 from gradlab.context import Context
 from gradlab.graph import Labels, shape_text
-from gradlab.record import Recording, storage_address
+from gradlab.recording import Recording, storage_address
 
 __all__ = ["Names", "initialised"]
 

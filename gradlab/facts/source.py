@@ -11,7 +11,7 @@ import ast
 import linecache
 from typing import Any
 
-from gradlab.record import Event, Where, describe_file
+from gradlab.recording import Event, Where, describe_file
 
 __all__ = ["backward_on_numbers", "data_written", "grad_mode_block", "handler_line",
            "source_tree"]

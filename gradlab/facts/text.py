@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gradlab.record import Event, Where
+from gradlab.recording import Event, Where
 
 __all__ = ["group", "place", "where"]
 

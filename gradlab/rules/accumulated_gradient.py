@@ -33,7 +33,7 @@ from __future__ import annotations
 import torch
 
 from gradlab.facts import Facts, group, place, where
-from gradlab.record import Event
+from gradlab.recording import Event
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]

@@ -34,7 +34,7 @@ from dataclasses import replace
 
 from gradlab.facts import Facts, place, where
 from gradlab.facts.source import data_written
-from gradlab.record import Event
+from gradlab.recording import Event
 from gradlab.report import Finding
 
 __all__ = ["check"]

@@ -26,7 +26,7 @@ Use instead:
 from __future__ import annotations
 
 from gradlab.facts import Facts, place, where
-from gradlab.record import Event
+from gradlab.recording import Event
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]

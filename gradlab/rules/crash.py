@@ -31,7 +31,7 @@ import torch
 
 from gradlab.facts import Facts, where
 from gradlab.overlay import Earlier, Explains, Item
-from gradlab.record import Event, Where, is_internal, user_where
+from gradlab.recording import Event, Where, is_internal, user_where
 from gradlab.report import Finding
 from gradlab.rules.severing import not_a_tensor_loss
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gradlab.explain import TRAINING_LOOP, Explanation, explain
+from gradlab.explanations import TRAINING_LOOP, Explanation, explain
 from gradlab.facts import Facts
 from gradlab.overlay import Earlier, Item, NewNode
-from gradlab.record import exception_where
+from gradlab.recording import exception_where
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import sever
 

@@ -27,7 +27,7 @@ import re
 from gradlab.facts import Facts, place, where
 from gradlab.graph import Probe
 from gradlab.overlay import AddEdge, Item, NewNode
-from gradlab.record import Event
+from gradlab.recording import Event
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]

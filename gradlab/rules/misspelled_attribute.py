@@ -28,7 +28,7 @@ import difflib
 import torch
 
 from gradlab.facts import Facts, group, source_tree
-from gradlab.record import Where, describe_file
+from gradlab.recording import Where, describe_file
 from gradlab.report import Finding, Kind
 
 __all__ = ["METADATA", "check"]

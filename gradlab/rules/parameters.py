@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import torch
 
-from gradlab.explain import TRAINING_LOOP
+from gradlab.explanations import TRAINING_LOOP
 from gradlab.facts import Facts, group, where
 from gradlab.overlay import Earlier, Item, NewNode
 from gradlab.report import Finding, Kind

@@ -26,7 +26,7 @@ from gradlab.facts import (
 )
 from gradlab.graph import LOST, shape_text
 from gradlab.overlay import AddEdge, Item, LeafOf, Lost, Mark, Marked, MarkMadeBy, NewNode, Ref
-from gradlab.record import Event, Where, describe_file
+from gradlab.recording import Event, Where, describe_file
 from gradlab.report import Finding
 
 __all__ = ["CUT_SEVERITY", "history_free", "leaf_node", "lost_numbers", "mark_node_of",

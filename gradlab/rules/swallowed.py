@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gradlab.explain import explain
+from gradlab.explanations import explain
 from gradlab.facts import Facts, backward_on_numbers, place, where
 from gradlab.facts.source import handler_line
 from gradlab.overlay import Earlier

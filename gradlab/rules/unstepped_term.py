@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from gradlab.facts import Facts, group, place, where
-from gradlab.record import Event
+from gradlab.recording import Event
 from gradlab.report import Finding
 
 __all__ = ["check", "stepped_after"]

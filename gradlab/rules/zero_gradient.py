@@ -36,7 +36,7 @@ import torch
 
 from gradlab.facts import Facts, where
 from gradlab.overlay import Earlier, Item, Lost
-from gradlab.record import Event
+from gradlab.recording import Event
 from gradlab.report import Finding, Kind
 from gradlab.rules.severing import CUT_SEVERITY
 

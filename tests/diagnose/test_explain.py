@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 import gradlab as gl
-from gradlab.explain import LESSONS
+from gradlab.explanations import LESSONS
 
 
 def provoke(run: Callable[[], Any]) -> str:

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from gradlab import curve
-from gradlab.compare import Result
+from gradlab.comparison import Result
 from gradlab.panes import curve_html
 
 NAN, INF = float("nan"), float("inf")

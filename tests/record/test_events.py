@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 
 import gradlab
-from gradlab.record import Recording, Warned
+from gradlab.recording import Recording, Warned
 
 
 def test_a_warning_is_shown_without_the_place_in_torchs_build() -> None:

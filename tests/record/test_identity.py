@@ -364,8 +364,9 @@ PROGRAMS: list[tuple[Program, Callable[[dict[str, Any]], None] | None]] = [
     (prog_gradient_accumulation, None), (prog_torch_compile, None),
 ]
 
-# What a TorchFunctionMode cannot leave exactly as it was (documented in gradlab/record.py):
-# the fused eval fast path of nn.TransformerEncoder is not taken while a mode is active.
+# What a TorchFunctionMode cannot leave exactly as it was (documented in
+# gradlab/recording/__init__.py): the fused eval fast path of nn.TransformerEncoder is not
+# taken while a mode is active.
 TOLERANCE = {"prog_transformer_encoder_eval": 1e-5}
 
 

@@ -13,7 +13,7 @@ import torch
 from torch.overrides import _get_current_function_mode_stack
 
 import gradlab as gl
-from gradlab.diagnose import warnings_seen
+from gradlab.diagnosis import warnings_seen
 
 
 def _hooks() -> tuple[Any, Any, Any]:

@@ -15,8 +15,8 @@ from torch import nn
 
 import gradlab as gl
 from gradlab._autograd import current_function_modes
-from gradlab.record import Recording
-from gradlab.record.trusted import TRUSTED
+from gradlab.recording import Recording
+from gradlab.recording.trusted import TRUSTED
 
 Factory = Callable[[], tuple[nn.Module, tuple[Any, ...], dict[str, Any]]]
 

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import gradlab as gl
-from gradlab.explain import LESSONS
+from gradlab.explanations import LESSONS
 
 X, Y = torch.randn(8, 3), torch.randn(8, 1)
 

@@ -205,7 +205,7 @@ def test_each_kind_is_declared_once_beside_the_rule_that_owns_it() -> None:
     import pkgutil
 
     from gradlab import rules, warned
-    from gradlab.explain import LESSONS
+    from gradlab.explanations import LESSONS
     modules = [importlib.import_module(f"gradlab.rules.{m.name}")
                for m in pkgutil.iter_modules(rules.__path__)] + [warned]
     declared = [kind for m in modules for kind in getattr(m, "METADATA", ())]

@@ -11,9 +11,9 @@ import torch
 from realworld import corpus
 
 from gradlab.__main__ import _context as _cli_context
-from gradlab.analyse import analyse
+from gradlab.analysis import analyse
 from gradlab.arbitrate import CLAIMS
-from gradlab.diagnose import _context_from_scope
+from gradlab.diagnosis import _context_from_scope
 from gradlab.runner import run_script
 
 SCRIPTS = ([c.broken for c in corpus.cases()] + [c.fixed for c in corpus.cases()]

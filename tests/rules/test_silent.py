@@ -19,7 +19,7 @@ import scenarios as S
 import torch
 
 import gradlab as gl
-from gradlab.explain import LESSONS
+from gradlab.explanations import LESSONS
 
 
 def diagnose_quietly(scenario: S.Scenario, **kwargs: int) -> gl.Report:

@@ -18,7 +18,7 @@ from IPython.testing.globalipapp import start_ipython
 from torch import nn
 
 import gradlab as gl
-from gradlab.compare import Comparison, changed_lines
+from gradlab.comparison import Comparison, changed_lines
 from gradlab.panes import STATIC_NOTE
 from gradlab.widgets import KERNEL_GONE
 

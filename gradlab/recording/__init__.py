@@ -18,11 +18,11 @@ ordinary one, whose outputs differ in the last bits (about 1e-6).
 from __future__ import annotations
 
 from gradlab._autograd import current_function_modes, next_sequence_nr, storage_address
-from gradlab.record.events import UNSEEN, Event, Recording, Warned, Where, describe_file
-from gradlab.record.frames import exception_where, is_internal, user_where
-from gradlab.record.instrument import INSTRUMENT, Watch
-from gradlab.record.mode import Recorder
-from gradlab.record.trusted import Switch
+from gradlab.recording.events import UNSEEN, Event, Recording, Warned, Where, describe_file
+from gradlab.recording.frames import exception_where, is_internal, user_where
+from gradlab.recording.instrument import INSTRUMENT, Watch
+from gradlab.recording.mode import Recorder
+from gradlab.recording.trusted import Switch
 
 __all__ = ["Event", "Recording", "Warned", "Where", "describe_file", "exception_where",
            "is_internal", "record", "storage_address", "user_where"]

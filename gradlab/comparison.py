@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from gradlab.diagnose import diagnose_scope, run_recorded
+from gradlab.diagnosis import diagnose_scope, run_recorded
 from gradlab.render import GraphView, draw
 from gradlab.report import Finding, GradRow, Report
 from gradlab.values import capture, labels

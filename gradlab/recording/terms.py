@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from gradlab._autograd import graph_nodes, metadata, sequence_nr
-from gradlab.record.events import Event, Recording
+from gradlab.recording.events import Event, Recording
 
 __all__ = ["Term", "Terms", "loss_terms"]
 

@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from gradlab.course.compare import gradient_lines, parameter_lines, parameters, value_lines
 from gradlab.course.exercise import Exercise, exercise_namespace, load, reference_scope
 from gradlab.course.hints import hints_used
-from gradlab.diagnose import diagnose_scope, run_recorded, unrelated_error
-from gradlab.explain import explain
+from gradlab.diagnosis import diagnose_scope, run_recorded, unrelated_error
+from gradlab.explanations import explain
 from gradlab.report import Report
 
 __all__ = ["Feedback", "grade"]

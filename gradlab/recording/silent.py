@@ -10,9 +10,9 @@ from typing import Any
 import torch
 
 from gradlab._autograd import storage_address
-from gradlab.record.books import Books, fresh, shape
-from gradlab.record.cuts import op
-from gradlab.record.frames import user_where
+from gradlab.recording.books import Books, fresh, shape
+from gradlab.recording.cuts import op
+from gradlab.recording.frames import user_where
 
 __all__ = ["initialiser", "multiply", "nan_reason", "singular", "zero_derivative"]
 

@@ -12,8 +12,8 @@ from typing import Any
 import torch
 
 from gradlab._autograd import grad_fn_name, metadata, sequence_nr, upstream_leaves
-from gradlab.record.events import NOWHERE, Cause, Event, Kind, Provenance, Recording, Where
-from gradlab.record.frames import user_stack, user_where
+from gradlab.recording.events import NOWHERE, Cause, Event, Kind, Provenance, Recording, Where
+from gradlab.recording.frames import user_stack, user_where
 
 __all__ = ["Books", "Change", "Stepped", "cut", "fresh", "inherited_cuts", "joins", "shape"]
 

@@ -43,13 +43,13 @@ from gradlab._autograd import (
     nonzero,
     set_forward_traceback,
 )
-from gradlab.record.events import Warned, Where
-from gradlab.record.frames import DISPATCH_FILES, plain_frame, user_where
-from gradlab.record.trusted import TRUSTED, Switch, resets_unrecorded
+from gradlab.recording.events import Warned, Where
+from gradlab.recording.frames import DISPATCH_FILES, plain_frame, user_where
+from gradlab.recording.trusted import TRUSTED, Switch, resets_unrecorded
 
 __all__ = ["INSTRUMENT", "TAP", "Instrument", "Watch", "call", "clean_anomaly_traceback"]
 
-TAP = ("always", None, Warning, re.compile(r"(gradlab\.record(\.\w+)?|torch\.overrides)\Z"), 0)
+TAP = ("always", None, Warning, re.compile(r"(gradlab\.recording(\.\w+)?|torch\.overrides)\Z"), 0)
 _is_compiling = torch.compiler.is_compiling
 _anomaly_enabled = torch.is_anomaly_enabled
 _get_ident = threading.get_ident

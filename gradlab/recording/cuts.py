@@ -13,10 +13,10 @@ from typing import Any
 import torch
 
 from gradlab._autograd import grad_fn_name
-from gradlab.record.books import Books, cut, fresh, inherited_cuts, joins, shape
-from gradlab.record.classify import INTEGER_CASTS
-from gradlab.record.events import Cause
-from gradlab.record.frames import user_where
+from gradlab.recording.books import Books, cut, fresh, inherited_cuts, joins, shape
+from gradlab.recording.classify import INTEGER_CASTS
+from gradlab.recording.events import Cause
+from gradlab.recording.frames import user_where
 
 __all__ = ["all_tracked", "data", "detach", "item", "numpy", "op", "rewrap", "tensors_in",
            "tensors_out", "to"]

@@ -20,11 +20,11 @@ from gradlab._autograd import (
     upstream_leaves,
     version,
 )
-from gradlab.record.books import Books, Change, cut, inherited_cuts, joins, shape
-from gradlab.record.cuts import tensors_in, tensors_out
-from gradlab.record.events import Cause, Event, Origin, Where
-from gradlab.record.frames import made_by_init, user_stack, user_where
-from gradlab.record.instrument import call, stepping
+from gradlab.recording.books import Books, Change, cut, inherited_cuts, joins, shape
+from gradlab.recording.cuts import tensors_in, tensors_out
+from gradlab.recording.events import Cause, Event, Origin, Where
+from gradlab.recording.frames import made_by_init, user_stack, user_where
+from gradlab.recording.instrument import call, stepping
 
 __all__ = ["in_place", "stale_uses"]
 

@@ -16,7 +16,7 @@ import torch
 from gradlab._autograd import metadata, sequence_nr
 
 if TYPE_CHECKING:
-    from gradlab.record.terms import Terms
+    from gradlab.recording.terms import Terms
 
 __all__ = ["Cause", "Event", "Kind", "Origin", "Provenance", "Recording", "Warned", "Where",
            "describe_file"]
@@ -200,7 +200,7 @@ class Recording:
     # sequence numbers of the nodes this recording wrote into `grad_fn.metadata`: a node's
     # metadata dict is made on first access, which costs more than the rest of a walk's visit
     marked: set[int] = field(default_factory=set, repr=False)
-    # the terms of the losses given to backward() after a cut joined the graph (record.terms)
+    # the terms of the losses given to backward() after a cut joined the graph (recording.terms)
     terms: dict[tuple[Any, ...], Terms] = field(default_factory=dict, repr=False)
     active: bool = False
     finished: bool = False

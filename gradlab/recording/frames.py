@@ -11,14 +11,14 @@ from typing import Any
 
 import torch
 
-from gradlab.record.events import NOWHERE, Where, describe_file
+from gradlab.recording.events import NOWHERE, Where, describe_file
 
 __all__ = ["DISPATCH_FILES", "exception_where", "is_internal", "made_by_init", "plain_frame",
            "user_stack", "user_where"]
 
 _TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
-_RECORD_DIR = os.path.dirname(os.path.abspath(__file__))
-_GRADLAB_DIR = os.path.dirname(_RECORD_DIR) + os.sep
+_RECORDING_DIR = os.path.dirname(os.path.abspath(__file__))
+_GRADLAB_DIR = os.path.dirname(_RECORDING_DIR) + os.sep
 _STDLIB_DIR = sysconfig.get_paths()["stdlib"] + os.sep
 _INTERNAL_DIRS = (_TORCH_DIR, _GRADLAB_DIR, _STDLIB_DIR)
 _INIT_FILE = os.path.join(_TORCH_DIR, "nn", "init.py")
@@ -26,10 +26,11 @@ _LIBRARY_DIRS = tuple({sysconfig.get_paths()["purelib"] + os.sep,
                        sysconfig.get_paths()["platlib"] + os.sep})
 # frames that exist only because the recorder is active: a warning attributed to them, or a
 # traceback line in them, belongs to the program's line that made the torch call
-DISPATCH_FILES = (*sorted(os.path.join(_RECORD_DIR, name) for name in os.listdir(_RECORD_DIR)
-                          if name.endswith(".py")), os.path.join(_TORCH_DIR, "overrides.py"))
+DISPATCH_FILES = (*sorted(os.path.join(_RECORDING_DIR, name)
+                          for name in os.listdir(_RECORDING_DIR) if name.endswith(".py")),
+                  os.path.join(_TORCH_DIR, "overrides.py"))
 # the module-call wrapper's frame: inside gradlab, yet between two frames of the program
-MODULE_CALL_FILE = os.path.join(_RECORD_DIR, "instrument.py")
+MODULE_CALL_FILE = os.path.join(_RECORDING_DIR, "instrument.py")
 
 _internal_code: dict[CodeType, bool] = {}
 

@@ -13,11 +13,11 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
-from gradlab.record import backward, cuts, in_place, silent
-from gradlab.record.books import Books
-from gradlab.record.classify import Category, category, func_name
-from gradlab.record.events import Recording
-from gradlab.record.instrument import INSTRUMENT, TAP, call, clean_anomaly_traceback
+from gradlab.recording import backward, cuts, in_place, silent
+from gradlab.recording.books import Books
+from gradlab.recording.classify import Category, category, func_name
+from gradlab.recording.events import Recording
+from gradlab.recording.instrument import INSTRUMENT, TAP, call, clean_anomaly_traceback
 
 __all__ = ["HANDLERS", "Recorder"]
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import torch
 
-from gradlab.analyse import analyse
+from gradlab.analysis import analyse
 from gradlab.context import Context
-from gradlab.explain import explain
+from gradlab.explanations import explain
 from gradlab.facts import backward_on_numbers
-from gradlab.record import Recording, Warned, exception_where, is_internal, record
-from gradlab.record.instrument import INSTRUMENT
+from gradlab.recording import Recording, Warned, exception_where, is_internal, record
+from gradlab.recording.instrument import INSTRUMENT
 from gradlab.report import Report
 from gradlab.steps import repeat, watch_steps
 from gradlab.warned import add_findings, shown

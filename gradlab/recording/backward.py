@@ -11,13 +11,13 @@ from typing import Any
 import torch
 
 from gradlab._autograd import foreach_norm, grad_fn_name
-from gradlab.record.books import Books, Stepped, shape
-from gradlab.record.cuts import tensors_out
-from gradlab.record.events import Where
-from gradlab.record.frames import in_zero_grad, plain_frame, user_stack, user_where
-from gradlab.record.in_place import raised, stale_uses
-from gradlab.record.instrument import call
-from gradlab.record.terms import loss_terms
+from gradlab.recording.books import Books, Stepped, shape
+from gradlab.recording.cuts import tensors_out
+from gradlab.recording.events import Where
+from gradlab.recording.frames import in_zero_grad, plain_frame, user_stack, user_where
+from gradlab.recording.in_place import raised, stale_uses
+from gradlab.recording.instrument import call
+from gradlab.recording.terms import loss_terms
 
 __all__ = ["backward", "grad_read", "is_leaf", "requires_grad"]
 

@@ -12,7 +12,7 @@ import torch
 
 from gradlab.arbitrate import run
 from gradlab.context import Context
-from gradlab.explain import explain
+from gradlab.explanations import explain
 from gradlab.facts import Facts
 from gradlab.graph import shape_text
 from gradlab.report import ExceptionInfo, Finding, GradRow, Report
