@@ -2,8 +2,8 @@
 
 On a torch upgrade, re-check each of these (tests/record, with test_identity.py, catches most):
 - `torch._C._autograd._get_sequence_nr` and `Node._sequence_nr()`: the number the next graph
-  node gets, and a node's; modules are told apart by them (also read inline in graph.walk's
-  loop, where a call would cost).
+  node gets, and a node's; modules are told apart by them (`sequence_nr` is a C-level
+  methodcaller: the walk asks it of every node).
 - `Tensor._version`: the version counter that in-place changes bump (none on inference tensors).
 - `Node._saved_<name>` / `Node._raw_saved_<name>` and `.unpack_hook`: what a node saved for
   backward; reading them runs torch's own version and freed-buffer checks.
@@ -23,6 +23,7 @@ On a torch upgrade, re-check each of these (tests/record, with test_identity.py,
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Callable
 from typing import Any, cast
@@ -40,9 +41,9 @@ __all__ = ["current_function_modes", "foreach_norm", "forward_traceback", "grad_
 next_sequence_nr = torch._C._autograd._get_sequence_nr  # the number the next node gets
 
 
-def sequence_nr(node: Any) -> int:
-    """The number autograd gave `node` when it was made (later nodes have larger ones)."""
-    return int(node._sequence_nr())
+# the number autograd gave a node when it was made (later nodes have larger ones); a C-level
+# call, as the walk asks it of every node
+sequence_nr: Callable[[Any], int] = operator.methodcaller("_sequence_nr")
 
 
 def version(t: torch.Tensor) -> int:

@@ -79,39 +79,45 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
     joined: list[tuple[Any, str]] = []
     reached: dict[int, str] = {}
     ids: dict[Any, int] = {}  # by the node objects themselves (their hash is their identity)
-    # this runs once per node of graphs with thousands: names bound once
+    # this runs once per node of graphs with thousands: names bound once, and the queue holds
+    # each visited node's `next_functions` as torch gives them (no tuple per edge)
     step, ids_get, names_get = steps.append, ids.get, _names.get
+    count = 0  # nodes numbered so far, outputs included
     for loss_name, loss in losses:
-        out = len(ids) + len(outputs)
+        out, count = count, count + 1
         outputs.append(Node(f"n{out}", loss_name, "output", shape_text(loss)))
         step((_OUTPUT, outputs[-1]))
         if loss.grad_fn is None:
             continue
-        queue: deque[tuple[Any, int]] = deque([(loss.grad_fn, out)])
+        queue: deque[tuple[int, Any]] = deque([(out, ((loss.grad_fn, 0),))])
         pop, push = queue.popleft, queue.append
         while queue:
-            node, consumer = pop()
-            known = ids_get(node)
-            if known is not None:
-                step((_AGAIN, known, consumer))
-                continue
-            index = ids[node] = len(ids) + len(outputs)
-            name = names_get(type(node)) or node_name(node)
-            # (isinstance(None, torch.Tensor) costs 0.2 us: ask AccumulateGrad nodes only)
-            if name == "AccumulateGrad" and isinstance(variable := node.variable, torch.Tensor):
-                reached[id(variable)] = f"n{index}"
-                step((_LEAF, labels.leaf_label(variable), shape_text(variable),
-                      labels.leaf_marks(variable), id(variable), weakref.ref(variable),
-                      consumer))
-            else:
-                number = sequence_nr(node)
-                saved, marks = _probed(node, f"n{index}", name, probes) if probe else ((), ())
-                step((_OP, name, number, marks, saved, consumer))
-                if number in marked and tag in node.metadata:
-                    joined.append((node, f"n{index}"))
-            for child, _ in node.next_functions:
-                if child is not None:
-                    push((child, index))
+            consumer, children = pop()
+            for node, _ in children:
+                if node is None:
+                    continue
+                known = ids_get(node)
+                if known is not None:
+                    step((_AGAIN, known, consumer))
+                    continue
+                index = ids[node] = count
+                count += 1
+                name = names_get(type(node)) or node_name(node)
+                # (isinstance(None, torch.Tensor) costs 0.2 us: ask AccumulateGrad nodes only)
+                if name == "AccumulateGrad" and isinstance(variable := node.variable,
+                                                           torch.Tensor):
+                    reached[id(variable)] = f"n{index}"
+                    step((_LEAF, labels.leaf_label(variable), shape_text(variable),
+                          labels.leaf_marks(variable), id(variable), weakref.ref(variable),
+                          consumer))
+                else:
+                    number = sequence_nr(node)
+                    saved, marks = (_probed(node, f"n{index}", name, probes) if probe
+                                    else ((), ()))
+                    step((_OP, name, number, marks, saved, consumer))
+                    if number in marked and tag in node.metadata:
+                        joined.append((node, f"n{index}"))
+                push((index, node.next_functions))
     return Walk(GradGraph(partial(_make, steps, starts, by_place), outputs), probes, joined,
                 reached)
 
