@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import operator
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import torch
@@ -35,7 +35,7 @@ from torch.overrides import _get_current_function_mode_stack
 __all__ = ["current_function_modes", "foreach_norm", "forward_traceback", "grad_fn",
            "grad_fn_name", "graph_nodes", "hooked", "inner_nodes", "metadata", "next_sequence_nr",
            "nonzero", "pop_function_mode", "probe", "push_function_mode", "saved_tensors",
-           "sequence_nr", "set_forward_traceback", "shape_text", "storage_address",
+           "sequence_nr", "set_forward_traceback", "shape_text", "size_text", "storage_address",
            "top_function_mode", "upstream_leaves", "version"]
 
 next_sequence_nr = torch._C._autograd._get_sequence_nr  # the number the next node gets
@@ -220,8 +220,15 @@ _shape_texts: dict[tuple[int, ...], str] = {}
 
 def shape_text(t: torch.Tensor) -> str:
     """Return a tensor's shape as `(3, 4)`; a scalar is `()`."""
-    size = t.shape  # a torch.Size hashes and compares as the tuple of its sizes
-    text = _shape_texts.get(size)
+    return size_text(t.shape)
+
+
+def size_text(size: Sequence[Any]) -> str:
+    """Return a `torch.Size` as `(3, 4)` (it hashes and compares as the tuple of its sizes)."""
+    try:
+        text: str | None = _shape_texts.get(size)  # type: ignore[call-overload]
+    except TypeError:  # a symbolic size does not hash
+        text = None
     if text is None:
         shape = tuple(map(int, size))  # (symbolic sizes under tracing become ints)
         text = str(shape)  # a tuple's repr: (3, 4), (3,) and ()

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol
 import torch
 
 from gradlab._autograd import shape_text as shape_text
+from gradlab._autograd import size_text
 
 __all__ = ["HOOKED", "LOST", "Edge", "GradGraph", "Labels", "Node", "Parts", "Probe",
            "node_name", "stale_mark"]
@@ -199,11 +200,37 @@ def stale_mark(message: str) -> str:
     return f"stale: version {found.group(1)}, saved at {found.group(2)}"
 
 
+@dataclass(frozen=True)
+class LeafLabels:
+    """What a drawing writes on a leaf, found by the tensor's id: names only, never tensors,
+    so a graph made when first drawn keeps no tensor alive."""
+
+    params: dict[int, str]
+    plain: dict[int, str]  # plain tensor attributes of modules
+    scope: dict[int, str]  # the program's variables
+    registered: set[int]  # parameters a module registered (not kept in a Python list)
+    optimized: dict[int, set[str]]  # tensors an optimizer holds, with the optimizers' names
+
+    def label(self, key: int, size: Sequence[Any]) -> str:
+        """The name of the tensor with this id, or its shape."""
+        return (self.params.get(key) or self.plain.get(key) or self.scope.get(key)
+                or f"tensor {size_text(size)}")
+
+    def marks(self, key: int) -> tuple[str, ...]:
+        """What is wrong with how the tensor with this id is held."""
+        marks = []
+        if key in self.plain:
+            marks.append("plain tensor, not a Parameter")
+        elif key in self.params and key not in self.registered:
+            marks.append("not registered: layer kept in a Python list")
+        if self.optimized and key not in self.optimized:
+            marks.append("not in optimizer")
+        return tuple(marks)
+
+
 class Labels(Protocol):
     """How the walk names what it finds (the analysis knows the models and optimizers)."""
 
-    def leaf_label(self, t: torch.Tensor) -> str: ...
-
-    def leaf_marks(self, t: torch.Tensor) -> tuple[str, ...]: ...
+    leaves: LeafLabels
 
     def module_label(self, module: torch.nn.Module | None) -> str: ...

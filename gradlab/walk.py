@@ -22,8 +22,19 @@ from typing import Any
 import torch
 
 from gradlab._autograd import probe as _probe
-from gradlab._autograd import sequence_nr, shape_text
-from gradlab.graph import HOOKED, Edge, GradGraph, Labels, Node, Parts, Probe, node_name, stale_mark
+from gradlab._autograd import sequence_nr, shape_text, size_text
+from gradlab.graph import (
+    HOOKED,
+    Edge,
+    GradGraph,
+    Labels,
+    LeafLabels,
+    Node,
+    Parts,
+    Probe,
+    node_name,
+    stale_mark,
+)
 from gradlab.graph import _node_names as _names
 from gradlab.recording import Recording
 
@@ -106,10 +117,9 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                 # (isinstance(None, torch.Tensor) costs 0.2 us: ask AccumulateGrad nodes only)
                 if name == "AccumulateGrad" and isinstance(variable := node.variable,
                                                            torch.Tensor):
-                    reached[id(variable)] = f"n{index}"
-                    step((_LEAF, labels.leaf_label(variable), shape_text(variable),
-                          labels.leaf_marks(variable), id(variable), weakref.ref(variable),
-                          consumer))
+                    key = id(variable)
+                    reached[key] = f"n{index}"
+                    step((_LEAF, key, weakref.ref(variable), variable.shape, consumer))
                 else:
                     number = sequence_nr(node)
                     saved, marks = (_probed(node, f"n{index}", name, probes) if probe
@@ -118,12 +128,13 @@ def walk(losses: Iterable[tuple[str, torch.Tensor]], labels: Labels,
                     if number in marked and tag in node.metadata:
                         joined.append((node, f"n{index}"))
                 push((index, node.next_functions))
-    return Walk(GradGraph(partial(_make, steps, starts, by_place), outputs), probes, joined,
+    return Walk(GradGraph(partial(_make, steps, starts, by_place, labels.leaves), outputs),
+                probes, joined,
                 reached)
 
 
-def _make(steps: list[tuple[Any, ...]], starts: list[int],
-          by_place: list[str | None]) -> Parts:
+def _make(steps: list[tuple[Any, ...]], starts: list[int], by_place: list[str | None],
+          leaves: LeafLabels) -> Parts:
     """The graph's nodes, edges, leaf tensors and sequence numbers from the walk's steps."""
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -140,8 +151,9 @@ def _make(steps: list[tuple[Any, ...]], starts: list[int],
             continue
         node_id = f"n{len(nodes)}"
         if kind == _LEAF:
-            _, label, detail, marks, key, ref, consumer = seen
-            add_node(new(Node, (node_id, label, "leaf", detail, "", marks, ())))
+            _, key, ref, size, consumer = seen
+            add_node(new(Node, (node_id, leaves.label(key, size), "leaf", size_text(size), "",
+                                leaves.marks(key), ())))
             tensors[node_id] = (key, ref)
         else:
             _, name, number, marks, saved, consumer = seen

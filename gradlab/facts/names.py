@@ -12,7 +12,7 @@ from collections import OrderedDict
 import torch
 
 from gradlab.context import Context
-from gradlab.graph import Labels, shape_text
+from gradlab.graph import Labels, LeafLabels
 from gradlab.recording import Recording, storage_address
 
 __all__ = ["Names", "initialised"]
@@ -76,6 +76,8 @@ class Names(Labels):
                 self.scope.setdefault(id(value), name)
                 self.tensors.setdefault(id(value), value)
         self.optimized: dict[int, set[str]] = {}
+        self.leaves = LeafLabels(self.params, self.plain, self.scope, self.registered,
+                                 self.optimized)  # (the same dicts, filled in below)
         for var, opt in ctx.optimizers:
             for group_ in opt.param_groups:
                 for p in group_["params"]:
@@ -102,22 +104,10 @@ class Names(Labels):
             self.frozen[id(p)] = name
 
     def name(self, t: torch.Tensor) -> str:
-        key = id(t)
-        return (self.params.get(key) or self.plain.get(key) or self.scope.get(key)
-                or f"tensor {shape_text(t)}")
-
-    def leaf_label(self, t: torch.Tensor) -> str:
-        return self.name(t)
+        return self.leaves.label(id(t), t.shape)
 
     def leaf_marks(self, t: torch.Tensor) -> tuple[str, ...]:
-        marks = []
-        if id(t) in self.plain:
-            marks.append("plain tensor, not a Parameter")
-        elif id(t) in self.params and id(t) not in self.registered:
-            marks.append("not registered: layer kept in a Python list")
-        if self.optimized and id(t) not in self.optimized:
-            marks.append("not in optimizer")
-        return tuple(marks)
+        return self.leaves.marks(id(t))
 
     def module_label(self, module: torch.nn.Module | None) -> str:
         if module is None:
