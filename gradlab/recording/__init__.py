@@ -1,14 +1,15 @@
 """Record a forward pass: where gradient history was cut, in-place changes, `.grad` reads.
 
-`record()` installs a `TorchFunctionMode` (`mode.py`) that sees every torch call, classifies it
-(`classify.py`) and hands it to one handler family (`cuts.py`, `in_place.py`, `backward.py`,
-`silent.py`), which write typed events (`events.py`) through the shared `Books`. It holds tensors
-weakly, never changes grad mode and installs no saved-tensor hooks, so the watched code computes
-exactly what it computes without it. Every change outside gradlab's own objects (the module-call
-wrapper, the warnings tap, optimizer step hooks) is owned by `instrument.INSTRUMENT`: warnings a
-call raises are re-issued at the line that made the call, once, through the program's own
-filters; anomaly mode's forward traceback keeps only the program's frames. Private torch APIs
-live in `gradlab/_autograd.py`.
+`record()` installs a `TorchFunctionMode` (`mode.py`) that sees the program's torch calls,
+classifies each (`classify.py`) and hands it to one handler family (`cuts.py`, `in_place.py`,
+`backward.py`, `silent.py`), which write typed events (`events.py`) through the shared `Books`;
+torch's own layers run without it where nothing inside them can be news (`trusted.py`). It holds
+tensors weakly, never changes grad mode and installs no saved-tensor hooks, so the watched code
+computes exactly what it computes without it. Every change outside gradlab's own objects (the
+module-call wrapper, the warnings tap, optimizer step hooks, the zero_grad wrappers) is owned by
+`instrument.INSTRUMENT`: warnings a call raises are re-issued at the line that made the call,
+once, through the program's own filters; anomaly mode's forward traceback keeps only the
+program's frames. Private torch APIs live in `gradlab/_autograd.py`.
 
 One difference cannot be avoided: while any TorchFunctionMode is active, PyTorch skips the fused
 "fast path" of `nn.TransformerEncoder`/`nn.MultiheadAttention` in eval mode and takes the

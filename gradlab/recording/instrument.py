@@ -12,6 +12,8 @@ While anything uses it (a recording, a `warnings_seen` block), in any thread:
   the recorder is noted and issued again at the line Python gives it without gradlab, through the
   program's own filters, once; `warnings_seen` blocks note what their thread shows.
 - torch's optimizer step pre/post hooks say when an optimizer step runs in a recording thread.
+- `nn.Module.zero_grad` and `Optimizer.zero_grad` are wrapped: one that sets the gradients to
+  None runs with the recorder off the mode stack (`trusted.resets_unrecorded`).
 Installed by the first user and removed by the last, under one lock, with try/finally. The filter
 is dropped from every filter list it was put in: another thread's `catch_warnings` may have made
 the list current at the end a copy. Anomaly mode's forward tracebacks are cleaned per call (`call`).

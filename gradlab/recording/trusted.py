@@ -54,8 +54,8 @@ _Tensor, _grad_enabled, _anomaly_enabled = (torch.Tensor, torch.is_grad_enabled,
 
 
 def _all_tracked(values: Any) -> bool:
-    """Each value a floating-point tensor that requires grad, or a plain value such as a flag
-    or a list of sizes (plain loops: this runs on every call of a trusted layer)."""
+    """Each value a floating-point tensor that requires grad, or a plain value such as a flag,
+    None or a list of sizes (plain loops: this runs on every call of a trusted layer)."""
     for value in values:
         if isinstance(value, _Tensor):
             if not (value.requires_grad and value.is_floating_point()):
@@ -82,11 +82,8 @@ def runs_unrecorded(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, 
     if activation is not None and not (activation in _TORCH_ACTIVATIONS
                                        or isinstance(activation, nn.Module)):
         return False
-    for parameter in module._parameters.values():
-        if parameter is not None and not (parameter.requires_grad
-                                          and parameter.is_floating_point()):
-            return False
-    return _all_tracked(args) and (not kwargs or _all_tracked(kwargs.values()))
+    return (_all_tracked(module._parameters.values()) and _all_tracked(args)
+            and (not kwargs or _all_tracked(kwargs.values())))
 
 
 def resets_unrecorded(owner: Any, set_to_none: bool) -> bool:
@@ -102,13 +99,6 @@ def resets_unrecorded(owner: Any, set_to_none: bool) -> bool:
             and cls.named_parameters is nn.Module.named_parameters
             and cls._named_members is nn.Module._named_members
             and cls.named_modules is nn.Module.named_modules)
-
-
-def _tracked(out: Any) -> bool:
-    """A tensor that requires grad, or a list or tuple of such tensors and plain values."""
-    values = out if isinstance(out, (list, tuple)) else (out,)
-    return all(v.requires_grad if isinstance(v, torch.Tensor) else type(v) in _PLAIN_VALUES
-               for v in values)
 
 
 @dataclass(slots=True)
@@ -168,7 +158,7 @@ class Switch:
         stay = False
         try:
             out = plain(module, *args, **kwargs)
-            stay = not _tracked(out)
+            stay = not _all_tracked(out if isinstance(out, (list, tuple)) else (out,))
             return out
         except BaseException as error:
             self.escaped = error

@@ -13,19 +13,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from cli.test_cli import SCRIPT_NO_GRAD
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKEN = """\
-import torch
-from torch import nn
-torch.manual_seed(0)
-model = nn.Linear(3, 1)
-x = torch.randn(4, 3)
-with torch.no_grad():
-    out = model(x)
-loss = out.pow(2).mean()
-loss.backward()
-"""
 ALONE = """\
 import importlib.util, sys
 import gradlab as gl
@@ -62,7 +52,7 @@ def test_the_wheel_without_extras_runs_gradlab_check(tmp_path: Path) -> None:
     python = tmp_path / "venv" / "bin" / "python"
     # the torch of this run (its build too, e.g. +cpu), from pip's cache or index
     pip(python, "install", f"torch=={torch.__version__}", str(wheel))
-    (tmp_path / "train.py").write_text(BROKEN, encoding="utf-8")
+    (tmp_path / "train.py").write_text(SCRIPT_NO_GRAD, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run([str(python), "-m", "gradlab", "check", "train.py", "--json"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
